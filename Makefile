@@ -1,0 +1,51 @@
+# The two set-up commands of the README: `make run` and `make test`.
+# Each step leaves a stamp in .make/ so re-running is fast when nothing changed.
+PY      := .venv/bin/python
+PIP     := .venv/bin/pip
+STAMPS  := .make
+BUNDLE  := designer/components/dist/statewright-canvas.js
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test test-fast e2e lint bench install assets chromium clean
+
+run: install assets
+	.venv/bin/statewright serve
+
+test: install assets chromium
+	.venv/bin/ruff check .
+	$(PY) -m pytest tests e2e
+
+test-fast: install
+	$(PY) -m pytest tests -x -q
+
+e2e: install assets chromium
+	$(PY) -m pytest e2e
+
+lint: install
+	.venv/bin/ruff check .
+
+bench: install
+	.venv/bin/statewright bench
+
+install: $(STAMPS)/install
+
+$(STAMPS)/install: pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $@
+
+assets: $(BUNDLE)
+
+$(BUNDLE): assets/package.json assets/package-lock.json $(shell find assets/src -type f 2>/dev/null) assets/vite.config.js
+	cd assets && npm ci --no-audit --no-fund --loglevel=error && npm run build
+	@touch $@
+
+# Browser tests drive Debian's Chromium; Playwright cannot download its own here.
+chromium:
+	@test -x $(CHROMIUM) || { (apt-get update -qq || sudo apt-get update -qq) && \
+	  (apt-get install -y -qq chromium || sudo apt-get install -y -qq chromium); }
+
+clean:
+	rm -rf .venv $(STAMPS) assets/node_modules designer/components/dist

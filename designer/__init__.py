@@ -1,0 +1,1 @@
+"""The Statewright web app (NiceGUI)."""

@@ -1,0 +1,20 @@
+"""The `statewright` command line; each concept registers its commands in its own module."""
+
+import typer
+
+app = typer.Typer(
+    name="statewright",
+    help="Statewright: visual workflow designer and durable runtime.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+
+@app.callback()
+def main() -> None:
+    """Statewright: visual workflow designer and durable runtime."""
+
+
+from runtime.cli import definitions  # noqa: E402,F401  (registers commands on `app`)

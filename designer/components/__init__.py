@@ -1,0 +1,1 @@
+"""Reusable NiceGUI elements of the designer."""

@@ -1,0 +1,97 @@
+"""The process canvas element: a NiceGUI wrapper around the Vue Flow bundle built from `assets/`.
+
+The graph travels to the browser as props (nodes, edges, findings); gestures come back as small
+events (`moved`, `connected`, `deleted`, `selected`, `dropped`) so Python stays the owner of the
+document and the browser only draws it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nicegui import events, ui
+
+from designer.state_styles import styles_for_canvas
+
+GRID_PX = 20
+MOVE_THROTTLE_S = 0.2
+
+Handler = Callable[[dict[str, Any]], Any]
+
+
+class ProcessCanvas(
+    ui.element,
+    component="canvas.js",
+    esm={"statewright-canvas": "dist"},
+    default_classes="sw-canvas-host",
+):
+    """Vue Flow canvas showing one process graph; `readonly=True` for viewing instances."""
+
+    def __init__(
+        self,
+        *,
+        readonly: bool = False,
+        on_move: Handler | None = None,
+        on_connect: Handler | None = None,
+        on_delete: Handler | None = None,
+        on_select: Handler | None = None,
+        on_drop: Handler | None = None,
+    ) -> None:
+        super().__init__()
+        self._props["nodes"] = []
+        self._props["edges"] = []
+        self._props["findings"] = {"states": {}, "transitions": {}}
+        self._props["styles"] = styles_for_canvas()
+        self._props["readonly"] = readonly
+        self._props["grid"] = GRID_PX
+        self._subscribe("moved", on_move, throttle=MOVE_THROTTLE_S)
+        self._subscribe("connected", on_connect)
+        self._subscribe("deleted", on_delete)
+        self._subscribe("selected", on_select)
+        self._subscribe("dropped", on_drop)
+
+    def _subscribe(self, event: str, handler: Handler | None, throttle: float = 0.0) -> None:
+        if handler is None:
+            return
+
+        def forward(e: events.GenericEventArguments) -> Any:
+            return handler(e.args if isinstance(e.args, dict) else {})
+
+        self.on(event, forward, throttle=throttle)
+
+    @property
+    def nodes(self) -> list[dict[str, Any]]:
+        return self._props["nodes"]
+
+    @property
+    def edges(self) -> list[dict[str, Any]]:
+        return self._props["edges"]
+
+    @property
+    def findings(self) -> dict[str, dict[str, Any]]:
+        return self._props["findings"]
+
+    def set_graph(self, nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> None:
+        """Replace the whole graph (nodes: id, type, x, y, label, detail; edges: id, source,
+        target, label)."""
+        self._props["nodes"] = nodes
+        self._props["edges"] = edges
+        self.update()
+
+    def set_findings(self, findings: dict[str, dict[str, Any]]) -> None:
+        """Marks per element: `{"states": {id: {severity, messages}}, "transitions": {...}}`."""
+        self._props["findings"] = findings
+        self.update()
+
+    def set_readonly(self, readonly: bool) -> None:
+        self._props["readonly"] = readonly
+        self.update()
+
+    def focus(self, element_id: str) -> None:
+        """Select a state or transition and centre the view on it."""
+        self.run_method("focus", element_id)
+
+    def fit(self) -> None:
+        """Zoom so the whole graph is in view."""
+        self.run_method("fit")

@@ -1,0 +1,114 @@
+"""The properties panel: the fields of the selected state or transition, edited in place.
+
+Inputs report each change to the page, which edits the draft and re-validates; the panel is
+not rebuilt while the user types, so focus and cursor stay where they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nicegui import ui
+
+from designer.state_styles import STATE_STYLES
+
+OnChange = Callable[[str, Any], None]
+
+# (field, label, kind) per state type; kind is text | seconds | integer | a tuple of choices.
+STATE_FIELDS: dict[str, list[tuple[str, str, Any]]] = {
+    "task": [
+        ("action", "Action", "text"),
+        ("timeout_s", "Timeout (s)", "seconds"),
+        ("compensation", "Compensation action", "text"),
+    ],
+    "human": [
+        ("role", "Role", "text"),
+        ("sla_s", "SLA (s)", "seconds"),
+        ("escalate_to", "Escalate to role", "text"),
+        ("priority", "Priority", ("low", "normal", "high", "urgent")),
+    ],
+    "wait": [
+        ("timeout_s", "Timeout (s)", "seconds"),
+        ("correlate", "Correlate by variable", "text"),
+    ],
+    "timer": [
+        ("duration_s", "Duration (s)", "seconds"),
+        ("until", "Until (CEL timestamp)", "text"),
+    ],
+    "subprocess": [("definition", "Process key", "text"), ("version", "Version", "integer")],
+    "end": [("outcome", "Outcome", ("completed", "failed", "cancelled"))],
+}
+
+
+def _field(label: str, kind: Any, value: Any, on_change: Callable[[Any], None]) -> ui.element:
+    if isinstance(kind, tuple):
+        return ui.select(
+            list(kind), label=label, value=value or kind[0], on_change=lambda e: on_change(e.value)
+        )
+    if kind in ("seconds", "integer"):
+        return ui.number(
+            label,
+            value=value,
+            min=0,
+            precision=0 if kind == "integer" else None,
+            on_change=lambda e: on_change(
+                None if e.value is None else (int(e.value) if kind == "integer" else e.value)
+            ),
+        )
+    return ui.input(label, value=value or "", on_change=lambda e: on_change(e.value.strip()))
+
+
+def state_properties(state: dict[str, Any], on_change: OnChange) -> None:
+    """Id (applied when the field is left), name, and the fields of the state's type."""
+    kind = state.get("type", "")
+    style = STATE_STYLES.get(kind)
+    with ui.row().classes("items-center gap-2"):
+        if style:
+            ui.icon(style.icon).style(f"color: {style.colour}").classes("text-2xl")
+        ui.label(style.label if style else kind).classes("text-base font-semibold")
+    state_id = ui.input("Id", value=state.get("id", "")).props('data-field="id"').classes("w-full")
+    state_id.on("blur", lambda: on_change("id", state_id.value))
+    state_id.on("keydown.enter", lambda: on_change("id", state_id.value))
+    ui.input(
+        "Name", value=state.get("name") or "", on_change=lambda e: on_change("name", e.value)
+    ).props('data-field="name"').classes("w-full")
+    for field, label, field_kind in STATE_FIELDS.get(kind, []):
+        _field(label, field_kind, state.get(field), lambda v, f=field: on_change(f, v)).props(
+            f'data-field="{field}"'
+        ).classes("w-full")
+
+
+def transition_properties(
+    transition: dict[str, Any], on_change: OnChange, source_type: str | None
+) -> ui.label:
+    """Event, guard, default and label; returns the label that shows the guard's error."""
+    ui.label(f"{transition.get('from')} → {transition.get('to')}").classes(
+        "text-base font-semibold"
+    )
+    if source_type not in ("start", "decision"):
+        ui.input(
+            "On event",
+            value=transition.get("on") or "",
+            on_change=lambda e: on_change("on", e.value),
+        ).props('data-field="on"').classes("w-full")
+    ui.input(
+        "When (CEL guard)",
+        value=transition.get("when") or "",
+        placeholder="amount < 10000",
+        on_change=lambda e: on_change("when", e.value),
+    ).props('data-field="when"').classes("w-full font-mono")
+    guard_error = ui.label("").classes("text-xs text-red-600 whitespace-pre-wrap")
+    guard_error.props('data-testid="guard-error"')
+    if source_type == "decision":
+        ui.checkbox(
+            "Default route",
+            value=bool(transition.get("default")),
+            on_change=lambda e: on_change("default", e.value),
+        ).props('data-field="default"')
+    ui.input(
+        "Label",
+        value=transition.get("label") or "",
+        on_change=lambda e: on_change("label", e.value),
+    ).props('data-field="label"').classes("w-full")
+    return guard_error

@@ -1,0 +1,24 @@
+"""Placeholders for navigation entries whose pages other parts of Statewright will provide.
+
+Remove an entry here when its real page is registered, so the route has one owner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+
+from designer.components.shell import coming_soon
+
+COMING_PAGES = {
+    "/instances": ("Instances", "Live instance graphs and operator actions."),
+    "/tasks": ("Tasks", "The inbox of human tasks for your roles."),
+    "/dashboards": ("Dashboards", "Bottlenecks, SLAs and throughput."),
+    "/admin": ("Admin", "Users, roles, API keys and retention."),
+}
+
+
+def register(engine: Any) -> None:
+    for path, (title, what) in COMING_PAGES.items():
+        ui.page(path)(lambda title=title, what=what: coming_soon(title, what))

@@ -1,0 +1,99 @@
+"""The Processes page: published processes with their versions, drafts, and "new process"."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nicegui import ui
+
+from designer import catalog, drafts
+from designer.components.shell import page_frame
+from designer.draft import new_document
+from shared.definition import KEY_PATTERN
+
+COLUMNS = [
+    {"name": "key", "label": "Key", "field": "key", "align": "left", "sortable": True},
+    {"name": "name", "label": "Name", "field": "name", "align": "left"},
+    {"name": "latest", "label": "Latest version", "field": "latest", "align": "left"},
+    {"name": "versions", "label": "Versions", "field": "versions", "align": "left"},
+    {"name": "draft", "label": "Draft", "field": "draft", "align": "left"},
+]
+
+
+def process_rows(engine: Any) -> list[dict[str, Any]]:
+    """Published processes merged with unpublished drafts, one row per key."""
+    rows: dict[str, dict[str, Any]] = {}
+    for summary in catalog.list_processes(engine):
+        rows[summary.key] = {
+            "key": summary.key,
+            "name": summary.name,
+            "latest": summary.latest,
+            "versions": ", ".join(f"v{n}" for n in summary.versions),
+            "draft": "",
+        }
+    for key in drafts.saved_keys():
+        document = drafts.load(key) or {}
+        row = rows.setdefault(
+            key, {"key": key, "name": document.get("name") or key, "latest": None, "versions": ""}
+        )
+        row["draft"] = "unpublished changes" if row["latest"] is None else "draft"
+    return sorted(rows.values(), key=lambda r: r["key"])
+
+
+def key_problem(key: str, taken: set[str]) -> str | None:
+    """Why `key` cannot name a new process, or None when it can."""
+    if not re.fullmatch(KEY_PATTERN, key):
+        return "lower-case letters, digits and '-', starting with a letter or digit (max 64)"
+    if key in taken:
+        return f"a process with key {key!r} already exists"
+    return None
+
+
+def register(engine: Any) -> None:
+    @ui.page("/")
+    def processes_page() -> None:
+        rows = process_rows(engine)
+        with page_frame("Processes"):
+            with ui.row().classes("w-full items-center justify-between"):
+                ui.label("Processes").classes("text-2xl font-semibold")
+                ui.button("New process", icon="add", on_click=lambda: dialog.open()).props(
+                    'data-testid="new-process"'
+                )
+            table = ui.table(columns=COLUMNS, rows=rows, row_key="key").classes("w-full")
+            table.props('flat bordered data-testid="process-table"')
+            table.add_slot(
+                "body-cell-key",
+                '<q-td :props="props"><a :href="\'/designer/\' + props.value" '
+                'class="text-primary font-mono">{{ props.value }}</a></q-td>',
+            )
+            if not rows:
+                ui.label("No processes yet: create one to start drawing.").classes("text-slate-500")
+            dialog = _new_process_dialog({r["key"] for r in rows})
+
+
+def _new_process_dialog(taken: set[str]) -> ui.dialog:
+    with ui.dialog() as dialog, ui.card().classes("w-96"):
+        ui.label("New process").classes("text-lg font-semibold")
+        key = (
+            ui.input(
+                "Key", placeholder="loan-approval", validation=lambda v: key_problem(v or "", taken)
+            )
+            .props('data-testid="new-key"')
+            .classes("w-full")
+        )
+        name = ui.input("Name", placeholder="Loan approval").props('data-testid="new-name"')
+        name.classes("w-full")
+
+        def create() -> None:
+            problem = key_problem(key.value or "", taken)
+            if problem:
+                ui.notify(f"Key: {problem}", type="negative")
+                return
+            drafts.save(new_document(key.value, name.value or None))
+            ui.navigate.to(f"/designer/{key.value}")
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Cancel", on_click=dialog.close).props("flat")
+            ui.button("Create and open", on_click=create).props('data-testid="create-process"')
+    return dialog

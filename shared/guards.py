@@ -1,0 +1,97 @@
+"""CEL expressions: guards (`when`), assignments (`set`), timer `until`, subprocess `input`.
+
+Expressions are compiled once per distinct source (cached) with the `cel` module and are
+never given to Python's `eval`. Names in scope are the process variables and `event`, the
+payload of the event being handled.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import cel
+
+from shared.errors import GuardError
+
+EVENT = "event"
+MAX_EXPRESSION_CHARS = 10_000
+
+# Comprehension macros bind a loop name (`items.all(i, i > 0)`); CEL reports it as a variable.
+_MACRO_BINDING = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
+_CEL_ERROR = re.compile(r"ERROR: <input>:(\d+):(\d+): (.*)")
+
+
+@lru_cache(maxsize=4096)
+def compile_expression(src: str) -> cel.Program:
+    """The compiled program for `src`; raises `GuardError` with CEL's reason when it is invalid."""
+    if not src.strip():
+        raise GuardError("the expression is empty")
+    if len(src) > MAX_EXPRESSION_CHARS:
+        raise GuardError(f"the expression is longer than {MAX_EXPRESSION_CHARS:,} characters")
+    try:
+        return cel.compile(src)
+    except ValueError as exc:
+        raise GuardError(_compile_reason(str(exc))) from None
+    except Exception as exc:  # the binding may raise other types on odd input
+        raise GuardError(f"{type(exc).__name__}: {exc}") from None
+
+
+@lru_cache(maxsize=4096)
+def _names(src: str) -> frozenset[str]:
+    program = compile_expression(src)
+    bound = set(_MACRO_BINDING.findall(src))
+    return frozenset(name for name in program.variables() if name not in bound)
+
+
+def referenced_names(src: str) -> set[str]:
+    """Top-level names `src` reads (`event.amount` gives `event`); raises `GuardError`."""
+    return set(_names(src))
+
+
+def evaluate(src: str, variables: dict[str, Any], event: dict[str, Any] | None = None) -> Any:
+    """The value of `src` with the variables and `event` (the payload, `{}` if none) in scope."""
+    program = compile_expression(src)
+    context = {**variables, EVENT: event if event is not None else {}}
+    try:
+        return program.execute(context)
+    except RuntimeError as exc:
+        missing = re.search(r"Undefined variable or function: '([^']+)'", str(exc))
+        if missing:
+            raise GuardError(
+                f"`{src}` uses {missing.group(1)!r}, which has no value in this instance "
+                "(not set and not in the event)"
+            ) from None
+        raise GuardError(f"`{src}` failed: {exc}") from None
+    except TypeError as exc:
+        raise GuardError(
+            f"`{src}` mixes incompatible types ({str(exc).split('.')[0]}); "
+            "check the variable types or convert with int(), double() or string()"
+        ) from None
+    except KeyError as exc:
+        raise GuardError(f"`{src}` reads the field {exc.args[0]!r}, which is not there") from None
+    except ZeroDivisionError:
+        raise GuardError(f"`{src}` divides by zero") from None
+    except Exception as exc:
+        raise GuardError(f"`{src}` failed: {type(exc).__name__}: {exc}") from None
+
+
+def evaluate_guard(
+    src: str, variables: dict[str, Any], event: dict[str, Any] | None = None
+) -> bool:
+    """Whether the guard `src` holds; a guard giving anything but a boolean is a `GuardError`."""
+    value = evaluate(src, variables, event)
+    if not isinstance(value, bool):
+        raise GuardError(f"the guard `{src}` gave {value!r}, not true or false")
+    return value
+
+
+def _compile_reason(message: str) -> str:
+    """CEL's first error as `column N: reason`, without the echo of the whole source."""
+    found = _CEL_ERROR.search(message)
+    if not found:
+        return message.splitlines()[0]
+    line, column, reason = found.groups()
+    where = f"column {column}" if line == "1" else f"line {line}, column {column}"
+    return f"{where}: {reason.strip()}"

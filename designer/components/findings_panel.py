@@ -28,7 +28,10 @@ def findings_list(findings: list[Any], on_pick: Callable[[Any], None]) -> None:
     ordered = sorted(findings, key=lambda f: (f.severity != "error", f.code))
     if not ordered:
         with (
-            ui.row().classes("items-center gap-2 text-green-700").props('data-testid="no-findings"')
+            ui.row()
+            .classes("items-center gap-2 text-green-700")
+            .mark("no-findings")
+            .props('data-testid="no-findings"')
         ):
             ui.icon("check_circle")
             ui.label("No findings: ready to publish")
@@ -40,6 +43,7 @@ def findings_list(findings: list[Any], on_pick: Callable[[Any], None]) -> None:
             "flex-nowrap"
         )
         item.props(f'data-code="{finding.code}" data-severity="{finding.severity}"')
+        item.mark(f"finding {finding.code}")
         item.on("click", lambda _, f=finding: on_pick(f))
         with item:
             ui.icon(icon).classes(f"{colour} text-lg")

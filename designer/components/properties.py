@@ -67,16 +67,21 @@ def state_properties(state: dict[str, Any], on_change: OnChange) -> None:
         if style:
             ui.icon(style.icon).style(f"color: {style.colour}").classes("text-2xl")
         ui.label(style.label if style else kind).classes("text-base font-semibold")
-    state_id = ui.input("Id", value=state.get("id", "")).props('data-field="id"').classes("w-full")
+    state_id = (
+        ui.input("Id", value=state.get("id", ""))
+        .mark("field-id")
+        .props('data-field="id"')
+        .classes("w-full")
+    )
     state_id.on("blur", lambda: on_change("id", state_id.value))
     state_id.on("keydown.enter", lambda: on_change("id", state_id.value))
     ui.input(
         "Name", value=state.get("name") or "", on_change=lambda e: on_change("name", e.value)
-    ).props('data-field="name"').classes("w-full")
+    ).mark("field-name").props('data-field="name"').classes("w-full")
     for field, label, field_kind in STATE_FIELDS.get(kind, []):
-        _field(label, field_kind, state.get(field), lambda v, f=field: on_change(f, v)).props(
-            f'data-field="{field}"'
-        ).classes("w-full")
+        _field(label, field_kind, state.get(field), lambda v, f=field: on_change(f, v)).mark(
+            f"field-{field}"
+        ).props(f'data-field="{field}"').classes("w-full")
 
 
 def transition_properties(
@@ -91,24 +96,24 @@ def transition_properties(
             "On event",
             value=transition.get("on") or "",
             on_change=lambda e: on_change("on", e.value),
-        ).props('data-field="on"').classes("w-full")
+        ).mark("field-on").props('data-field="on"').classes("w-full")
     ui.input(
         "When (CEL guard)",
         value=transition.get("when") or "",
         placeholder="amount < 10000",
         on_change=lambda e: on_change("when", e.value),
-    ).props('data-field="when"').classes("w-full font-mono")
+    ).mark("field-when").props('data-field="when"').classes("w-full font-mono")
     guard_error = ui.label("").classes("text-xs text-red-600 whitespace-pre-wrap")
-    guard_error.props('data-testid="guard-error"')
+    guard_error.mark("guard-error").props('data-testid="guard-error"')
     if source_type == "decision":
         ui.checkbox(
             "Default route",
             value=bool(transition.get("default")),
             on_change=lambda e: on_change("default", e.value),
-        ).props('data-field="default"')
+        ).mark("field-default").props('data-field="default"')
     ui.input(
         "Label",
         value=transition.get("label") or "",
         on_change=lambda e: on_change("label", e.value),
-    ).props('data-field="label"').classes("w-full")
+    ).mark("field-label").props('data-field="label"').classes("w-full")
     return guard_error

@@ -11,7 +11,6 @@ import logging
 from typing import Any
 
 from nicegui import app, ui
-from shared.validation import validate
 
 from designer import catalog, drafts
 from designer.components.canvas import ProcessCanvas
@@ -21,6 +20,7 @@ from designer.components.properties import state_properties, transition_properti
 from designer.components.shell import page_frame
 from designer.draft import Draft
 from designer.layout import free_spot
+from shared.validation import validate
 
 log = logging.getLogger(__name__)
 HISTORY_LIMIT = 100
@@ -28,6 +28,12 @@ HISTORY_LIMIT = 100
 
 class DesignerSession:
     """The state of one open Designer page: the draft, its findings, selection and history."""
+
+    # Panels are redrawn synchronously into these containers (made by the page layout), so a
+    # handler's effect is complete when it returns: no background refresh races the next gesture.
+    toolbar_box: ui.row
+    findings_box: ui.column
+    properties_box: ui.column
 
     def __init__(self, engine: Any, document: dict[str, Any]) -> None:
         self.engine = engine
@@ -51,10 +57,10 @@ class DesignerSession:
         drafts.save(self.draft.doc)
         self.report = validate(self.draft.doc)
         self.redraw()
-        self.findings_view.refresh()
-        self.toolbar_view.refresh()
+        self.findings_view()
+        self.toolbar_view()
         if refresh_properties:
-            self.properties_view.refresh()
+            self.properties_view()
         elif self.guard_error is not None:
             self.guard_error.set_text(self._guard_message())
 
@@ -103,7 +109,7 @@ class DesignerSession:
         selection = (list(args.get("nodes", [])), list(args.get("edges", [])))
         if selection != self.selection:
             self.selection = selection
-            self.properties_view.refresh()
+            self.properties_view()
 
     def edit_state(self, state_id: str, field: str, value: Any) -> None:
         self.remember()
@@ -170,7 +176,7 @@ class DesignerSession:
         target = (self.selection[0] or self.selection[1])[0]
         if self.canvas is not None:
             self.canvas.focus(target)
-        self.properties_view.refresh()
+        self.properties_view()
 
     def _guard_message(self) -> str:
         refs = set(self.selection[1])
@@ -194,39 +200,46 @@ class DesignerSession:
         ui.notify(
             f"Published {self.draft.doc['key']} version {self.published_version}", type="positive"
         )
-        self.toolbar_view.refresh()
+        self.toolbar_view()
 
     # --- views -----------------------------------------------------------------------------
-    @ui.refreshable_method
     def toolbar_view(self) -> None:
         errors = len(self.errors)
         warnings = len(self.report.findings) - errors
-        with ui.row().classes("items-center gap-3"):
+        self.toolbar_box.clear()
+        with self.toolbar_box:
             if errors:
-                ui.badge(f"{errors} error{'s' * (errors != 1)}", color="red").props(
-                    'data-testid="error-count"'
-                )
+                ui.badge(f"{errors} error{'s' * (errors != 1)}", color="red").mark(
+                    "error-count"
+                ).props('data-testid="error-count"')
             if warnings:
                 ui.badge(f"{warnings} warning{'s' * (warnings != 1)}", color="orange")
             if self.published_version is not None:
                 ui.label(f"Published version {self.published_version}").classes(
                     "text-green-700 font-semibold"
-                ).props('data-testid="published-version"')
-            button = ui.button("Publish", icon="publish", on_click=self.publish).props(
-                'data-testid="publish"'
+                ).mark("published-version").props('data-testid="published-version"')
+            button = (
+                ui.button("Publish", icon="publish", on_click=self.publish)
+                .mark("publish")
+                .props('data-testid="publish"')
             )
             if errors:
                 button.disable()
                 ui.label(f"Publishing needs 0 errors ({errors} left)").classes(
                     "text-xs text-slate-500"
-                ).props('data-testid="publish-reason"')
+                ).mark("publish-reason").props('data-testid="publish-reason"')
 
-    @ui.refreshable_method
     def findings_view(self) -> None:
-        findings_list(self.report.findings, self.pick_finding)
+        self.findings_box.clear()
+        with self.findings_box:
+            findings_list(self.report.findings, self.pick_finding)
 
-    @ui.refreshable_method
     def properties_view(self) -> None:
+        self.properties_box.clear()
+        with self.properties_box:
+            self._properties()
+
+    def _properties(self) -> None:
         self.guard_error = None
         states, transitions = self.selection
         if len(states) + len(transitions) != 1:
@@ -289,24 +302,36 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
             ui.button(icon="fit_screen", on_click=lambda: session.canvas.fit()).props(
                 "flat dense"
             ).tooltip("Fit view")
+            session.toolbar_box = ui.row().classes("items-center gap-3")
             session.toolbar_view()
     with ui.row().classes("w-full gap-3 flex-nowrap items-stretch h-[calc(100vh-150px)]"):
         with ui.card().classes("w-44 shrink-0 p-3"):
             state_palette(session.add_state)
         with ui.card().classes("grow p-0 min-w-0"):
-            session.canvas = ProcessCanvas(
-                on_move=session.on_move,
-                on_connect=session.on_connect,
-                on_delete=session.on_delete,
-                on_select=session.on_select,
-                on_drop=session.on_drop,
-            ).classes("w-full h-full")
+            session.canvas = (
+                ProcessCanvas(
+                    on_move=session.on_move,
+                    on_connect=session.on_connect,
+                    on_delete=session.on_delete,
+                    on_select=session.on_select,
+                    on_drop=session.on_drop,
+                )
+                .classes("w-full h-full")
+                .mark("canvas")
+            )
         with ui.column().classes("w-80 shrink-0 gap-3 overflow-y-auto"):
-            with ui.card().classes("w-full gap-2").props('data-testid="properties"'):
+            with (
+                ui.card()
+                .classes("w-full gap-2")
+                .mark("properties")
+                .props('data-testid="properties"')
+            ):
                 ui.label("Properties").classes("text-xs font-semibold uppercase text-slate-500")
+                session.properties_box = ui.column().classes("w-full gap-2")
                 session.properties_view()
-            with ui.card().classes("w-full gap-1").props('data-testid="findings"'):
+            with ui.card().classes("w-full gap-1").mark("findings").props('data-testid="findings"'):
                 ui.label("Findings").classes("text-xs font-semibold uppercase text-slate-500")
+                session.findings_box = ui.column().classes("w-full gap-1")
                 session.findings_view()
     session.redraw()
     ui.keyboard(on_key=lambda e: _shortcut(session, e))

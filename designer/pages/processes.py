@@ -57,9 +57,9 @@ def register(engine: Any) -> None:
         with page_frame("Processes"):
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label("Processes").classes("text-2xl font-semibold")
-                ui.button("New process", icon="add", on_click=lambda: dialog.open()).props(
-                    'data-testid="new-process"'
-                )
+                ui.button("New process", icon="add", on_click=lambda: dialog.open()).mark(
+                    "new-process"
+                ).props('data-testid="new-process"')
             table = ui.table(columns=COLUMNS, rows=rows, row_key="key").classes("w-full")
             table.props('flat bordered data-testid="process-table"')
             table.add_slot(
@@ -79,10 +79,15 @@ def _new_process_dialog(taken: set[str]) -> ui.dialog:
             ui.input(
                 "Key", placeholder="loan-approval", validation=lambda v: key_problem(v or "", taken)
             )
+            .mark("new-key")
             .props('data-testid="new-key"')
             .classes("w-full")
         )
-        name = ui.input("Name", placeholder="Loan approval").props('data-testid="new-name"')
+        name = (
+            ui.input("Name", placeholder="Loan approval")
+            .mark("new-name")
+            .props('data-testid="new-name"')
+        )
         name.classes("w-full")
 
         def create() -> None:
@@ -95,5 +100,7 @@ def _new_process_dialog(taken: set[str]) -> ui.dialog:
 
         with ui.row().classes("w-full justify-end"):
             ui.button("Cancel", on_click=dialog.close).props("flat")
-            ui.button("Create and open", on_click=create).props('data-testid="create-process"')
+            ui.button("Create and open", on_click=create).mark("create-process").props(
+                'data-testid="create-process"'
+            )
     return dialog

@@ -1,0 +1,152 @@
+"""An analyst's story through the Processes and Designer pages, without a browser."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from nicegui import ElementFilter, ui
+from nicegui.testing import User
+
+from designer import drafts
+from designer.components.canvas import ProcessCanvas
+
+pytestmark = pytest.mark.anyio
+
+
+def canvas(user: User) -> ProcessCanvas:
+    return next(iter(user.find(kind=ProcessCanvas).elements))
+
+
+def drop(user: User, state_type: str, x: int, y: int) -> None:
+    user.find(kind=ProcessCanvas).trigger("dropped", {"type": state_type, "x": x, "y": y})
+
+
+def connect(user: User, source: str, target: str) -> None:
+    user.find(kind=ProcessCanvas).trigger("connected", {"source": source, "target": target})
+
+
+async def finding_codes(user: User) -> set[str]:
+    """The codes listed in the findings panel once its refresh has run."""
+    await user.should_see(marker="findings")
+    await asyncio.sleep(0)
+    with user.client:
+        return {element.props["data-code"] for element in ElementFilter(marker="finding")}
+
+
+async def open_new_process(user: User, key: str = "expense-claim") -> None:
+    await user.open("/")
+    user.find(marker="new-process").click()
+    user.find(marker="new-key").type(key)
+    user.find(marker="new-name").type("Expense claim")
+    user.find(marker="create-process").click()
+    await user.should_see("Findings")
+
+
+async def test_processes_page_lists_published_versions(user: User, engine: Any) -> None:
+    engine.publish(
+        {"key": "loan-approval", "name": "Loan approval", "states": [], "transitions": []}, "ana"
+    )
+    engine.publish(
+        {"key": "loan-approval", "name": "Loan approval", "states": [], "transitions": []}, "ana"
+    )
+    await user.open("/")
+    await user.should_see("loan-approval")
+    table = next(iter(user.find(kind=ui.table).elements))
+    assert table.rows[0]["versions"] == "v1, v2"
+    assert table.rows[0]["latest"] == 2
+
+
+async def test_new_process_key_must_fit_the_pattern(user: User) -> None:
+    await user.open("/")
+    user.find(marker="new-process").click()
+    user.find(marker="new-key").type("Loan Approval")
+    user.find(marker="create-process").click()
+    await user.should_see("Key: lower-case letters")
+    assert drafts.saved_keys() == []
+
+
+async def test_dropped_states_show_dead_end_and_unreachable_findings(user: User) -> None:
+    await open_new_process(user)
+    drop(user, "task", 200, 0)
+    drop(user, "end", 400, 0)
+    codes = await finding_codes(user)
+    assert {"dead-end", "unreachable"} <= codes
+    marks = canvas(user).findings
+    assert marks["states"]["task_1"]["severity"] == "error"
+    assert [n["id"] for n in canvas(user).nodes] == ["start", "task_1", "end_1"]
+
+
+async def test_connecting_the_states_clears_the_graph_findings(user: User) -> None:
+    await open_new_process(user)
+    drop(user, "task", 200, 0)
+    drop(user, "end", 400, 0)
+    connect(user, "start", "task_1")
+    connect(user, "task_1", "end_1")
+    connect(user, "task_1", "end_1")
+    assert [e["label"] for e in canvas(user).edges] == ["", "done", "error"]
+    codes = await finding_codes(user)
+    assert "dead-end" not in codes
+    assert "unreachable" not in codes
+    assert "missing-action" in codes
+
+
+async def test_publish_is_refused_while_errors_stand(user: User, engine: Any) -> None:
+    await open_new_process(user)
+    drop(user, "task", 200, 0)
+    publish = next(iter(user.find(marker="publish").elements))
+    assert not publish.enabled
+    await user.should_see(marker="publish-reason")
+    assert engine.published == {}
+
+
+async def test_a_fixed_process_publishes_and_moves_do_not_change_it(
+    user: User, engine: Any
+) -> None:
+    await open_new_process(user)
+    drop(user, "task", 200, 0)
+    drop(user, "end", 400, 0)
+    connect(user, "start", "task_1")
+    connect(user, "task_1", "end_1")
+    connect(user, "task_1", "end_1")
+    user.find(kind=ProcessCanvas).trigger("selected", {"nodes": ["task_1"], "edges": []})
+    user.find(marker="field-action").type("send_payment")
+    await user.should_see(marker="no-findings")
+    user.find(marker="publish").click()
+    await user.should_see("Published version 1")
+    assert engine.published["expense-claim"][0]["states"][1]["action"] == "send_payment"
+
+    user.find(kind=ProcessCanvas).trigger("moved", {"nodes": [{"id": "task_1", "x": 240, "y": 80}]})
+    assert drafts.load("expense-claim")["layout"]["task_1"] == {"x": 240, "y": 80}
+    assert len(engine.published["expense-claim"]) == 1
+
+
+async def test_a_bad_guard_is_shown_under_the_field_while_typing(user: User) -> None:
+    await open_new_process(user)
+    drop(user, "decision", 200, 0)
+    drop(user, "end", 400, 0)
+    connect(user, "start", "decision_1")
+    connect(user, "decision_1", "end_1")
+    connect(user, "decision_1", "end_1")
+    user.find(kind=ProcessCanvas).trigger("selected", {"nodes": [], "edges": ["t2"]})
+    user.find(marker="field-when").type("amount <")
+    assert "bad-guard" in await finding_codes(user)
+    guard_error = next(iter(user.find(marker="guard-error").elements))
+    assert guard_error.text
+
+
+async def test_deleting_a_state_removes_its_transitions(user: User) -> None:
+    await open_new_process(user)
+    drop(user, "task", 200, 0)
+    connect(user, "start", "task_1")
+    user.find(kind=ProcessCanvas).trigger("deleted", {"nodes": ["task_1"], "edges": []})
+    assert [n["id"] for n in canvas(user).nodes] == ["start"]
+    assert canvas(user).edges == []
+    assert "dead-end" in await finding_codes(user)
+
+
+async def test_navigation_pages_that_are_not_built_yet_answer(user: User) -> None:
+    for path in ("/instances", "/tasks", "/dashboards", "/admin"):
+        await user.open(path)
+        await user.should_see("coming soon")

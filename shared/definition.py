@@ -17,8 +17,12 @@ SCHEMA_ID = "statewright/v1"
 KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 STATE_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+# `set` and subprocess `input` keys name variables, so they follow the variable-name rule.
+VariableName = Annotated[str, Field(pattern=NAME_PATTERN)]
 
-VariableType = Literal["string", "number", "integer", "boolean", "date", "datetime", "object", "array"]
+VariableType = Literal[
+    "string", "number", "integer", "boolean", "date", "datetime", "object", "array"
+]
 Priority = Literal["low", "normal", "high", "urgent"]
 Outcome = Literal["completed", "failed", "cancelled"]
 StateType = Literal["start", "task", "human", "wait", "timer", "decision", "subprocess", "end"]
@@ -43,7 +47,8 @@ class Variable(_Model):
 
 
 class RetryPolicy(_Model):
-    """Backoff for a task's action: delay n is min(initial_s * multiplier**(n-1), max_s) ± jitter."""
+    """Backoff for a task's action: delay n is min(initial_s * multiplier**(n-1), max_s) ± jitter.
+    """
 
     max_attempts: Annotated[int, Field(ge=1, le=1000)] = 3
     initial_s: Annotated[float, Field(ge=0, le=86400)] = 1.0
@@ -117,7 +122,7 @@ class SubprocessState(_State):
     type: Literal["subprocess"]
     definition: Annotated[str, Field(pattern=KEY_PATTERN)] | None = None
     version: Annotated[int, Field(ge=1)] | None = None
-    input: dict[str, str] = {}
+    input: dict[VariableName, str] = {}
 
 
 class EndState(_State):
@@ -147,7 +152,7 @@ class Transition(_Model):
     on: str | None = None
     when: str | None = None
     default: bool = False
-    set: dict[str, str] = {}
+    set: dict[VariableName, str] = {}
     label: str | None = None
 
     def ref(self, index: int) -> str:
@@ -188,9 +193,8 @@ class Definition(_Model):
 
     def content_hash(self) -> str:
         """sha256 of the canonical document without layout: equal hashes mean the same version."""
-        canonical = json.dumps(
-            self.to_document(layout=False), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
+        document = self.to_document(layout=False)
+        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -246,12 +246,8 @@ def _schema_finding(doc: Any, error: Any) -> Finding:
     for step in error["loc"]:
         # Discriminated unions put the state's `type` into the location; the document has no
         # such key, so it is left out of the path the user sees.
-        if (
-            isinstance(step, str)
-            and isinstance(node, dict)
-            and step not in node
-            and (node.get("type") == step)
-        ):
+        tag = isinstance(node, dict) and step not in node and node.get("type") == step
+        if tag or step == "[key]":  # pydantic marks a bad dict key with this pseudo-step
             continue
         if isinstance(step, int):
             path += f"[{step}]"

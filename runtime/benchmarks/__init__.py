@@ -1,0 +1,1 @@
+"""Benchmarks for `statewright bench`: each module has `run(...) -> dict`, printing its numbers."""

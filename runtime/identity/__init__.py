@@ -1,0 +1,61 @@
+"""Identity and access control (SPEC §7): users and roles, password and OIDC logins, API
+tokens, the permission table and rate limits. The API and web app use only these names."""
+
+from runtime.identity.errors import (
+    AuthenticationFailed,
+    IdentityError,
+    InvalidName,
+    OidcError,
+    PasswordPolicyError,
+    PermissionDenied,
+    RateLimited,
+    TokenInvalid,
+    UnknownToken,
+    UnknownUser,
+    UserExists,
+)
+from runtime.identity.limiter import RateLimiter, RequestLimits, retry_after_header
+from runtime.identity.oidc import OidcClient, OidcConfig, OidcIdentity, PendingLogin
+from runtime.identity.permissions import (
+    API_PERMISSIONS,
+    BUILTIN_ROLES,
+    PERMISSIONS,
+    ROLE_PERMISSIONS,
+    permissions_for,
+)
+from runtime.identity.principal import Principal
+from runtime.identity.service import IdentityService, lockout_delay_s
+from runtime.identity.tokens import NewToken, TokenInfo
+from runtime.identity.users import User
+
+__all__ = [
+    "API_PERMISSIONS",
+    "BUILTIN_ROLES",
+    "PERMISSIONS",
+    "ROLE_PERMISSIONS",
+    "AuthenticationFailed",
+    "IdentityError",
+    "IdentityService",
+    "InvalidName",
+    "NewToken",
+    "OidcClient",
+    "OidcConfig",
+    "OidcError",
+    "OidcIdentity",
+    "PasswordPolicyError",
+    "PendingLogin",
+    "PermissionDenied",
+    "Principal",
+    "RateLimited",
+    "RateLimiter",
+    "RequestLimits",
+    "TokenInfo",
+    "TokenInvalid",
+    "UnknownToken",
+    "UnknownUser",
+    "User",
+    "UserExists",
+    "lockout_delay_s",
+    "permissions_for",
+    "retry_after_header",
+]

@@ -1,0 +1,217 @@
+"""Accounts on SQLite and PostgreSQL: the first admin, argon2 passwords, roles, lock-out.
+
+`identity_db_url` is also imported by the other identity test modules: each PostgreSQL run
+gets a fresh schema that is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from runtime.identity import (
+    AuthenticationFailed,
+    IdentityService,
+    InvalidName,
+    PasswordPolicyError,
+    RateLimited,
+    UnknownUser,
+    UserExists,
+    lockout_delay_s,
+)
+from runtime.identity.tables import users
+
+POSTGRES = "postgresql://127.0.0.1:5432/test"
+STRONG = "correct horse battery staple"
+
+
+class FakeClock:
+    """Time that moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def identity_db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'statewright.db'}"
+        return
+    schema = f"identity_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def service(identity_db_url, clock):
+    identity = IdentityService(identity_db_url, clock=clock)
+    yield identity
+    identity.close()
+
+
+def test_fresh_database_gets_an_admin_with_a_one_time_password(service, monkeypatch):
+    monkeypatch.delenv("STATEWRIGHT_ADMIN_PASSWORD", raising=False)
+    one_time = service.ensure_first_admin()
+    assert one_time and len(one_time) >= 20
+    admin = service.get_user("admin")
+    assert admin.roles == ("admin",) and admin.must_change_password
+    principal = service.authenticate("admin", one_time, ip="10.0.0.1")
+    assert principal.must_change_password and principal.can("admin.users")
+    # A second server start finds the admin and prints nothing.
+    assert service.ensure_first_admin() is None
+
+
+def test_first_admin_uses_the_configured_password(service, monkeypatch):
+    monkeypatch.setenv("STATEWRIGHT_ADMIN_PASSWORD", "from-the-environment-42")
+    assert service.ensure_first_admin() is None
+    assert not service.get_user("admin").must_change_password
+    assert service.authenticate("admin", "from-the-environment-42").username == "admin"
+
+
+def test_a_weak_configured_admin_password_is_refused_naming_the_variable(service, monkeypatch):
+    monkeypatch.setenv("STATEWRIGHT_ADMIN_PASSWORD", "short")
+    with pytest.raises(PasswordPolicyError, match="STATEWRIGHT_ADMIN_PASSWORD is too short"):
+        service.ensure_first_admin()
+
+
+def test_passwords_are_stored_as_argon2id_hashes(service, identity_db_url):
+    service.create_user("ana", password=STRONG, roles=["analyst"])
+    engine = create_engine(identity_db_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        stored = conn.execute(select(users.c.password_hash)).scalar_one()
+    engine.dispose()
+    assert stored.startswith("$argon2id$") and STRONG not in stored
+
+
+def test_a_user_holds_several_roles_and_changes_apply_at_once(service):
+    service.create_user("olga", password=STRONG, roles=["operator", "underwriter"])
+    olga = service.authenticate("olga", STRONG)
+    assert olga.roles == {"operator", "underwriter"}
+    assert olga.task_roles == {"underwriter"} and olga.can("tasks.work")
+    service.set_roles("olga", ["manager"])
+    reloaded = service.principal_for("olga", "password")
+    assert reloaded.roles == {"manager"} and not reloaded.can("instances.start")
+
+
+def test_wrong_password_unknown_user_and_disabled_user_get_the_same_refusal(service):
+    service.create_user("ana", password=STRONG, roles=["analyst"])
+    service.create_user("ben", password=STRONG, roles=["analyst"])
+    service.disable("ben")
+    messages = set()
+    for username, password in [("ana", "wrong password!!"), ("nobody", STRONG), ("ben", STRONG)]:
+        with pytest.raises(AuthenticationFailed) as refused:
+            service.authenticate(username, password, ip="10.0.0.2")
+        messages.add(str(refused.value))
+    assert len(messages) == 1
+    with pytest.raises(AuthenticationFailed):
+        service.principal_for("ben", "password")
+
+
+def test_five_failures_lock_the_account_with_a_growing_delay(service, clock):
+    service.create_user("ana", password=STRONG, roles=["analyst"])
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            service.authenticate("ana", "not her password", ip="10.0.0.3")
+    user = service.get_user("ana")
+    assert user.failed_logins == 5 and user.locked_until == clock.now + timedelta(seconds=30)
+    # Locked: even the right password is refused until the lock ends.
+    clock.advance(29)
+    with pytest.raises(AuthenticationFailed):
+        service.authenticate("ana", STRONG, ip="10.0.0.3")
+    clock.advance(2)
+    with pytest.raises(AuthenticationFailed):  # 6th failure: locked for 60 s now
+        service.authenticate("ana", "still wrong!!", ip="10.0.0.3")
+    assert service.get_user("ana").locked_until == clock.now + timedelta(seconds=60)
+    clock.advance(61)
+    assert service.authenticate("ana", STRONG, ip="10.0.0.3").username == "ana"
+    user = service.get_user("ana")
+    assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_lockout_delay_doubles_and_is_capped():
+    assert [lockout_delay_s(n) for n in range(1, 10)] == [0, 0, 0, 0, 30, 60, 120, 240, 480]
+    assert lockout_delay_s(50) == 15 * 60
+
+
+def test_many_attempts_from_one_address_are_rate_limited(service, clock):
+    service.create_user("ana", password=STRONG)
+    for attempt in range(20):
+        with pytest.raises(AuthenticationFailed):
+            service.authenticate(f"guess{attempt}", "some password!", ip="203.0.113.9")
+    with pytest.raises(RateLimited) as limited:
+        service.authenticate("ana", STRONG, ip="203.0.113.9")
+    assert limited.value.retry_after_s == pytest.approx(3.0)
+    assert service.authenticate("ana", STRONG, ip="198.51.100.1").username == "ana"
+    clock.advance(3)
+    assert service.authenticate("ana", STRONG, ip="203.0.113.9").username == "ana"
+
+
+def test_password_policy_and_change(service):
+    service.create_user("ana", password=STRONG)
+    with pytest.raises(PasswordPolicyError, match="at least 12 characters"):
+        service.change_password("ana", "tooshort")
+    with pytest.raises(PasswordPolicyError, match="must not be the username"):
+        service.create_user("marguerite99x", password="Marguerite99x")
+    with pytest.raises(AuthenticationFailed):
+        service.change_password("ana", "a brand new passphrase", current_password="not it at all")
+    service.change_password("ana", "a brand new passphrase", current_password=STRONG)
+    with pytest.raises(AuthenticationFailed):
+        service.authenticate("ana", STRONG)
+    assert service.authenticate("ana", "a brand new passphrase").username == "ana"
+
+
+def test_admin_reset_lifts_a_lockout_and_can_force_a_change(service):
+    service.create_user("ana", password=STRONG)
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            service.authenticate("ana", "not her password")
+    service.change_password("ana", "reset by the admin", temporary=True)
+    assert service.authenticate("ana", "reset by the admin").must_change_password
+
+
+def test_bad_names_and_duplicates_are_refused(service):
+    with pytest.raises(InvalidName, match="Invalid username ' ana'"):
+        service.create_user(" ana")
+    with pytest.raises(InvalidName, match="Invalid role name 'under writer'"):
+        service.create_user("ana", roles=["under writer"])
+    service.create_user("ana")
+    with pytest.raises(UserExists, match="'ana' already exists"):
+        service.create_user("ana")
+    with pytest.raises(UnknownUser, match="No user named 'zoe'"):
+        service.set_roles("zoe", ["admin"])
+
+
+def test_a_user_without_a_password_cannot_log_in_with_one(service):
+    service.create_user("sso-only", roles=["manager"])
+    assert not service.get_user("sso-only").has_password
+    with pytest.raises(AuthenticationFailed):
+        service.authenticate("sso-only", "")
+
+
+def test_enable_restores_a_disabled_user(service):
+    service.create_user("ana", password=STRONG)
+    assert service.disable("ana").disabled
+    assert not service.enable("ana").disabled
+    assert service.authenticate("ana", STRONG).username == "ana"
+    assert [user.username for user in service.list_users()] == ["ana"]

@@ -166,11 +166,12 @@ class DesignerSession:
         return [f for f in self.report.findings if f.severity == "error"]
 
     def pick_finding(self, finding: Any) -> None:
-        """Select and centre the first element a finding names."""
-        if finding.states:
+        """Select and centre what a finding is about: its transition if it names one (guards,
+        events; the last named, usually the one drawn most recently), else its first state."""
+        if finding.transitions:
+            self.selection = ([], [finding.transitions[-1]])
+        elif finding.states:
             self.selection = ([finding.states[0]], [])
-        elif finding.transitions:
-            self.selection = ([], [finding.transitions[0]])
         else:
             return
         target = (self.selection[0] or self.selection[1])[0]

@@ -1,0 +1,84 @@
+"""Browser-test fixtures: a designer server in a subprocess and headless Debian Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLE = ROOT / "designer/components/dist/statewright-canvas.js"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STARTUP_S = 30
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def designer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a fresh designer server (storage in a temp dir), stopped after the session."""
+    if not BUNDLE.is_file():
+        pytest.fail(f"the canvas bundle {BUNDLE} is missing: run `make assets` first")
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("designer-server")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STATEWRIGHT_STORAGE_SECRET": "e2e"}
+    log = (workdir / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "e2e/designer_server.py"), str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_S
+    while True:
+        try:
+            if httpx.get(f"{url}/api/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"designer server did not start:\n{(workdir / 'server.log').read_text()}")
+        time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Page]:
+    """A 1440x900 page in headless Chromium; page errors fail the test."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+        browser.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"

@@ -1,0 +1,115 @@
+"""An analyst draws a process in the browser, sees its problems on the canvas, fixes them and
+publishes. Screenshots of each step go to test-artifacts/ for a human to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+KEY = "order-review"
+STATES = ["task", "decision", "human", "end", "end"]
+DROP_POINTS = [(180, 40), (440, 40), (580, 40), (640, 260), (320, 260)]
+
+
+def shoot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"designer-{name}.png"))
+
+
+def centre(page: Page, selector: str) -> tuple[float, float]:
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} is not on screen"
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def connect(page: Page, source: str, target: str) -> None:
+    """Drag from the source state's output handle onto the target state's input handle."""
+    edges = page.locator(".vue-flow__edge").count()
+    page.mouse.move(*centre(page, f'.vue-flow__node[data-id="{source}"] .vue-flow__handle.source'))
+    page.mouse.down()
+    page.mouse.move(
+        *centre(page, f'.vue-flow__node[data-id="{target}"] .vue-flow__handle.target'), steps=12
+    )
+    page.mouse.up()
+    expect(page.locator(".vue-flow__edge")).to_have_count(edges + 1)
+
+
+def select_state(page: Page, state_id: str) -> None:
+    page.locator(f'.vue-flow__node[data-id="{state_id}"] .sw-shape').click()
+    expect(page.locator('[data-testid="properties"] input[data-field="id"]')).to_have_value(
+        state_id
+    )
+
+
+def fill_field(page: Page, field: str, value: str) -> None:
+    page.locator(f'[data-testid="properties"] input[data-field="{field}"]').fill(value)
+
+
+def test_an_analyst_draws_fixes_and_publishes_a_process(designer_url: str, browser_page: Page):
+    page = browser_page
+    page.goto(designer_url + "/")
+    page.get_by_test_id("new-process").click()
+    page.locator('input[data-testid="new-key"]').fill(KEY)
+    page.locator('input[data-testid="new-name"]').fill("Order review")
+    page.get_by_test_id("create-process").click()
+    page.wait_for_url(f"**/designer/{KEY}")
+    expect(page.locator('.vue-flow__node[data-id="start"]')).to_be_visible()
+
+    pane = page.locator(".vue-flow__pane")
+    for state_type, (x, y) in zip(STATES, DROP_POINTS, strict=True):
+        page.locator(f'.sw-palette-item[data-state-type="{state_type}"]').drag_to(
+            pane, target_position={"x": x, "y": y}
+        )
+    expect(page.locator(".vue-flow__node")).to_have_count(6)
+    findings = page.get_by_test_id("findings")
+    expect(findings.locator('[data-code="dead-end"]').first).to_be_visible()
+    expect(findings.locator('[data-code="unreachable"]').first).to_be_visible()
+    # the problems are drawn on the states themselves: red outline and a count badge
+    expect(page.locator(".vue-flow__node .sw-node--error")).to_have_count(6)
+    expect(page.locator('.vue-flow__node[data-id="task_1"] .sw-badge--error')).to_be_visible()
+    expect(page.get_by_test_id("publish")).to_be_disabled()
+    expect(page.get_by_test_id("publish-reason")).to_be_visible()
+    shoot(page, "1-dropped")
+
+    for source, target in [
+        ("start", "task_1"),
+        ("task_1", "decision_1"),
+        ("task_1", "end_2"),
+        ("decision_1", "human_1"),
+        ("decision_1", "end_1"),
+        ("human_1", "end_1"),
+    ]:
+        connect(page, source, target)
+    expect(findings.locator('[data-code="dead-end"]')).to_have_count(0)
+    expect(findings.locator('[data-code="unreachable"]')).to_have_count(0)
+    expect(findings.locator('[data-code="ambiguous"]')).to_be_visible()
+    shoot(page, "2-connected")
+
+    select_state(page, "task_1")
+    fill_field(page, "action", "check_order")
+    select_state(page, "human_1")
+    fill_field(page, "role", "approver")
+    fill_field(page, "sla_s", "86400")
+    expect(findings.locator('[data-code="missing-action"]')).to_have_count(0)
+
+    # the decision's second route needs a guard: pick it from the findings list
+    findings.locator('[data-code="ambiguous"]').click()
+    guard = page.locator('[data-testid="properties"] input[data-field="when"]')
+    expect(guard).to_be_visible()
+    guard.fill("amount <")
+    expect(page.get_by_test_id("guard-error")).not_to_be_empty()
+    shoot(page, "3-bad-guard")
+    guard.fill("amount < 100")
+    expect(page.get_by_test_id("guard-error")).to_be_empty()
+    expect(page.get_by_test_id("error-count")).to_have_count(0)
+    expect(page.locator(".vue-flow__node .sw-node--error")).to_have_count(0)
+
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_test_id("published-version")).to_have_text("Published version 1")
+    shoot(page, "4-published")
+
+    page.goto(designer_url + "/")
+    expect(page.get_by_test_id("process-table")).to_contain_text(KEY)
+    shoot(page, "5-processes")

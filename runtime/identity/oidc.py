@@ -25,7 +25,7 @@ from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
-from runtime.identity.errors import OidcError
+from runtime.identity.errors import InvalidName, OidcError
 from runtime.identity.users import USERNAME_PATTERN, check_roles
 
 # Only asymmetric algorithms: "none" and HS* (keyed with the client secret) are refused.
@@ -84,7 +84,7 @@ def parse_role_map(text: str, where: str = f"{ENV_PREFIX}ROLE_MAP") -> dict[str,
             raise OidcError(f"{where}[{group!r}] must be a role name or a list of role names.")
         try:
             mapping[group] = check_roles(roles)
-        except ValueError as error:
+        except InvalidName as error:
             raise OidcError(f"{where}[{group!r}]: {error}") from None
     return mapping
 

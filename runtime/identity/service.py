@@ -15,22 +15,20 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from runtime.identity import passwords
+from runtime.identity import passwords, tokens
 from runtime.identity.database import create_identity_engine
 from runtime.identity.errors import (
     AuthenticationFailed,
     OidcError,
     RateLimited,
-    TokenInvalid,
-    UnknownToken,
     UnknownUser,
     UserExists,
 )
 from runtime.identity.limiter import RateLimiter
 from runtime.identity.permissions import ADMIN
 from runtime.identity.principal import Principal, Via
-from runtime.identity.tables import api_tokens, as_utc, metadata, user_roles, users
-from runtime.identity.tokens import NewToken, TokenInfo, new_token, parse_bearer, secret_matches
+from runtime.identity.tables import as_utc, metadata, user_roles, users
+from runtime.identity.tokens import NewToken, TokenInfo
 from runtime.identity.users import User, check_roles, check_username
 
 if TYPE_CHECKING:
@@ -41,8 +39,6 @@ FIRST_ADMIN = "admin"
 LOCKOUT_AFTER_FAILURES = 5
 LOCKOUT_FIRST_S = 30
 LOCKOUT_MAX_S = 15 * 60
-# A token's last use is recorded at most this often, so API calls rarely write.
-TOKEN_TOUCH_INTERVAL_S = 60
 
 
 def lockout_delay_s(failures: int) -> int:
@@ -281,91 +277,28 @@ class IdentityService:
     def create_token(self, username: str, name: str, expires_in_s: float | None = None) -> NewToken:
         """Issue a token for `username`; the returned `secret` (`swt_<id>_<secret>`) is
         shown once and cannot be recovered, only revoked."""
-        if not name.strip() or len(name) > 200:
-            raise ValueError("A token needs a name of 1-200 characters (what it is for).")
-        if expires_in_s is not None and expires_in_s <= 0:
-            raise ValueError(f"expires_in_s must be positive (got {expires_in_s}).")
-        token_id, bearer, secret_hash = new_token()
-        now = self._clock()
         with self._db.begin() as conn:
             self._require_row(conn, username)
-            conn.execute(
-                insert(api_tokens).values(
-                    token_id=token_id,
-                    username=username,
-                    name=name.strip(),
-                    secret_sha256=secret_hash,
-                    created_at=now,
-                    expires_at=None
-                    if expires_in_s is None
-                    else now + timedelta(seconds=expires_in_s),
-                )
-            )
-        return NewToken(token_id, bearer)
+            return tokens.insert_token(conn, username, name, expires_in_s, self._clock())
 
     def verify_token(self, bearer: str) -> Principal:
         """Resolve a bearer token to its user. Revocation, expiry and disabling take
         effect on the very next call: nothing is cached."""
-        token_id, secret = parse_bearer(bearer)
-        now = self._clock()
-        with self._db.connect() as conn:
-            row = conn.execute(
-                select(api_tokens, users.c.disabled)
-                .join(users, users.c.username == api_tokens.c.username)
-                .where(api_tokens.c.token_id == token_id)
-            ).first()
-            if row is None or not secret_matches(secret, row.secret_sha256):
-                raise TokenInvalid("The bearer token is not valid.")
-            if row.revoked_at is not None:
-                raise TokenInvalid(f"The token {token_id} has been revoked.")
-            expires_at = as_utc(row.expires_at)
-            if expires_at is not None and expires_at <= now:
-                raise TokenInvalid(f"The token {token_id} expired at {expires_at.isoformat()}.")
-            if row.disabled:
-                raise TokenInvalid(f"The token {token_id} belongs to a disabled user.")
-            roles = self._roles(conn, row.username)
-            last_used = as_utc(row.last_used_at)
-            if last_used is None or (now - last_used).total_seconds() >= TOKEN_TOUCH_INTERVAL_S:
-                conn.execute(
-                    update(api_tokens)
-                    .where(api_tokens.c.token_id == token_id)
-                    .values(last_used_at=now)
-                )
-                conn.commit()
-        return Principal(row.username, frozenset(roles), "token", token_id=token_id)
+        with self._db.begin() as conn:
+            username, token_id = tokens.resolve_token(conn, bearer, self._clock())
+            roles = self._roles(conn, username)
+        return Principal(username, frozenset(roles), "token", token_id=token_id)
 
     def revoke_token(self, token_id: str, username: str | None = None) -> None:
         """Revoke at once. With `username`, only that user's own token may be revoked."""
-        conditions = [api_tokens.c.token_id == token_id]
-        if username is not None:
-            conditions.append(api_tokens.c.username == username)
         with self._db.begin() as conn:
-            row = conn.execute(select(api_tokens.c.revoked_at).where(*conditions)).first()
-            if row is None:
-                owner = f" of user {username!r}" if username is not None else ""
-                raise UnknownToken(f"No token {token_id!r}{owner} exists.")
-            if row.revoked_at is None:
-                conn.execute(update(api_tokens).where(*conditions).values(revoked_at=self._clock()))
+            tokens.revoke_token(conn, token_id, username, self._clock())
 
     def list_tokens(self, username: str | None = None) -> list[TokenInfo]:
-        query = select(api_tokens).order_by(api_tokens.c.username, api_tokens.c.created_at)
-        if username is not None:
-            query = query.where(api_tokens.c.username == username)
         with self._db.connect() as conn:
             if username is not None:
                 self._require_row(conn, username)
-            return [
-                TokenInfo(
-                    token_id=row.token_id,
-                    username=row.username,
-                    name=row.name,
-                    created_at=as_utc(row.created_at),
-                    expires_at=as_utc(row.expires_at),
-                    revoked_at=as_utc(row.revoked_at),
-                    last_used_at=as_utc(row.last_used_at),
-                )
-                for row in conn.execute(query)
-            ]
+            return tokens.select_tokens(conn, username)
 
     # -- OpenID Connect -----------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""API token format and hashing: `swt_<id>_<secret>`, of which only sha256(secret) is kept.
+"""API tokens `swt_<id>_<secret>`: format, hashing and rows; only sha256(secret) is kept.
 
 The secret is 32 random bytes (256 bits), so unlike a password it cannot be guessed from a
 dictionary and needs no slow hash: one sha256 makes a leaked table useless while keeping
@@ -13,12 +13,18 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from runtime.identity.errors import TokenInvalid
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from runtime.identity.errors import TokenInvalid, UnknownToken
+from runtime.identity.tables import api_tokens, as_utc, users
 
 TOKEN_PREFIX = "swt_"
+# A token's last use is recorded at most this often, so API calls rarely write.
+TOKEN_TOUCH_INTERVAL_S = 60
 _TOKEN_PATTERN = re.compile(r"^swt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 
 
@@ -75,3 +81,79 @@ def hash_secret(secret: str) -> str:
 
 def secret_matches(secret: str, stored_sha256: str) -> bool:
     return hmac.compare_digest(hash_secret(secret), stored_sha256)
+
+
+def insert_token(
+    conn: Connection, username: str, name: str, expires_in_s: float | None, now: datetime
+) -> NewToken:
+    if not name.strip() or len(name) > 200:
+        raise ValueError("A token needs a name of 1-200 characters (what it is for).")
+    if expires_in_s is not None and expires_in_s <= 0:
+        raise ValueError(f"expires_in_s must be positive (got {expires_in_s}).")
+    token_id, bearer, secret_hash = new_token()
+    conn.execute(
+        insert(api_tokens).values(
+            token_id=token_id,
+            username=username,
+            name=name.strip(),
+            secret_sha256=secret_hash,
+            created_at=now,
+            expires_at=None if expires_in_s is None else now + timedelta(seconds=expires_in_s),
+        )
+    )
+    return NewToken(token_id, bearer)
+
+
+def resolve_token(conn: Connection, bearer: str, now: datetime) -> tuple[str, str]:
+    """(username, token id) of a valid bearer token, else `TokenInvalid` saying why."""
+    token_id, secret = parse_bearer(bearer)
+    row = conn.execute(
+        select(api_tokens, users.c.disabled)
+        .join(users, users.c.username == api_tokens.c.username)
+        .where(api_tokens.c.token_id == token_id)
+    ).first()
+    if row is None or not secret_matches(secret, row.secret_sha256):
+        raise TokenInvalid("The bearer token is not valid.")
+    if row.revoked_at is not None:
+        raise TokenInvalid(f"The token {token_id} has been revoked.")
+    expires_at = as_utc(row.expires_at)
+    if expires_at is not None and expires_at <= now:
+        raise TokenInvalid(f"The token {token_id} expired at {expires_at.isoformat()}.")
+    if row.disabled:
+        raise TokenInvalid(f"The token {token_id} belongs to a disabled user.")
+    last_used = as_utc(row.last_used_at)
+    if last_used is None or (now - last_used).total_seconds() >= TOKEN_TOUCH_INTERVAL_S:
+        conn.execute(
+            update(api_tokens).where(api_tokens.c.token_id == token_id).values(last_used_at=now)
+        )
+    return row.username, token_id
+
+
+def revoke_token(conn: Connection, token_id: str, username: str | None, now: datetime) -> None:
+    conditions = [api_tokens.c.token_id == token_id]
+    if username is not None:
+        conditions.append(api_tokens.c.username == username)
+    row = conn.execute(select(api_tokens.c.revoked_at).where(*conditions)).first()
+    if row is None:
+        owner = f" of user {username!r}" if username is not None else ""
+        raise UnknownToken(f"No token {token_id!r}{owner} exists.")
+    if row.revoked_at is None:
+        conn.execute(update(api_tokens).where(*conditions).values(revoked_at=now))
+
+
+def select_tokens(conn: Connection, username: str | None) -> list[TokenInfo]:
+    query = select(api_tokens).order_by(api_tokens.c.username, api_tokens.c.created_at)
+    if username is not None:
+        query = query.where(api_tokens.c.username == username)
+    return [
+        TokenInfo(
+            token_id=row.token_id,
+            username=row.username,
+            name=row.name,
+            created_at=as_utc(row.created_at),
+            expires_at=as_utc(row.expires_at),
+            revoked_at=as_utc(row.revoked_at),
+            last_used_at=as_utc(row.last_used_at),
+        )
+        for row in conn.execute(query)
+    ]

@@ -1,0 +1,95 @@
+"""API tokens on SQLite and PostgreSQL: shown once, stored hashed, refused at once when
+revoked, expired or their owner is disabled."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, select
+from test_identity_accounts import STRONG, FakeClock, identity_db_url  # noqa: F401
+
+from runtime.identity import IdentityService, TokenInvalid, UnknownToken
+from runtime.identity.tables import api_tokens
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def service(identity_db_url, clock):  # noqa: F811
+    identity = IdentityService(identity_db_url, clock=clock)
+    identity.create_user("olga", password=STRONG, roles=["operator"])
+    yield identity
+    identity.close()
+
+
+def test_a_token_resolves_to_its_user_and_only_a_hash_is_stored(service, identity_db_url):  # noqa: F811
+    token_id, secret = service.create_token("olga", "nightly import")
+    assert secret.startswith(f"swt_{token_id}_")
+    principal = service.verify_token(f"Bearer {secret}")
+    assert (principal.username, principal.via, principal.token_id) == ("olga", "token", token_id)
+    assert principal.can("instances.start") and not principal.can("admin.users")
+    engine = create_engine(identity_db_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        stored = conn.execute(select(api_tokens.c.secret_sha256)).scalar_one()
+    engine.dispose()
+    assert len(stored) == 64 and stored not in secret
+
+
+def test_revocation_takes_effect_on_the_next_call(service):
+    token_id, secret = service.create_token("olga", "ci")
+    service.verify_token(secret)
+    service.revoke_token(token_id)
+    with pytest.raises(TokenInvalid, match=f"token {token_id} has been revoked"):
+        service.verify_token(secret)
+    assert service.list_tokens("olga")[0].status(service._clock()) == "revoked"
+
+
+def test_an_expired_token_is_refused(service, clock):
+    token_id, secret = service.create_token("olga", "one hour", expires_in_s=3600)
+    clock.advance(3599)
+    assert service.verify_token(secret).username == "olga"
+    clock.advance(1)
+    with pytest.raises(TokenInvalid, match=f"token {token_id} expired at 2026-03-01T10:00:00"):
+        service.verify_token(secret)
+
+
+def test_a_disabled_owner_makes_the_token_useless(service):
+    _, secret = service.create_token("olga", "ci")
+    service.disable("olga")
+    with pytest.raises(TokenInvalid, match="disabled user"):
+        service.verify_token(secret)
+
+
+def test_wrong_secret_and_malformed_tokens_are_refused(service):
+    _, secret = service.create_token("olga", "ci")
+    forged = secret[:-4] + ("AAAA" if not secret.endswith("AAAA") else "BBBB")
+    with pytest.raises(TokenInvalid, match="The bearer token is not valid"):
+        service.verify_token(forged)
+    with pytest.raises(TokenInvalid, match="malformed"):
+        service.verify_token("swt_not-a-token")
+    unknown = f"swt_{'0' * 16}_{secret.split('_', 2)[2]}"
+    with pytest.raises(TokenInvalid, match="not valid"):
+        service.verify_token(unknown)
+
+
+def test_tokens_are_listed_without_secrets_and_revoked_only_by_their_owner(service, clock):
+    service.create_user("ana", password=STRONG, roles=["analyst"])
+    olga_token, _ = service.create_token("olga", "ci")
+    clock.advance(1)
+    service.create_token("ana", "notebook")
+    assert [t.name for t in service.list_tokens()] == ["notebook", "ci"]
+    listed = service.list_tokens("olga")
+    assert [(t.token_id, t.status(clock.now)) for t in listed] == [(olga_token, "active")]
+    with pytest.raises(UnknownToken, match="of user 'ana'"):
+        service.revoke_token(olga_token, username="ana")
+    with pytest.raises(UnknownToken, match="No token 'nope' exists"):
+        service.revoke_token("nope")
+
+
+def test_token_arguments_are_checked(service):
+    with pytest.raises(ValueError, match="needs a name"):
+        service.create_token("olga", "  ")
+    with pytest.raises(ValueError, match="must be positive"):
+        service.create_token("olga", "ci", expires_in_s=0)

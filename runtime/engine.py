@@ -1,0 +1,296 @@
+"""The `Engine`: publish definitions, start instances, send events, read them back.
+
+A thin shell around the pure `step`: each call reads the instance inside a write
+transaction, lets `step` decide, then appends the events, writes the projection and carries
+out the effects (jobs) in that same transaction, through the group-commit writer.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from runtime import audit
+from runtime import step as steps
+from runtime.actions import ActionRegistry, Handler
+from runtime.clock import Clock, SystemClock
+from runtime.errors import DefinitionInvalid, NotFound
+from runtime.events import GENESIS_HASH, Event
+from runtime.store import open_store
+from runtime.store.base import event_of, snapshot_of
+from runtime.variables import check_start_variables
+from runtime.views import (
+    DefinitionSummary,
+    DefinitionVersion,
+    Instance,
+    InstancePage,
+    PublishedVersion,
+)
+from runtime.writer import GroupCommitWriter
+from shared.definition import Definition
+from shared.errors import DocumentError, SchemaError
+from shared.loading import load_document, parse_definition
+
+MAX_PAGE = 500
+
+
+class Engine:
+    """The durable runtime over one database (`sqlite:///file.db` or `postgresql://...`)."""
+
+    def __init__(self, url: str, clock: Clock | None = None, *, worker_id: str | None = None,
+                 action_threads: int = 8, lease_s: float = 60.0) -> None:
+        self.url = url
+        self.clock: Clock = clock or SystemClock()
+        self.store = open_store(url)
+        self.actions = ActionRegistry(action_threads)
+        self.lease_s = lease_s  # how long a leased job is ours before others may take it
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.writer = GroupCommitWriter(self.store)
+        self.job_scheduled = threading.Event()  # wakes a sleeping runner
+        self._definitions: dict[tuple[str, int], Definition] = {}
+
+    def close(self) -> None:
+        self.writer.close()
+        self.actions.close()
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def action(self, name: str) -> Callable[[Handler], Handler]:
+        """Decorator registering a task handler: `@engine.action("credit_score")`."""
+        def register(handler: Handler) -> Handler:
+            self.actions.register(name, handler)
+            return handler
+        return register
+
+    # ---- definitions -------------------------------------------------------------------
+
+    def publish(self, source: dict[str, Any] | str | Path | Definition, actor: str | None = None
+                ) -> PublishedVersion:
+        """Publish a definition; identical content (ignoring layout) returns the existing version.
+
+        Raises `DefinitionInvalid` carrying every finding when validation finds errors.
+        """
+        definition = _checked_definition(source)
+        document = definition.to_document()
+        content_hash = definition.content_hash()
+        now = self.clock.now()
+
+        def work(conn: Connection) -> tuple[int, bool]:
+            return self.store.save_version(conn, definition.key, definition.name, document,
+                                           content_hash, actor, now)
+
+        version, existed = self.writer.submit(work)
+        return PublishedVersion(version, definition.key, content_hash, existed)
+
+    def definitions(self) -> list[DefinitionSummary]:
+        with self.store.read() as conn:
+            return [DefinitionSummary(r.key, r.name, r.latest_version, r.version_count,
+                                      r.created_at) for r in self.store.definition_rows(conn)]
+
+    def versions(self, key: str) -> list[DefinitionVersion]:
+        with self.store.read() as conn:
+            rows = self.store.version_rows(conn, key)
+        if not rows:
+            raise NotFound(f"no definition {key!r} is published", {"definition": key})
+        return [DefinitionVersion.from_row(r) for r in rows]
+
+    def version(self, key: str, version: int | None = None) -> DefinitionVersion:
+        """One published version (the latest when `version` is None)."""
+        with self.store.read() as conn:
+            row = self.store.version_row(conn, key, version)
+        if row is None:
+            raise _missing_version(key, version)
+        return DefinitionVersion.from_row(row)
+
+    def definition(self, key: str, version: int) -> Definition:
+        """The parsed model of a published version (cached: versions are immutable)."""
+        cached = self._definitions.get((key, version))
+        if cached is None:
+            cached = Definition.model_validate(self.version(key, version).document)
+            self._definitions[(key, version)] = cached
+        return cached
+
+    # ---- instances ---------------------------------------------------------------------
+
+    def start(self, key: str, variables: dict[str, Any] | None = None, actor: str | None = None,
+              version: int | None = None, idempotency_key: str | None = None,
+              business_key: str | None = None) -> str:
+        """Start an instance of `key` (latest version unless `version`); returns its id."""
+        def work(conn: Connection) -> str:
+            if idempotency_key is not None:
+                earlier = self.store.remembered(conn, "start", idempotency_key)
+                if earlier is not None:
+                    return earlier["instance_id"]
+            row = self.store.version_row(conn, key, version)
+            if row is None:
+                raise _missing_version(key, version)
+            definition = self._parsed(row)
+            values = check_start_variables(definition, variables or {})
+            now = self.clock.now()
+            fresh = steps.Snapshot(id=str(uuid.uuid4()), definition=key, version=row.version,
+                                   business_key=business_key)
+            result = steps.step(definition, fresh, steps.Start(values, business_key), now)
+            self.store.insert_instance(conn, fresh, actor, now)
+            self.persist(conn, fresh, GENESIS_HASH, 0, result, actor)
+            if idempotency_key is not None:
+                self.store.remember(conn, "start", idempotency_key,
+                                    {"instance_id": fresh.id}, now)
+            return fresh.id
+
+        return self.writer.submit(work)
+
+    def send(self, instance_id: str, event: str, payload: dict[str, Any] | None = None,
+             actor: str | None = None, idempotency_key: str | None = None) -> Instance:
+        """Deliver `event`; returns the instance after it. Refused events change nothing."""
+        scope = f"send:{instance_id}"
+
+        def work(conn: Connection) -> Instance:
+            if idempotency_key is not None:
+                earlier = self.store.remembered(conn, scope, idempotency_key)
+                if earlier is not None:
+                    return Instance.from_json(earlier)
+            row = self.store.instance_row_locked(conn, instance_id)
+            if row is None:
+                raise _missing_instance(instance_id)
+            before = snapshot_of(row)
+            now = self.clock.now()
+            definition = self.definition_in(conn, before.definition, before.version)
+            result = steps.step(definition, before, steps.Deliver(event, payload or {}), now)
+            self.persist(conn, before, row.last_hash, row.row_version, result, actor)
+            after = _instance_after(row, result.snapshot, now)
+            if idempotency_key is not None:
+                self.store.remember(conn, scope, idempotency_key, after.to_json(), now)
+            return after
+
+        return self.writer.submit(work)
+
+    def persist(self, conn: Connection, before: steps.Snapshot, prev_hash: str, row_version: int,
+                result: steps.StepResult, actor: str | None) -> None:
+        """Append the step's events, write its projection and carry out its effects."""
+        now = self.clock.now()
+        self.store.append(conn, before, prev_hash, row_version, result.snapshot, result.events,
+                          actor, now)
+        for effect in result.effects:
+            if isinstance(effect, steps.ScheduleJob):
+                self.store.schedule_job(conn, effect.job_id, before.id, effect.kind,
+                                        effect.run_at, effect.payload, now)
+                if effect.run_at <= now:
+                    self.job_scheduled.set()
+            else:
+                self.store.cancel_job(conn, effect.job_id)
+
+    def get(self, instance_id: str) -> Instance:
+        with self.store.read() as conn:
+            row = self.store.instance_row(conn, instance_id)
+        if row is None:
+            raise _missing_instance(instance_id)
+        return Instance.from_row(row)
+
+    def history(self, instance_id: str) -> list[Event]:
+        with self.store.read() as conn:
+            if self.store.instance_row(conn, instance_id) is None:
+                raise _missing_instance(instance_id)
+            return [event_of(r) for r in self.store.event_rows(conn, instance_id)]
+
+    def accepted_events(self, instance_id: str) -> list[str]:
+        """The events `send` would accept now (the buttons an operator sees)."""
+        inst = self.get(instance_id)
+        snapshot = steps.Snapshot(id=inst.id, definition=inst.definition, version=inst.version,
+                                  state=inst.state, status=inst.status)
+        return steps.accepted_events(self.definition(inst.definition, inst.version), snapshot)
+
+    def list_instances(self, definition: str | None = None, status: str | None = None,
+                       state: str | None = None, business_key: str | None = None,
+                       version: int | None = None, limit: int = 50, offset: int = 0
+                       ) -> InstancePage:
+        """Instances matching every given filter, newest first."""
+        limit = max(1, min(limit, MAX_PAGE))
+        offset = max(0, offset)
+        filters = {"definition_key": definition, "status": status, "state": state,
+                   "business_key": business_key, "version": version}
+        with self.store.read() as conn:
+            rows, total = self.store.instance_page(conn, filters, limit, offset)
+        return InstancePage([Instance.from_row(r) for r in rows], total, limit, offset)
+
+    # ---- work and audit ----------------------------------------------------------------
+
+    def run_until_idle(self, timeout_s: float = 10.0) -> int:
+        """Run every job already due (actions, timers) until none is left; returns how many ran."""
+        from runtime.runner import drain
+
+        return drain(self, timeout_s)
+
+    def verify_audit(self) -> audit.AuditReport:
+        """Re-check every instance's hash chain and projection; names the first break."""
+        return audit.verify(self.store)
+
+    def definition_in(self, conn: Connection, key: str, version: int) -> Definition:
+        """Like `definition`, reading through the caller's transaction on a cache miss."""
+        cached = self._definitions.get((key, version))
+        if cached is not None:
+            return cached
+        row = self.store.version_row(conn, key, version)
+        if row is None:
+            raise _missing_version(key, version)
+        return self._parsed(row)
+
+    def _parsed(self, row: Any) -> Definition:
+        key = (row.key, row.version)
+        if key not in self._definitions:
+            self._definitions[key] = Definition.model_validate(row.document)
+        return self._definitions[key]
+
+
+def _checked_definition(source: dict[str, Any] | str | Path | Definition) -> Definition:
+    """The validated model of `source`, or `DefinitionInvalid` with every finding."""
+    from shared.validation import validate
+
+    try:
+        if isinstance(source, Definition):
+            definition = source
+        else:
+            doc = source if isinstance(source, dict) else load_document(
+                str(source) if isinstance(source, Path) else source)
+            definition = parse_definition(doc)
+    except SchemaError as exc:
+        raise DefinitionInvalid(str(exc), exc.findings) from None
+    except DocumentError as exc:
+        raise DefinitionInvalid(str(exc), []) from None
+    report = validate(definition)
+    if not report.ok:
+        lines = "; ".join(f"{f.code}: {f.message}" for f in report.errors)
+        raise DefinitionInvalid(
+            f"definition {definition.key!r} has {len(report.errors)} error(s): {lines}",
+            list(report.findings))
+    return definition
+
+
+def _instance_after(row: Any, snap: steps.Snapshot, now: Any) -> Instance:
+    base = Instance.from_row(row)
+    return Instance(**{**base.__dict__, "state": snap.state, "status": snap.status,
+                       "variables": snap.variables, "updated_at": now, "last_seq": snap.seq})
+
+
+def _missing_instance(instance_id: str) -> NotFound:
+    return NotFound(f"no instance {instance_id!r}", {"instance": instance_id})
+
+
+def _missing_version(key: str, version: int | None) -> NotFound:
+    if version is None:
+        return NotFound(f"no definition {key!r} is published", {"definition": key})
+    return NotFound(f"definition {key!r} has no version {version}",
+                    {"definition": key, "version": version})

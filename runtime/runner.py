@@ -1,0 +1,185 @@
+"""Executing due jobs: action runs and timers, leased so a crashed worker's work comes back.
+
+A job is leased (`leased_by`, `lease_until`) in one transaction, run outside any
+transaction, and completed in another that first checks the lease is still ours and that
+the instance is still in the state visit the job belongs to; so a result is recorded exactly
+once even when an action ran twice. `drain` runs this synchronously (`run_until_idle`);
+`Runner` runs it in a background thread for `serve` and `worker`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from runtime import events as ev
+from runtime import step as steps
+from runtime.actions import DEFAULT_RETRY, ActionContext, ActionFailed, retry_delay_s
+from runtime.errors import EngineError
+from runtime.store.base import snapshot_of
+
+if TYPE_CHECKING:
+    from runtime.engine import Engine
+
+log = logging.getLogger("statewright.runner")
+SYSTEM_ACTOR = "system"
+LEASE_BATCH = 64
+
+
+def lease(engine: Engine, limit: int = LEASE_BATCH) -> list[Any]:
+    """Claim due jobs for this engine's worker id."""
+    now = engine.clock.now()
+    until = now + timedelta(seconds=engine.lease_s)
+    return engine.writer.submit(
+        lambda conn: engine.store.lease_jobs(conn, engine.worker_id, now, until, limit))
+
+
+def run_job(engine: Engine, job: Any) -> None:
+    """Run one leased job and record its outcome."""
+    if job.kind == "timer":
+        _complete(engine, job, None, None)
+        return
+    with engine.store.read() as conn:
+        row = engine.store.instance_row(conn, job.instance_id)
+    if row is None or not _same_visit(snapshot_of(row), job.payload):
+        _complete(engine, job, None, None)  # stale: marks the job done, changes nothing else
+        return
+    definition = engine.definition(row.definition_key, row.version)
+    state = definition.state(job.payload["state"])
+    ctx = ActionContext(instance_id=row.id, action=job.payload["action"], state=state.id,
+                        attempt=job.attempt, variables=dict(row.variables or {}))
+    try:
+        result: dict[str, Any] | None = engine.actions.run(ctx, state.timeout_s)
+        error = None
+    except ActionFailed as exc:
+        result, error = None, str(exc)
+    _complete(engine, job, result, error)
+
+
+def drain(engine: Engine, timeout_s: float) -> int:
+    """Run due jobs until none is left or `timeout_s` passed; returns how many ran."""
+    deadline = time.monotonic() + timeout_s
+    count = 0
+    while time.monotonic() < deadline:
+        jobs = lease(engine)
+        if not jobs:
+            break
+        for job in jobs:
+            run_job(engine, job)
+            count += 1
+    return count
+
+
+def _same_visit(snap: steps.Snapshot, payload: dict[str, Any]) -> bool:
+    return (snap.status == "running" and snap.state == payload["state"]
+            and snap.entered_seq == payload["entered_seq"])
+
+
+def _complete(engine: Engine, job: Any, result: dict[str, Any] | None, error: str | None) -> None:
+    def work(conn: Connection) -> None:
+        store = engine.store
+        if not store.holds_lease(conn, job.id, engine.worker_id):
+            return  # our lease ran out and another worker took the job over
+        row = store.instance_row_locked(conn, job.instance_id)
+        before = snapshot_of(row)
+        if not _same_visit(before, job.payload):
+            store.finish_job(conn, job.id)
+            return
+        outcome, retrying = _outcome(engine, conn, before, job, result, error)
+        engine.persist(conn, before, row.last_hash, row.row_version, outcome, SYSTEM_ACTOR)
+        if not retrying:
+            store.finish_job(conn, job.id)
+
+    engine.writer.submit(work)
+
+
+def _outcome(engine: Engine, conn: Connection, before: steps.Snapshot, job: Any,
+             result: dict[str, Any] | None, error: str | None
+             ) -> tuple[steps.StepResult, bool]:
+    """The events of a finished job (timer fired, action succeeded or failed); True to retry."""
+    definition = engine.definition_in(conn, before.definition, before.version)
+    now = engine.clock.now()
+    payload = job.payload
+    if job.kind == "timer":
+        prefix = [ev.NewEvent(ev.TIMER_FIRED, {"event": payload["event"]})]
+        deliver = steps.Deliver(payload["event"], {}, internal=True)
+    elif error is None:
+        prefix = [ev.NewEvent(ev.ACTION_SUCCEEDED, {"action": payload["action"],
+                                                    "attempt": job.attempt})]
+        deliver = steps.Deliver(steps.DONE, result or {}, internal=True)
+    else:
+        policy = definition.state(payload["state"]).retry or DEFAULT_RETRY
+        failed = {"action": payload["action"], "attempt": job.attempt, "error": error}
+        if job.attempt < policy.max_attempts:
+            run_at = now + timedelta(seconds=retry_delay_s(policy, job.attempt))
+            event = ev.NewEvent(ev.ACTION_FAILED, {**failed, "retry_at": run_at.isoformat()})
+            engine.store.retry_job(conn, job.id, run_at, error)
+            return steps.StepResult(_applied(before, [event]), [event], []), True
+        prefix = [ev.NewEvent(ev.ACTION_FAILED, {**failed, "final": True})]
+        deliver = steps.Deliver(steps.ERROR, {"error": error}, internal=True)
+    middle = _applied(before, prefix)
+    try:
+        result_ = steps.step(definition, middle, deliver, now)
+    except EngineError as exc:
+        incident = ev.NewEvent(ev.INCIDENT, {"reason": exc.message, "state": before.state})
+        return steps.StepResult(_applied(middle, [incident]), [*prefix, incident], []), False
+    return steps.StepResult(result_.snapshot, [*prefix, *result_.events], result_.effects), False
+
+
+def _applied(snap: steps.Snapshot, new_events: list[ev.NewEvent]) -> steps.Snapshot:
+    for event in new_events:
+        snap = steps.apply(snap, snap.seq + 1, event.type, event.data)
+    return snap
+
+
+class Runner:
+    """Runs due jobs in a background thread until `stop`; several runners may share a database."""
+
+    def __init__(self, engine: Engine, poll_s: float = 1.0, threads: int = 4) -> None:
+        self.engine = engine
+        self.poll_s = poll_s
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Runner:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="statewright-runner",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self.engine.job_scheduled.set()
+        if self._thread is not None:
+            self._thread.join(timeout=timeout_s)
+            self._thread = None
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                jobs = lease(self.engine)
+            except Exception:
+                log.exception("leasing jobs failed; retrying in %.1f s", self.poll_s)
+                jobs = []
+            if jobs:
+                wait([self._pool.submit(self._run, job) for job in jobs])
+                continue
+            self.engine.job_scheduled.wait(self.poll_s)
+            self.engine.job_scheduled.clear()
+
+    def _run(self, job: Any) -> None:
+        try:
+            run_job(self.engine, job)
+        except Exception:
+            log.exception("job %s of instance %s failed", job.id, job.instance_id)
+

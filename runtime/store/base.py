@@ -1,0 +1,256 @@
+"""The store: every SQL statement the engine runs, written once in SQLAlchemy Core.
+
+Dialect subclasses (`sqlite.py`, `postgres.py`) only set up connections and transactions
+and adjust the job-leasing query. Methods taking `conn` run inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, insert, or_, select, update
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy.exc import IntegrityError
+
+from runtime.clock import from_db, to_db
+from runtime.errors import ConcurrencyError
+from runtime.events import GENESIS_HASH, Event, NewEvent, canonical, chain_hash
+from runtime.step import Snapshot
+from runtime.store import schema as t
+
+
+class Store:
+    """Tables, transactions and queries over one SQLAlchemy engine."""
+
+    dialect = "generic"
+
+    def __init__(self, sql_engine: SqlEngine, display_url: str) -> None:
+        self.sql = sql_engine
+        self.display_url = display_url
+
+    def create_schema(self) -> None:
+        t.metadata.create_all(self.sql)
+
+    def close(self) -> None:
+        self.sql.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that will write (SQLite takes the write lock at BEGIN)."""
+        with self.sql.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.sql.connect() as conn:
+            yield conn
+
+    # ---- definitions -------------------------------------------------------------------
+
+    def save_version(
+        self, conn: Connection, key: str, name: str | None, document: dict[str, Any],
+        content_hash: str, actor: str | None, now: datetime,
+    ) -> tuple[int, bool]:
+        """The version holding this content: the existing one, or a newly inserted one."""
+        existing = conn.execute(
+            select(t.definition_versions.c.version).where(
+                t.definition_versions.c.key == key,
+                t.definition_versions.c.content_hash == content_hash,
+            )
+        ).scalar()
+        if existing is not None:
+            return existing, True
+        if conn.execute(select(t.definitions.c.key).where(t.definitions.c.key == key)).first():
+            conn.execute(update(t.definitions).where(t.definitions.c.key == key).values(name=name))
+        else:
+            conn.execute(insert(t.definitions).values(key=key, name=name, created_at=to_db(now)))
+        latest = conn.execute(
+            select(func.max(t.definition_versions.c.version)).where(
+                t.definition_versions.c.key == key)
+        ).scalar()
+        version = (latest or 0) + 1
+        conn.execute(insert(t.definition_versions).values(
+            key=key, version=version, content_hash=content_hash, document=document,
+            published_at=to_db(now), published_by=actor,
+        ))
+        return version, False
+
+    def version_row(self, conn: Connection, key: str, version: int | None) -> Any:
+        """The row of `version` of `key` (the latest when None), or None."""
+        v = t.definition_versions
+        query = select(v).where(v.c.key == key)
+        query = query.where(v.c.version == version) if version else query.order_by(
+            v.c.version.desc()).limit(1)
+        return conn.execute(query).first()
+
+    def definition_rows(self, conn: Connection) -> list[Any]:
+        v = t.definition_versions
+        return list(conn.execute(
+            select(t.definitions.c.key, t.definitions.c.name, t.definitions.c.created_at,
+                   func.max(v.c.version).label("latest_version"),
+                   func.count(v.c.version).label("version_count"))
+            .join(v, v.c.key == t.definitions.c.key)
+            .group_by(t.definitions.c.key, t.definitions.c.name, t.definitions.c.created_at)
+            .order_by(t.definitions.c.key)
+        ))
+
+    def version_rows(self, conn: Connection, key: str) -> list[Any]:
+        v = t.definition_versions
+        return list(conn.execute(select(v).where(v.c.key == key).order_by(v.c.version)))
+
+    # ---- instances and their log -------------------------------------------------------
+
+    def instance_row_locked(self, conn: Connection, instance_id: str) -> Any:
+        """The instance row, locked against other writers until the transaction ends."""
+        query = select(t.instances).where(t.instances.c.id == instance_id).with_for_update()
+        return conn.execute(query).first()
+
+    def insert_instance(
+        self, conn: Connection, snap: Snapshot, actor: str | None, now: datetime
+    ) -> None:
+        conn.execute(insert(t.instances).values(
+            id=snap.id, definition_key=snap.definition, version=snap.version, state=None,
+            status="running", variables={}, entered_seq=0, row_version=0, last_seq=0,
+            last_hash=GENESIS_HASH, business_key=snap.business_key, parent_id=snap.parent_id,
+            started_by=actor, created_at=to_db(now), updated_at=to_db(now),
+        ))
+
+    def append(
+        self, conn: Connection, before: Snapshot, prev_hash: str, row_version: int,
+        after: Snapshot, new_events: list[NewEvent], actor: str | None, now: datetime,
+    ) -> str:
+        """Append `new_events` after `before.seq` and write the projection `after` (one txn)."""
+        rows, last_hash, at = [], prev_hash, to_db(now)
+        for offset, event in enumerate(new_events, start=1):
+            seq = before.seq + offset
+            body = canonical(before.id, seq, event.type, event.data, actor, at)
+            digest = chain_hash(last_hash, body)
+            rows.append({"instance_id": before.id, "seq": seq, "type": event.type,
+                         "data": event.data, "actor": actor, "at": at,
+                         "prev_hash": last_hash, "hash": digest})
+            last_hash = digest
+        try:
+            conn.execute(insert(t.events), rows)
+        except IntegrityError:
+            raise ConcurrencyError(f"instance {before.id} was changed by another writer") from None
+        done = conn.execute(
+            update(t.instances)
+            .where(t.instances.c.id == before.id, t.instances.c.row_version == row_version)
+            .values(state=after.state, status=after.status, variables=after.variables,
+                    entered_seq=after.entered_seq, last_seq=after.seq, last_hash=last_hash,
+                    row_version=row_version + 1, updated_at=at)
+        )
+        if done.rowcount != 1:
+            raise ConcurrencyError(f"instance {before.id} was changed by another writer")
+        return last_hash
+
+    def instance_row(self, conn: Connection, instance_id: str) -> Any:
+        return conn.execute(select(t.instances).where(t.instances.c.id == instance_id)).first()
+
+    def event_rows(self, conn: Connection, instance_id: str) -> list[Any]:
+        e = t.events
+        return list(conn.execute(select(e).where(e.c.instance_id == instance_id).order_by(e.c.seq)))
+
+    def instance_page(
+        self, conn: Connection, filters: dict[str, Any], limit: int, offset: int
+    ) -> tuple[list[Any], int]:
+        i = t.instances
+        where = [getattr(i.c, column) == value for column, value in filters.items()
+                 if value is not None]
+        total = conn.execute(select(func.count()).select_from(i).where(*where)).scalar() or 0
+        rows = conn.execute(
+            select(i).where(*where).order_by(i.c.created_at.desc(), i.c.id)
+            .limit(limit).offset(offset)
+        )
+        return list(rows), total
+
+    def all_instance_ids(self, conn: Connection) -> Iterator[str]:
+        yield from conn.execute(select(t.instances.c.id).order_by(t.instances.c.id)).scalars()
+
+    # ---- jobs --------------------------------------------------------------------------
+
+    def schedule_job(
+        self, conn: Connection, job_id: str, instance_id: str, kind: str, run_at: datetime,
+        payload: dict[str, Any], now: datetime,
+    ) -> None:
+        conn.execute(insert(t.jobs).values(
+            id=job_id, instance_id=instance_id, kind=kind, state=t.JOB_READY,
+            run_at=to_db(run_at), attempt=0, payload=payload, created_at=to_db(now),
+        ))
+
+    def cancel_job(self, conn: Connection, job_id: str) -> None:
+        conn.execute(update(t.jobs).where(
+            t.jobs.c.id == job_id, t.jobs.c.state.in_((t.JOB_READY, t.JOB_LEASED))
+        ).values(state=t.JOB_CANCELLED, leased_by=None, lease_until=None))
+
+    def _due_jobs(self, now: datetime, limit: int) -> Select[Any]:
+        j = t.jobs
+        at = to_db(now)
+        return (
+            select(j.c.id).where(or_(
+                and_(j.c.state == t.JOB_READY, j.c.run_at <= at),
+                and_(j.c.state == t.JOB_LEASED, j.c.lease_until < at),
+            )).order_by(j.c.run_at).limit(limit)
+        )
+
+    def lease_jobs(
+        self, conn: Connection, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Any]:
+        """Claim up to `limit` due jobs (or ones whose lease ran out) for `worker`."""
+        ids = list(conn.execute(self._due_jobs(now, limit)).scalars())
+        if not ids:
+            return []
+        j = t.jobs
+        conn.execute(update(j).where(j.c.id.in_(ids)).values(
+            state=t.JOB_LEASED, leased_by=worker, lease_until=to_db(lease_until),
+            attempt=j.c.attempt + 1,
+        ))
+        return list(conn.execute(select(j).where(j.c.id.in_(ids)).order_by(j.c.run_at)))
+
+    def holds_lease(self, conn: Connection, job_id: str, worker: str) -> bool:
+        j = t.jobs
+        row = conn.execute(select(j.c.state, j.c.leased_by).where(j.c.id == job_id)
+                           .with_for_update()).first()
+        return row is not None and row.state == t.JOB_LEASED and row.leased_by == worker
+
+    def finish_job(self, conn: Connection, job_id: str) -> None:
+        conn.execute(update(t.jobs).where(t.jobs.c.id == job_id).values(
+            state=t.JOB_DONE, leased_by=None, lease_until=None))
+
+    def retry_job(self, conn: Connection, job_id: str, run_at: datetime, error: str) -> None:
+        conn.execute(update(t.jobs).where(t.jobs.c.id == job_id).values(
+            state=t.JOB_READY, run_at=to_db(run_at), leased_by=None, lease_until=None,
+            last_error=error))
+
+    def next_due(self, conn: Connection) -> datetime | None:
+        """When the earliest ready job is due (for sleeping runners)."""
+        j = t.jobs
+        return from_db(conn.execute(
+            select(func.min(j.c.run_at)).where(j.c.state == t.JOB_READY)).scalar())
+
+    # ---- idempotency -------------------------------------------------------------------
+
+    def remembered(self, conn: Connection, scope: str, key: str) -> Any:
+        k = t.idempotency_keys
+        return conn.execute(select(k.c.result).where(k.c.scope == scope, k.c.key == key)).scalar()
+
+    def remember(self, conn: Connection, scope: str, key: str, result: Any, now: datetime) -> None:
+        conn.execute(insert(t.idempotency_keys).values(
+            scope=scope, key=key, result=json.loads(json.dumps(result)), created_at=to_db(now)))
+
+
+def snapshot_of(row: Any) -> Snapshot:
+    return Snapshot(
+        id=row.id, definition=row.definition_key, version=row.version, state=row.state,
+        status=row.status, variables=dict(row.variables or {}), entered_seq=row.entered_seq,
+        seq=row.last_seq, business_key=row.business_key, parent_id=row.parent_id,
+    )
+
+
+def event_of(row: Any) -> Event:
+    return Event(instance_id=row.instance_id, seq=row.seq, type=row.type, data=row.data,
+                 actor=row.actor, at=from_db(row.at), prev_hash=row.prev_hash, hash=row.hash)

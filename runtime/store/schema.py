@@ -1,0 +1,133 @@
+"""The tables of the store (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+Timestamps are naive UTC (`runtime.clock.to_db`). Events are append-only and unique on
+`(instance_id, seq)`, which is what makes concurrent writers to one instance collide loudly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+definitions = Table(
+    "definitions",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("name", Text),
+    Column("created_at", DateTime, nullable=False),
+)
+
+definition_versions = Table(
+    "definition_versions",
+    metadata,
+    Column("key", String(64), ForeignKey("definitions.key"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("published_at", DateTime, nullable=False),
+    Column("published_by", Text),
+    PrimaryKeyConstraint("key", "version"),
+    UniqueConstraint("key", "content_hash", name="uq_definition_versions_content"),
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("document", JSON, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", Text),
+)
+
+instances = Table(
+    "instances",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("definition_key", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("state", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("variables", JSON, nullable=False),
+    # Seq of the event that entered `state`: jobs scheduled there carry it, so a late timer or
+    # action result for an earlier visit of the same state is recognised as stale.
+    Column("entered_seq", Integer, nullable=False),
+    Column("row_version", Integer, nullable=False),
+    Column("last_seq", Integer, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    Column("business_key", Text),
+    Column("parent_id", String(36)),
+    Column("started_by", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    ForeignKeyConstraint(
+        ["definition_key", "version"], ["definition_versions.key", "definition_versions.version"]
+    ),
+    Index("ix_instances_definition_status", "definition_key", "status"),
+    Index("ix_instances_status_updated", "status", "updated_at"),
+    Index("ix_instances_business_key", "business_key"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("instance_id", String(36), ForeignKey("instances.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("actor", Text),
+    Column("at", DateTime, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    PrimaryKeyConstraint("instance_id", "seq"),
+)
+
+# One row per scheduled piece of work: an action run (`kind="action"`) or a timer
+# (`kind="timer"`). `attempt`, `run_at` and `last_error` carry retries across restarts;
+# `leased_by`/`lease_until` let another worker take over after a crash.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("instance_id", String(36), ForeignKey("instances.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("run_at", DateTime, nullable=False),
+    Column("attempt", Integer, nullable=False, default=0),
+    Column("leased_by", Text),
+    Column("lease_until", DateTime),
+    Column("payload", JSON, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_jobs_due", "state", "run_at"),
+    Index("ix_jobs_instance", "instance_id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(80), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("result", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("scope", "key"),
+)
+
+JOB_READY = "ready"
+JOB_LEASED = "leased"
+JOB_DONE = "done"
+JOB_CANCELLED = "cancelled"

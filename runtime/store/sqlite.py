@@ -1,0 +1,51 @@
+"""SQLite: WAL, busy_timeout, foreign keys, full sync, and `BEGIN IMMEDIATE` for writes.
+
+Taking the write lock at BEGIN (not at the first write) means two processes never both read
+an instance and then fail to upgrade their lock: the second simply waits (busy_timeout).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, event
+from sqlalchemy.engine import URL
+
+from runtime.store.base import Store
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class SqliteStore(Store):
+    dialect = "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self.sql.connect() as conn:
+            conn.execution_options(statewright_write=True)
+            with conn.begin():
+                yield conn
+
+
+def open_sqlite(url: URL) -> SqliteStore:
+    sql_engine = create_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    )
+
+    @event.listens_for(sql_engine, "connect")
+    def _configure(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+        cursor = dbapi_conn.cursor()
+        for pragma in ("journal_mode=WAL", f"busy_timeout={BUSY_TIMEOUT_MS}",
+                       "foreign_keys=ON", "synchronous=FULL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(sql_engine, "begin")
+    def _begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("statewright_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return SqliteStore(sql_engine, url.render_as_string(hide_password=True))

@@ -47,8 +47,7 @@ class Variable(_Model):
 
 
 class RetryPolicy(_Model):
-    """Backoff for a task's action: delay n is min(initial_s * multiplier**(n-1), max_s) ± jitter.
-    """
+    """Backoff for a task's action: delay n is min(initial_s * multiplier**(n-1), max_s) ±jitter."""
 
     max_attempts: Annotated[int, Field(ge=1, le=1000)] = 3
     initial_s: Annotated[float, Field(ge=0, le=86400)] = 1.0

@@ -59,13 +59,13 @@ _JsonLikeYamlLoader.add_implicit_resolver(
 def load_document(source: str | bytes | os.PathLike[str]) -> dict[str, Any]:
     """Read a definition document from a path, or from JSON/YAML text given as str or bytes.
 
-    A `str` is taken as text when it contains a newline or starts with `{` or `[`, and as a
-    file path otherwise. A `.json` file must be strict JSON; anything else may be either.
+    A `str` is taken as text when it is blank, contains a newline or starts with `{` or `[`,
+    and as a file path otherwise. A `.json` file must be strict JSON; anything else may be either.
     Raises `DocumentError` naming the source and the problem.
     """
     if isinstance(source, bytes):
         return _parse_text(_decode(source, "the document"), "the document")
-    if isinstance(source, str) and ("\n" in source or source.lstrip()[:1] in ("{", "[")):
+    if isinstance(source, str) and ("\n" in source or source.lstrip()[:1] in ("{", "[", "")):
         if len(source) > MAX_DOCUMENT_BYTES:
             raise DocumentError(f"the document is larger than {_megabytes(MAX_DOCUMENT_BYTES)}")
         return _parse_text(source, "the document")
@@ -255,7 +255,7 @@ def _schema_finding(doc: Any, error: Any) -> Finding:
         else:
             path += (
                 ("." if path else "") + step
-                if re.fullmatch(r"\w+", step)
+                if re.fullmatch(r"[A-Za-z_]\w*", step)
                 else f"[{json.dumps(step)}]"
             )
             node = node.get(step) if isinstance(node, dict) else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
@@ -59,10 +59,11 @@ class IdentityService:
     def __init__(
         self,
         url: str,
-        clock: Callable[[], datetime] | None = None,
+        clock: Callable[[], datetime] | Any = None,
         login_limiter: RateLimiter | None = None,
     ) -> None:
-        self._clock = clock or _utc_now
+        # A callable, or an object with `now()` such as the engine's `runtime.clock` clocks.
+        self._clock = getattr(clock, "now", clock) or _utc_now
         self._db = create_identity_engine(url)
         metadata.create_all(self._db)
         # Password guessing from one address across many accounts is slowed here; the

@@ -92,9 +92,11 @@ json_values = st.recursive(
 
 @SETTINGS
 @given(json_values)
-def test_any_json_value_gives_schema_findings(value):
+def test_any_json_value_gives_findings_not_an_exception(value):
     report = validate(value)
-    assert not report.ok and report.codes() == {"schema"}
+    assert not report.ok  # at best a valid but empty process, which has no start
+    if not (isinstance(value, dict) and isinstance(value.get("key"), str)):
+        assert report.codes() == {"schema"}
     json.dumps(report.to_json())
 
 

@@ -66,14 +66,15 @@ def test_memory_stays_bounded_by_forgetting_full_buckets():
     assert len(limiter._buckets) == 1
 
 
-def test_request_limits_check_the_address_then_the_token():
+def test_request_limits_count_addresses_and_tokens_apart():
     clock = Seconds()
     limits = RequestLimits(
         per_ip=RateLimiter(5, 1.0, clock=clock), per_token=RateLimiter(1, 0.1, clock=clock)
     )
-    assert limits.retry_after_s("10.0.0.1", "tok1") == 0.0
-    assert limits.retry_after_s("10.0.0.1", "tok1") == pytest.approx(10.0)
-    assert limits.retry_after_s("10.0.0.1", "tok2") == 0.0
+    assert limits.check_ip("10.0.0.1") == 0.0 and limits.check_token("tok1") == 0.0
+    assert limits.check_token("tok1") == pytest.approx(10.0)
+    assert limits.check_token("tok2") == 0.0
+    assert [limits.check_ip("10.0.0.1") for _ in range(5)][-1] == pytest.approx(1.0)
     assert retry_after_header(0.2) == "1" and retry_after_header(10.0) == "10"
 
 

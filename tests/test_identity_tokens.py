@@ -3,17 +3,30 @@ revoked, expired or their owner is disabled."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import create_engine, select
-from test_identity_accounts import STRONG, FakeClock, identity_db_url  # noqa: F401
+from test_identity_accounts import STRONG, identity_db_url  # noqa: F401
 
-from runtime.identity import IdentityService, TokenInvalid, UnknownToken
+from runtime.clock import ManualClock
+from runtime.identity import (
+    IdentityService,
+    PermissionDenied,
+    RateLimited,
+    RateLimiter,
+    RequestLimits,
+    TokenInvalid,
+    UnknownToken,
+    authorize_api_call,
+)
 from runtime.identity.tables import api_tokens
 
 
 @pytest.fixture
 def clock():
-    return FakeClock()
+    """The engine's own clock type: the service accepts it as it is."""
+    return ManualClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -37,13 +50,13 @@ def test_a_token_resolves_to_its_user_and_only_a_hash_is_stored(service, identit
     assert len(stored) == 64 and stored not in secret
 
 
-def test_revocation_takes_effect_on_the_next_call(service):
+def test_revocation_takes_effect_on_the_next_call(service, clock):
     token_id, secret = service.create_token("olga", "ci")
     service.verify_token(secret)
     service.revoke_token(token_id)
     with pytest.raises(TokenInvalid, match=f"token {token_id} has been revoked"):
         service.verify_token(secret)
-    assert service.list_tokens("olga")[0].status(service._clock()) == "revoked"
+    assert service.list_tokens("olga")[0].status(clock.now()) == "revoked"
 
 
 def test_an_expired_token_is_refused(service, clock):
@@ -81,7 +94,7 @@ def test_tokens_are_listed_without_secrets_and_revoked_only_by_their_owner(servi
     service.create_token("ana", "notebook")
     assert [t.name for t in service.list_tokens()] == ["notebook", "ci"]
     listed = service.list_tokens("olga")
-    assert [(t.token_id, t.status(clock.now)) for t in listed] == [(olga_token, "active")]
+    assert [(t.token_id, t.status(clock.now())) for t in listed] == [(olga_token, "active")]
     with pytest.raises(UnknownToken, match="of user 'ana'"):
         service.revoke_token(olga_token, username="ana")
     with pytest.raises(UnknownToken, match="No token 'nope' exists"):
@@ -93,3 +106,25 @@ def test_token_arguments_are_checked(service):
         service.create_token("olga", "  ")
     with pytest.raises(ValueError, match="must be positive"):
         service.create_token("olga", "ci", expires_in_s=0)
+
+
+def test_an_api_call_is_limited_authenticated_and_authorized(service, clock):
+    limits = RequestLimits(
+        per_ip=RateLimiter(3, 1.0, clock=lambda: clock.now().timestamp()),
+        per_token=RateLimiter(2, 0.5, clock=lambda: clock.now().timestamp()),
+    )
+    _, secret = service.create_token("olga", "ci")
+    header = f"Bearer {secret}"
+    olga = authorize_api_call(service, limits, header, "10.0.0.1", "instances.start")
+    assert olga.username == "olga"
+    with pytest.raises(PermissionDenied, match=r"may not do 'definitions\.publish'"):
+        authorize_api_call(service, limits, header, "10.0.0.2", "definitions.publish")
+    with pytest.raises(RateLimited) as limited:
+        authorize_api_call(service, limits, header, "10.0.0.3")
+    assert limited.value.retry_after_s == pytest.approx(2.0)
+    with pytest.raises(TokenInvalid, match="needs an API token"):
+        authorize_api_call(service, limits, None, "10.0.0.1")
+    with pytest.raises(TokenInvalid, match="Unsupported authorization scheme 'Basic'"):
+        authorize_api_call(service, limits, "Basic b2xnYTpw", "10.0.0.1")
+    with pytest.raises(RateLimited, match=r"from 10\.0\.0\.1"):
+        authorize_api_call(service, limits, header, "10.0.0.1")

@@ -1,6 +1,7 @@
 """Identity and access control (SPEC §7): users and roles, password and OIDC logins, API
 tokens, the permission table and rate limits. The API and web app use only these names."""
 
+from runtime.identity.api_access import authorize_api_call
 from runtime.identity.errors import (
     AuthenticationFailed,
     IdentityError,
@@ -55,6 +56,7 @@ __all__ = [
     "UnknownUser",
     "User",
     "UserExists",
+    "authorize_api_call",
     "lockout_delay_s",
     "permissions_for",
     "retry_after_header",

@@ -83,12 +83,13 @@ class RequestLimits:
     per_ip: RateLimiter = field(default_factory=lambda: RateLimiter(120, 20.0))
     per_token: RateLimiter = field(default_factory=lambda: RateLimiter(60, 10.0))
 
-    def retry_after_s(self, ip: str | None, token_id: str | None = None) -> float:
-        """0.0 when the request may proceed, else the seconds the caller must wait."""
-        wait = self.per_ip.acquire(f"ip:{ip or 'unknown'}")
-        if wait:
-            return wait
-        return self.per_token.acquire(f"token:{token_id}") if token_id else 0.0
+    def check_ip(self, ip: str | None) -> float:
+        """0.0 when a request from `ip` may proceed, else the seconds it must wait."""
+        return self.per_ip.acquire(f"ip:{ip or 'unknown'}")
+
+    def check_token(self, token_id: str) -> float:
+        """0.0 when a request with this API token may proceed, else the seconds to wait."""
+        return self.per_token.acquire(f"token:{token_id}")
 
 
 def retry_after_header(seconds: float) -> str:

@@ -63,7 +63,8 @@ class IdentityService:
         login_limiter: RateLimiter | None = None,
     ) -> None:
         # A callable, or an object with `now()` such as the engine's `runtime.clock` clocks.
-        self._clock = getattr(clock, "now", clock) or _utc_now
+        now = getattr(clock, "now", None)
+        self._clock = now if callable(now) else clock or _utc_now
         self._db = create_identity_engine(url)
         metadata.create_all(self._db)
         # Password guessing from one address across many accounts is slowed here; the

@@ -7,24 +7,27 @@ from __future__ import annotations
 
 import os
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from nicegui import ui
 
 from designer.pages import coming, designer, processes
 
+if TYPE_CHECKING:
+    from runtime import Engine
+
 STORAGE_SECRET_ENV = "STATEWRIGHT_STORAGE_SECRET"
 
 
-def register_pages(engine: Any) -> None:
+def register_pages(engine: Engine) -> None:
     """Add every page of the web app to NiceGUI's router."""
     processes.register(engine)
     designer.register(engine)
     coming.register(engine)
 
 
-def mount(app: FastAPI, engine: Any) -> None:
+def mount(app: FastAPI, engine: Engine) -> None:
     """Serve the web app at `/` next to the API under `/api`."""
     register_pages(engine)
     ui.run_with(

@@ -1,13 +1,18 @@
 """What the designer needs from the engine: published processes, their versions, publishing.
 
-The engine's records may be model objects or dicts; these functions read both so the pages
-deal only in plain summaries and documents.
+Pages deal in these small summaries so they never hold a database row, and "not published
+yet" is a None rather than the engine's `NotFound`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from runtime import NotFound
+
+if TYPE_CHECKING:
+    from runtime import Engine
 
 
 @dataclass
@@ -23,47 +28,34 @@ class ProcessSummary:
         return max(self.versions, default=None)
 
 
-def _read(record: Any, *names: str) -> Any:
-    for name in names:
-        value = record.get(name) if isinstance(record, dict) else getattr(record, name, None)
-        if value is not None:
-            return value
-    return None
+@dataclass
+class PublishOutcome:
+    """The version publishing gave, and whether identical content already had it."""
+
+    version: int
+    existed: bool
 
 
-def _version_number(record: Any) -> int:
-    return int(record if isinstance(record, int) else _read(record, "version", "number", "n"))
-
-
-def _document(record: Any) -> dict[str, Any] | None:
-    if record is None:
-        return None
-    if isinstance(record, dict) and "states" in record:
-        return record
-    document = _read(record, "document", "definition", "doc")
-    if hasattr(document, "to_document"):
-        return document.to_document()
-    return document
-
-
-def list_processes(engine: Any) -> list[ProcessSummary]:
+def list_processes(engine: Engine) -> list[ProcessSummary]:
     """Every published process with its version numbers, sorted by key."""
-    summaries = []
-    for record in engine.definitions():
-        key = record if isinstance(record, str) else _read(record, "key")
-        versions = sorted(_version_number(v) for v in engine.versions(key))
-        summaries.append(ProcessSummary(key, _read(record, "name") or key, versions))
-    return sorted(summaries, key=lambda s: s.key)
+    return sorted(
+        (
+            ProcessSummary(d.key, d.name or d.key, [v.version for v in engine.versions(d.key)])
+            for d in engine.definitions()
+        ),
+        key=lambda s: s.key,
+    )
 
 
-def published_document(engine: Any, key: str, version: int | None = None) -> dict[str, Any] | None:
-    """The document of `version` (default: the latest) of process `key`, or None if unpublished."""
-    numbers = [_version_number(v) for v in engine.versions(key)]
-    if not numbers:
+def published_document(engine: Engine, key: str) -> dict[str, Any] | None:
+    """The latest published document of process `key`, or None if it was never published."""
+    try:
+        return engine.version(key).document
+    except NotFound:
         return None
-    return _document(engine.version(key, version or max(numbers)))
 
 
-def publish(engine: Any, document: dict[str, Any], actor: str) -> int:
-    """Publish through the engine; returns the version number it assigned (or already had)."""
-    return _version_number(engine.publish(document, actor=actor))
+def publish(engine: Engine, document: dict[str, Any], actor: str) -> PublishOutcome:
+    """Publish through the engine, which re-validates and refuses a process with errors."""
+    published = engine.publish(document, actor=actor)
+    return PublishOutcome(int(published), bool(published.existed))

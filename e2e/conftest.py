@@ -44,7 +44,12 @@ def designer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "STATEWRIGHT_STORAGE_SECRET": "e2e"}
     log = (workdir / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "e2e/designer_server.py"), str(port)],
+        [
+            sys.executable,
+            str(ROOT / "e2e/designer_server.py"),
+            str(port),
+            f"sqlite:///{workdir / 'e2e.db'}",
+        ],
         cwd=workdir,
         env=env,
         stdout=log,
@@ -54,7 +59,7 @@ def designer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     deadline = time.monotonic() + STARTUP_S
     while True:
         try:
-            if httpx.get(f"{url}/api/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/api/v1/healthz", timeout=1).status_code == 200:
                 break
         except httpx.TransportError:
             pass

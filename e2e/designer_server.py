@@ -1,51 +1,27 @@
-"""A designer-only server for browser tests: the FastAPI app with `designer.app.mount`.
+"""The server browser tests drive: what `statewright serve` builds (engine, REST API, web UI
+through `designer.app.mount`) without the background runner or sample processes, so each test
+session starts from an empty database.
 
-It serves the real pages through the real `mount`, with an in-memory engine standing in for
-the runtime, so the browser tests need nothing but this file and the built canvas bundle.
-Usage: python e2e/designer_server.py PORT
+Usage: python e2e/designer_server.py PORT DATABASE_URL
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
 
 from designer.app import mount
+from runtime import Engine
+from runtime.api import create_app
 
 
-class InMemoryEngine:
-    """Publishes versions into a dict: the slice of the runtime Engine the designer calls."""
-
-    def __init__(self) -> None:
-        self.published: dict[str, list[dict[str, Any]]] = {}
-
-    def definitions(self) -> list[dict[str, Any]]:
-        return [{"key": key, "name": docs[-1].get("name")} for key, docs in self.published.items()]
-
-    def versions(self, key: str) -> list[int]:
-        return list(range(1, len(self.published.get(key, [])) + 1))
-
-    def version(self, key: str, number: int) -> dict[str, Any]:
-        return self.published[key][number - 1]
-
-    def publish(self, document: dict[str, Any], actor: str) -> int:
-        self.published.setdefault(document["key"], []).append(document)
-        return len(self.published[document["key"]])
-
-
-def main(port: int) -> None:
-    app = FastAPI()
-
-    @app.get("/api/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    mount(app, InMemoryEngine())
+def main(port: int, database_url: str) -> None:
+    engine = Engine(database_url)
+    app = create_app(engine)
+    mount(app, engine)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), sys.argv[2])

@@ -5,11 +5,14 @@ Remove an entry here when its real page is registered, so the route has one owne
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from nicegui import ui
 
 from designer.components.shell import coming_soon
+
+if TYPE_CHECKING:
+    from runtime import Engine
 
 COMING_PAGES = {
     "/instances": ("Instances", "Live instance graphs and operator actions."),
@@ -19,6 +22,6 @@ COMING_PAGES = {
 }
 
 
-def register(engine: Any) -> None:
+def register(engine: Engine) -> None:
     for path, (title, what) in COMING_PAGES.items():
         ui.page(path)(lambda title=title, what=what: coming_soon(title, what))

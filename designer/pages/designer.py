@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nicegui import app, ui
 
@@ -20,7 +20,11 @@ from designer.components.properties import state_properties, transition_properti
 from designer.components.shell import page_frame
 from designer.draft import Draft
 from designer.layout import free_spot
+from runtime import EngineError
 from shared.validation import validate
+
+if TYPE_CHECKING:
+    from runtime import Engine
 
 log = logging.getLogger(__name__)
 HISTORY_LIMIT = 100
@@ -35,7 +39,7 @@ class DesignerSession:
     findings_box: ui.column
     properties_box: ui.column
 
-    def __init__(self, engine: Any, document: dict[str, Any]) -> None:
+    def __init__(self, engine: Engine, document: dict[str, Any]) -> None:
         self.engine = engine
         self.draft = Draft(document)
         self.report = validate(self.draft.doc)
@@ -193,14 +197,17 @@ class DesignerSession:
             return
         actor = app.storage.user.get("username", "designer")
         try:
-            self.published_version = catalog.publish(self.engine, self.draft.doc, actor)
-        except Exception as error:  # the engine's refusal is shown to the analyst, not raised
-            log.warning("publishing %s failed: %s", self.draft.doc.get("key"), error)
-            ui.notify(f"Publishing failed: {error}", type="negative", multi_line=True)
+            outcome = catalog.publish(self.engine, self.draft.doc, actor)
+        except EngineError as error:  # the engine's refusal is shown to the analyst, not raised
+            log.warning("publishing %s failed: %s", self.draft.doc.get("key"), error.message)
+            ui.notify(f"Publishing failed: {error.message}", type="negative", multi_line=True)
             return
-        ui.notify(
-            f"Published {self.draft.doc['key']} version {self.published_version}", type="positive"
-        )
+        self.published_version = outcome.version
+        key = self.draft.doc["key"]
+        if outcome.existed:
+            ui.notify(f"No change since {key} version {outcome.version}", type="info")
+        else:
+            ui.notify(f"Published {key} version {outcome.version}", type="positive")
         self.toolbar_view()
 
     # --- views -----------------------------------------------------------------------------
@@ -267,11 +274,11 @@ class DesignerSession:
             self.guard_error.set_text(self._guard_message())
 
 
-def _open_document(engine: Any, key: str) -> dict[str, Any] | None:
+def _open_document(engine: Engine, key: str) -> dict[str, Any] | None:
     return drafts.load(key) or catalog.published_document(engine, key)
 
 
-def register(engine: Any) -> None:
+def register(engine: Engine) -> None:
     @ui.page("/designer")
     def designer_index() -> None:
         ui.navigate.to("/")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
 
@@ -11,6 +11,9 @@ from designer import catalog, drafts
 from designer.components.shell import page_frame
 from designer.draft import new_document
 from shared.definition import KEY_PATTERN
+
+if TYPE_CHECKING:
+    from runtime import Engine
 
 COLUMNS = [
     {"name": "key", "label": "Key", "field": "key", "align": "left", "sortable": True},
@@ -21,7 +24,7 @@ COLUMNS = [
 ]
 
 
-def process_rows(engine: Any) -> list[dict[str, Any]]:
+def process_rows(engine: Engine) -> list[dict[str, Any]]:
     """Published processes merged with unpublished drafts, one row per key."""
     rows: dict[str, dict[str, Any]] = {}
     for summary in catalog.list_processes(engine):
@@ -50,7 +53,7 @@ def key_problem(key: str, taken: set[str]) -> str | None:
     return None
 
 
-def register(engine: Any) -> None:
+def register(engine: Engine) -> None:
     @ui.page("/")
     def processes_page() -> None:
         rows = process_rows(engine)

@@ -1,16 +1,15 @@
 """A NiceGUI `user` for the designer pages: the real pages on a fresh NiceGUI, no browser.
 
-NiceGUI's own `user` fixture runs a `main.py`; ours registers the designer's pages with an
-engine that keeps published versions in memory, so tests control what the engine holds.
+NiceGUI's own `user` fixture runs a `main.py`; ours registers the designer's pages with a real
+engine on a fresh SQLite file, so tests control what is published.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -20,35 +19,18 @@ from nicegui.testing import User
 from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
 from designer.app import register_pages
-
-
-class InMemoryEngine:
-    """The slice of the runtime Engine the designer calls, with versions kept in a dict."""
-
-    def __init__(self) -> None:
-        self.published: dict[str, list[dict[str, Any]]] = {}
-
-    def definitions(self) -> list[dict[str, Any]]:
-        return [{"key": key, "name": docs[-1].get("name")} for key, docs in self.published.items()]
-
-    def versions(self, key: str) -> list[int]:
-        return list(range(1, len(self.published.get(key, [])) + 1))
-
-    def version(self, key: str, number: int) -> dict[str, Any]:
-        return self.published[key][number - 1]
-
-    def publish(self, document: dict[str, Any], actor: str) -> int:
-        self.published.setdefault(document["key"], []).append(document)
-        return len(self.published[document["key"]])
+from runtime import Engine
 
 
 @pytest.fixture
-def engine() -> InMemoryEngine:
-    return InMemoryEngine()
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = Engine(f"sqlite:///{tmp_path / 'designer.db'}")
+    yield engine
+    engine.close()
 
 
 @pytest.fixture
-async def user(engine: InMemoryEngine) -> AsyncIterator[User]:
+async def user(engine: Engine) -> AsyncIterator[User]:
     storage_dir = tempfile.mkdtemp(prefix="statewright-designer-test-")
     Storage.path = Path(storage_dir)
     app.storage = Storage()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from nicegui import ElementFilter, ui
@@ -11,6 +10,8 @@ from nicegui.testing import User
 
 from designer import drafts
 from designer.components.canvas import ProcessCanvas
+from designer.draft import new_document
+from runtime import Engine
 
 pytestmark = pytest.mark.anyio
 
@@ -44,13 +45,13 @@ async def open_new_process(user: User, key: str = "expense-claim") -> None:
     await user.should_see("Findings")
 
 
-async def test_processes_page_lists_published_versions(user: User, engine: Any) -> None:
-    engine.publish(
-        {"key": "loan-approval", "name": "Loan approval", "states": [], "transitions": []}, "ana"
-    )
-    engine.publish(
-        {"key": "loan-approval", "name": "Loan approval", "states": [], "transitions": []}, "ana"
-    )
+async def test_processes_page_lists_published_versions(user: User, engine: Engine) -> None:
+    loan = new_document("loan-approval", "Loan approval")
+    loan["states"].append({"id": "approved", "type": "end"})
+    loan["transitions"].append({"from": "start", "to": "approved"})
+    engine.publish(loan, actor="ana")
+    loan["states"][1]["outcome"] = "failed"
+    engine.publish(loan, actor="ana")
     await user.open("/")
     await user.should_see("loan-approval")
     table = next(iter(user.find(kind=ui.table).elements))
@@ -92,17 +93,17 @@ async def test_connecting_the_states_clears_the_graph_findings(user: User) -> No
     assert "missing-action" in codes
 
 
-async def test_publish_is_refused_while_errors_stand(user: User, engine: Any) -> None:
+async def test_publish_is_refused_while_errors_stand(user: User, engine: Engine) -> None:
     await open_new_process(user)
     drop(user, "task", 200, 0)
     publish = next(iter(user.find(marker="publish").elements))
     assert not publish.enabled
     await user.should_see(marker="publish-reason")
-    assert engine.published == {}
+    assert engine.definitions() == []
 
 
 async def test_a_fixed_process_publishes_and_moves_do_not_change_it(
-    user: User, engine: Any
+    user: User, engine: Engine
 ) -> None:
     await open_new_process(user)
     drop(user, "task", 200, 0)
@@ -115,11 +116,14 @@ async def test_a_fixed_process_publishes_and_moves_do_not_change_it(
     await user.should_see(marker="no-findings")
     user.find(marker="publish").click()
     await user.should_see("Published version 1")
-    assert engine.published["expense-claim"][0]["states"][1]["action"] == "send_payment"
+    published = engine.version("expense-claim").document
+    assert published["states"][1]["action"] == "send_payment"
 
     user.find(kind=ProcessCanvas).trigger("moved", {"nodes": [{"id": "task_1", "x": 240, "y": 80}]})
     assert drafts.load("expense-claim")["layout"]["task_1"] == {"x": 240, "y": 80}
-    assert len(engine.published["expense-claim"]) == 1
+    user.find(marker="publish").click()
+    await user.should_see("No change since expense-claim version 1")
+    assert [v.version for v in engine.versions("expense-claim")] == [1]
 
 
 async def test_a_bad_guard_is_shown_under_the_field_while_typing(user: User) -> None:

@@ -19,3 +19,4 @@ def main() -> None:
 
 from runtime.cli import definitions  # noqa: E402,F401  (registers commands on `app`)
 from runtime.cli import users  # noqa: E402,F401  (users and tokens commands)
+from runtime.cli import server  # noqa: E402,F401  (serve and worker)

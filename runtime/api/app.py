@@ -1,0 +1,109 @@
+"""Builds the FastAPI app: REST under /api/v1, OpenAPI at /api/openapi.json, probes at the root.
+
+The app claims only `/api/...`, `/healthz`, `/readyz` and `/metrics`, so the web UI can be
+mounted at `/` on the same app (NiceGUI's `ui.run_with`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from runtime.api import audit, definitions, health, instances
+from runtime.api.errors import ApiError, RequestIdAndCatchAll, install_error_handlers
+from runtime.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from runtime.api.probes import DatabaseProbe
+from runtime.metrics import Metrics
+from shared.definition import Definition
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(engine: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
+    """The REST API over `engine`; the caller owns the engine's lifecycle (runner, close)."""
+    app = FastAPI(
+        title="Statewright",
+        version="1",
+        description="Publish workflow definitions, start instances and send them events.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        # JSON in: a body sent without a Content-Type is read as JSON rather than refused.
+        strict_content_type=False,
+    )
+    app.state.engine = engine
+    app.state.probe = DatabaseProbe(engine)
+    app.state.metrics = Metrics()
+    app.state.metrics.watch_database(app.state.probe.gauges)
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RequestCounter, metrics=app.state.metrics)
+    app.add_middleware(RequestIdAndCatchAll)
+
+    for router in (definitions.router, instances.router, audit.router, health.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router, include_in_schema=False)
+    app.include_router(_unknown_api_paths())
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _unknown_api_paths() -> APIRouter:
+    """Unknown `/api/...` paths answer 404 in the error shape, even with a UI mounted at `/`."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.api_route(
+        "/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    )
+    def unknown_api_path(request: Request, path: str) -> None:
+        raise ApiError(404, "not-found", f"No such endpoint: {request.method} {request.url.path}")
+
+    return router
+
+
+class RequestCounter:
+    """Counts API requests by route template (not raw path, which would explode the labels)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            route = scope.get("route")
+            if isinstance(route, APIRoute):
+                self.metrics.http_requests.labels(scope["method"], route.path, str(status)).inc()
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated schema, plus the `statewright/v1` Definition model for publish bodies."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        model = Definition.model_json_schema(
+            by_alias=True, ref_template="#/components/schemas/{model}"
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(model.pop("$defs", {}))
+        components["Definition"] = model
+        app.openapi_schema = schema
+    return app.openapi_schema

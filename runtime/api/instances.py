@@ -1,0 +1,154 @@
+"""Instances: start, list, read, send events, read the event log.
+
+Operator actions (`POST /instances/{id}/{operation}`) will live in their own router module.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from runtime.api import presenters
+from runtime.api.auth import Actor, current_actor
+from runtime.api.errors import error_responses
+from runtime.api.models import (
+    PLAIN_TEXT,
+    Instance,
+    InstanceHistory,
+    InstancePage,
+    InstanceStatus,
+    SendEvent,
+    StartInstance,
+)
+from runtime.errors import EngineError
+from runtime.metrics import Metrics
+from shared.definition import KEY_PATTERN, STATE_ID_PATTERN
+
+router = APIRouter(prefix="/instances", tags=["instances"], dependencies=[Depends(current_actor)])
+
+MAX_PAGE = 500
+InstanceId = Annotated[str, Path(max_length=100, pattern=PLAIN_TEXT, description="Instance id")]
+
+
+def _engine(request: Request) -> Any:
+    return request.app.state.engine
+
+
+def _metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+@router.post(
+    "",
+    response_model=Instance,
+    status_code=201,
+    summary="Start an instance",
+    responses=error_responses(400, 404, 413, 422),
+)
+def start_instance(
+    request: Request, body: StartInstance, actor: Annotated[Actor, Depends(current_actor)]
+) -> Instance:
+    """Starts `definition` (latest version unless `version`) and runs its automatic steps.
+
+    With an `idempotency_key`, repeating the call answers the instance the first call started.
+    """
+    engine, metrics = _engine(request), _metrics(request)
+    began = time.perf_counter()
+    instance_id = engine.start(
+        body.definition,
+        body.variables,
+        actor=actor.name,
+        version=body.version,
+        idempotency_key=body.idempotency_key,
+        business_key=body.business_key,
+    )
+    metrics.start_seconds.observe(time.perf_counter() - began)
+    metrics.instances_started.labels(body.definition).inc()
+    return presenters.instance(engine, engine.get(instance_id))
+
+
+@router.get("", response_model=InstancePage, summary="List instances, newest first")
+def list_instances(
+    request: Request,
+    definition: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    status: InstanceStatus | None = None,
+    state: Annotated[str | None, Query(pattern=STATE_ID_PATTERN)] = None,
+    business_key: Annotated[str | None, Query(max_length=200, pattern=PLAIN_TEXT)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> InstancePage:
+    engine = _engine(request)
+    page = engine.list_instances(
+        definition=definition,
+        version=version,
+        status=status,
+        state=state,
+        business_key=business_key,
+        limit=limit,
+        offset=offset,
+    )
+    return InstancePage(
+        items=[presenters.instance(engine, i) for i in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get(
+    "/{instance_id}",
+    response_model=Instance,
+    summary="One instance",
+    responses=error_responses(404, 422),
+)
+def get_instance(request: Request, instance_id: InstanceId) -> Instance:
+    engine = _engine(request)
+    return presenters.instance(engine, engine.get(instance_id))
+
+
+@router.post(
+    "/{instance_id}/events",
+    response_model=Instance,
+    summary="Send an event to an instance",
+    responses=error_responses(400, 404, 409, 413, 422),
+)
+def send_event(
+    request: Request,
+    instance_id: InstanceId,
+    body: SendEvent,
+    actor: Annotated[Actor, Depends(current_actor)],
+) -> Instance:
+    """409 when the instance does not accept the event now: `details.accepted` lists what it
+    would accept. 422 when the payload does not fit the declared variable types. A refused
+    event changes nothing. With an `idempotency_key`, a repeat answers the first result."""
+    engine, metrics = _engine(request), _metrics(request)
+    began = time.perf_counter()
+    try:
+        after = engine.send(
+            instance_id,
+            body.event,
+            body.payload,
+            actor=actor.name,
+            idempotency_key=body.idempotency_key,
+        )
+    except EngineError as exc:
+        metrics.events_refused.labels(exc.code).inc()
+        raise
+    metrics.send_seconds.observe(time.perf_counter() - began)
+    metrics.events_accepted.labels(after.definition).inc()
+    return presenters.instance(engine, after)
+
+
+@router.get(
+    "/{instance_id}/history",
+    response_model=InstanceHistory,
+    summary="The instance's event log, oldest first",
+    responses=error_responses(404, 422),
+)
+def get_history(request: Request, instance_id: InstanceId) -> InstanceHistory:
+    engine = _engine(request)
+    events = engine.history(instance_id)
+    return presenters.history(engine, engine.get(instance_id), events)

@@ -1,0 +1,170 @@
+"""Request and response bodies of the REST API (pydantic), so the OpenAPI document is exact."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from shared.definition import KEY_PATTERN
+
+InstanceStatus = Literal["running", "suspended", "completed", "failed", "cancelled", "incident"]
+# Text that ends up in indexed columns: no control characters (PostgreSQL refuses NUL).
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f]+$"
+MAX_DEPTH = 32
+INT64 = 2**63
+
+DefinitionKey = Annotated[str, Field(pattern=KEY_PATTERN, description="A definition key")]
+IdempotencyKey = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        pattern=PLAIN_TEXT,
+        description="Repeating a call with the same key returns the first call's result.",
+    ),
+]
+
+
+def storable_json(value: Any) -> Any:
+    """Refuse values every database and CEL can't hold: NaN/Infinity, huge ints, deep nesting."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"{where or 'value'} is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, float) and not math.isfinite(node):
+            raise ValueError(f"{where or 'value'} is {node}, which JSON cannot carry")
+        if isinstance(node, int) and not isinstance(node, bool) and not -INT64 <= node < INT64:
+            raise ValueError(f"{where or 'value'} is outside the 64-bit integer range")
+        if isinstance(node, dict):
+            stack.extend((v, f"{where}.{k}".lstrip("."), depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(node))
+    return value
+
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(storable_json)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StartInstance(_Request):
+    """Start an instance of a published definition (latest version unless `version`)."""
+
+    definition: DefinitionKey
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    variables: JsonObject = {}
+    idempotency_key: IdempotencyKey | None = None
+    business_key: Annotated[str, Field(max_length=200, pattern=PLAIN_TEXT)] | None = None
+
+
+class SendEvent(_Request):
+    """Deliver an event to an instance; `payload` is validated and merged into its variables."""
+
+    event: Annotated[str, Field(max_length=200, pattern=PLAIN_TEXT)]
+    payload: JsonObject = {}
+    idempotency_key: IdempotencyKey | None = None
+
+
+class VersionSummary(BaseModel):
+    version: int
+    content_hash: str | None = None
+    published_at: datetime | None = None
+
+
+class DefinitionSummary(BaseModel):
+    key: str
+    name: str | None = None
+    latest_version: int
+    version_count: int
+
+
+class DefinitionList(BaseModel):
+    items: list[DefinitionSummary]
+    total: int
+
+
+class DefinitionVersion(BaseModel):
+    """One immutable published version and its document."""
+
+    key: str
+    version: int
+    name: str | None = None
+    content_hash: str | None = None
+    published_at: datetime | None = None
+    definition: dict[str, Any]
+
+
+class PublishedVersion(DefinitionVersion):
+    existed: bool = Field(
+        description="True when identical content (ignoring layout) was already published "
+        "as this version; nothing new was stored."
+    )
+
+
+class DefinitionDetail(BaseModel):
+    """A definition key: its latest document and the list of its versions."""
+
+    key: str
+    name: str | None = None
+    latest_version: int
+    versions: list[VersionSummary]
+    definition: dict[str, Any]
+
+
+class Instance(BaseModel):
+    """An instance as its log projects it; sensitive variables are masked."""
+
+    id: str
+    definition: str
+    version: int
+    state: str | None
+    status: str = Field(description="running, suspended, completed, failed, cancelled or incident")
+    variables: dict[str, Any]
+    business_key: str | None = None
+    parent_id: str | None = None
+    started_by: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class InstancePage(BaseModel):
+    items: list[Instance]
+    total: int = Field(description="Instances matching the filters, over all pages.")
+    limit: int
+    offset: int
+
+
+class HistoryEvent(BaseModel):
+    seq: int
+    type: str
+    data: dict[str, Any]
+    actor: str | None = None
+    at: datetime
+    hash: str
+
+
+class InstanceHistory(BaseModel):
+    instance_id: str
+    events: list[HistoryEvent]
+
+
+class AuditReport(BaseModel):
+    """The hash-chain check over every instance; names the first break when not `ok`."""
+
+    ok: bool
+    instances: int
+    events: int
+    instance_id: str | None = None
+    seq: int | None = None
+    problem: str | None = None
+    message: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]

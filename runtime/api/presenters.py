@@ -1,0 +1,71 @@
+"""Engine values as API responses, with sensitive variables masked (SPEC §2: in every view)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runtime.api import models
+from runtime.events import Event
+from runtime.views import DefinitionVersion, Instance
+
+MASK = "***"
+
+
+def sensitive_names(engine: Any, key: str, version: int) -> frozenset[str]:
+    definition = engine.definition(key, version)
+    return frozenset(v.name for v in definition.variables if v.sensitive)
+
+
+def masked(value: Any, names: frozenset[str]) -> Any:
+    """`value` with every entry keyed by a sensitive variable's name replaced by the mask."""
+    if not names:
+        return value
+    if isinstance(value, dict):
+        return {
+            k: MASK if k in names and v is not None else masked(v, names) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [masked(v, names) for v in value]
+    return value
+
+
+def instance(engine: Any, inst: Instance) -> models.Instance:
+    names = sensitive_names(engine, inst.definition, inst.version)
+    return models.Instance(
+        id=inst.id,
+        definition=inst.definition,
+        version=inst.version,
+        state=inst.state,
+        status=inst.status,
+        variables=masked(inst.variables, names),
+        business_key=inst.business_key,
+        parent_id=inst.parent_id,
+        started_by=inst.started_by,
+        created_at=inst.created_at,
+        updated_at=inst.updated_at,
+    )
+
+
+def history(engine: Any, inst: Instance, events: list[Event]) -> models.InstanceHistory:
+    names = sensitive_names(engine, inst.definition, inst.version)
+    return models.InstanceHistory(
+        instance_id=inst.id,
+        events=[
+            models.HistoryEvent(
+                seq=e.seq, type=e.type, data=masked(e.data, names), actor=e.actor, at=e.at,
+                hash=e.hash,
+            )
+            for e in events
+        ],
+    )
+
+
+def version(v: DefinitionVersion) -> models.DefinitionVersion:
+    return models.DefinitionVersion(
+        key=v.key,
+        version=v.version,
+        name=v.name,
+        content_hash=v.content_hash,
+        published_at=v.published_at,
+        definition=v.document,
+    )

@@ -1,0 +1,115 @@
+"""`statewright serve` (API + web UI + background runner) and `statewright worker` (runner only)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from importlib.metadata import entry_points
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from runtime import Engine, Runner
+from runtime.api import create_app
+from runtime.cli import app
+from runtime.errors import EngineError
+from runtime.samples import publish_samples
+
+log = logging.getLogger("statewright.serve")
+
+DB_ENV = "STATEWRIGHT_DB"
+DEFAULT_DB = "sqlite:///statewright.db"
+UI_ENTRY_POINTS = "statewright.ui"
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar=DB_ENV,
+        help="Database URL: sqlite:///file.db or postgresql://user@host/db.",
+        show_default=True,
+    ),
+]
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("STATEWRIGHT_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _open_engine(db: str) -> Engine:
+    try:
+        return Engine(db)
+    except EngineError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+def mount_ui(api: FastAPI, engine: Any) -> list[str]:
+    """Mount every `statewright.ui` entry point; one that fails is logged and left out."""
+    mounted = []
+    for entry in entry_points(group=UI_ENTRY_POINTS):
+        try:
+            entry.load()(api, engine)
+        except Exception:
+            log.exception(
+                "The web UI %r (%s) could not be mounted; serving the API alone", entry.name,
+                entry.value,
+            )
+            continue
+        mounted.append(entry.name)
+    return mounted
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
+    db: DbOption = DEFAULT_DB,
+    samples: Annotated[
+        bool,
+        typer.Option("--samples/--no-samples", help="Publish the samples on a fresh database."),
+    ] = True,
+    ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Mount the web UI at /.")] = True,
+) -> None:
+    """Serve the REST API and web UI, and run due work in the background."""
+    _configure_logging()
+    engine = _open_engine(db)
+    if samples:
+        publish_samples(engine)
+    api = create_app(engine)
+    if ui:
+        mount_ui(api, engine)
+    server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_config=None))
+    runner = Runner(engine).start()
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    log.info("Statewright on http://%s:%d (API under /api/v1, database %s)", shown, port, db)
+    try:
+        server.run()
+    finally:
+        runner.stop()
+        engine.close()
+
+
+@app.command()
+def worker(db: DbOption = DEFAULT_DB) -> None:
+    """Run due actions and timers against the database until SIGTERM or Ctrl-C."""
+    _configure_logging()
+    engine = _open_engine(db)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    runner = Runner(engine).start()
+    log.info("Statewright worker running against %s", db)
+    try:
+        stop.wait()
+    finally:
+        runner.stop()
+        engine.close()
+    log.info("Statewright worker stopped")

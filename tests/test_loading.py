@@ -4,6 +4,8 @@ findings out, and hostile input refused before it can hurt."""
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.errors import DocumentError, SchemaError
 from shared.loading import MAX_DEPTH, load_document, parse_definition
@@ -161,3 +163,25 @@ def test_schema_findings_name_the_json_path_and_the_state():
 def test_a_bad_key_says_what_a_key_looks_like():
     with pytest.raises(SchemaError, match="lowercase letters, digits and '-'"):
         parse_definition({"key": "Loan Approval"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
+def test_any_bytes_load_as_an_object_or_raise_a_document_error(data):
+    try:
+        assert isinstance(load_document(data), dict)
+    except DocumentError as exc:
+        assert str(exc)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "!!python/object/apply:os.system ['true']\n",
+        "a: !!python/name:os.system\n",
+        "a: !!binary x\n",
+    ],
+)
+def test_yaml_tags_that_run_code_are_refused(text):
+    with pytest.raises(DocumentError):
+        load_document(text)

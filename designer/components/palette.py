@@ -21,6 +21,7 @@ def state_palette(on_add: Callable[[str], None]) -> ui.column:
                 "border border-slate-200 cursor-grab hover:border-slate-400 select-none"
             )
             chip.props(f'draggable=true data-state-type="{state_type}" title="{style.summary}"')
+            chip.mark(f"palette-{state_type}")
             chip.on(
                 "dragstart",
                 js_handler=f"(e) => {{ e.dataTransfer.setData('{DRAG_TYPE}', '{state_type}'); "

@@ -301,10 +301,10 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
             ui.label(document.get("name") or document["key"]).classes("text-xl font-semibold")
             ui.label(document["key"]).classes("text-xs font-mono text-slate-500")
         with ui.row().classes("items-center gap-2"):
-            ui.button(icon="undo", on_click=session.undo).props("flat dense").tooltip(
+            ui.button(icon="undo", on_click=session.undo).props("flat dense").mark("undo").tooltip(
                 "Undo (Ctrl+Z)"
             )
-            ui.button(icon="redo", on_click=session.redo).props("flat dense").tooltip(
+            ui.button(icon="redo", on_click=session.redo).props("flat dense").mark("redo").tooltip(
                 "Redo (Ctrl+Shift+Z)"
             )
             ui.button(icon="fit_screen", on_click=lambda: session.canvas.fit()).props(

@@ -154,3 +154,54 @@ async def test_navigation_pages_that_are_not_built_yet_answer(user: User) -> Non
     for path in ("/instances", "/tasks", "/dashboards", "/admin"):
         await user.open(path)
         await user.should_see("coming soon")
+
+
+async def test_clicking_a_palette_chip_adds_a_state(user: User) -> None:
+    await open_new_process(user)
+    user.find(kind=ui.element, marker="palette-timer").click()
+    assert [n["type"] for n in canvas(user).nodes] == ["start", "timer"]
+    assert "missing-duration" in await finding_codes(user)
+
+
+async def test_undo_and_redo_walk_through_the_edits(user: User) -> None:
+    await open_new_process(user)
+    drop(user, "task", 200, 0)
+    connect(user, "start", "task_1")
+    session_undo = user.find(marker="undo")
+    session_undo.click()
+    assert canvas(user).edges == []
+    session_undo.click()
+    assert [n["id"] for n in canvas(user).nodes] == ["start"]
+    user.find(marker="redo").click()
+    user.find(marker="redo").click()
+    assert [(e["source"], e["target"]) for e in canvas(user).edges] == [("start", "task_1")]
+
+
+async def test_a_published_process_opens_with_its_graph_laid_out(
+    user: User, engine: Engine
+) -> None:
+    loan = new_document("loan-approval", "Loan approval")
+    loan["states"].append({"id": "approved", "type": "end"})
+    loan["transitions"].append({"from": "start", "to": "approved"})
+    del loan["layout"]
+    engine.publish(loan, actor="ana")
+    await user.open("/designer/loan-approval")
+    await user.should_see("Loan approval")
+    nodes = {n["id"]: (n["x"], n["y"]) for n in canvas(user).nodes}
+    assert nodes["approved"][0] > nodes["start"][0]
+    await user.should_see(marker="no-findings")
+
+
+async def test_an_unknown_process_key_says_so(user: User) -> None:
+    await user.open("/designer/no-such-process")
+    await user.should_see("There is no process or draft with key 'no-such-process'.")
+
+
+async def test_renaming_a_state_keeps_it_selected_and_connected(user: User) -> None:
+    await open_new_process(user)
+    drop(user, "end", 200, 0)
+    connect(user, "start", "end_1")
+    user.find(kind=ProcessCanvas).trigger("selected", {"nodes": ["end_1"], "edges": []})
+    user.find(marker="field-id").clear().type("approved").trigger("blur")
+    assert [(e["source"], e["target"]) for e in canvas(user).edges] == [("start", "approved")]
+    await user.should_see(marker="no-findings")

@@ -17,6 +17,7 @@ from runtime.identity.errors import (
 )
 from runtime.identity.limiter import RateLimiter, RequestLimits, retry_after_header
 from runtime.identity.oidc import OidcClient, OidcConfig, OidcIdentity, PendingLogin
+from runtime.identity.passwords import lockout_delay_s
 from runtime.identity.permissions import (
     API_PERMISSIONS,
     BUILTIN_ROLES,
@@ -25,7 +26,7 @@ from runtime.identity.permissions import (
     permissions_for,
 )
 from runtime.identity.principal import Principal
-from runtime.identity.service import IdentityService, lockout_delay_s
+from runtime.identity.service import IdentityService
 from runtime.identity.tokens import NewToken, TokenInfo
 from runtime.identity.users import User
 

@@ -1,4 +1,4 @@
-"""Password hashing (argon2id via argon2-cffi) and the password policy.
+"""Password hashing (argon2id via argon2-cffi), the password policy and the login lock-out.
 
 argon2id is memory-hard, so a stolen users table is expensive to brute-force; the
 parameters are argon2-cffi's defaults (RFC 9106 "low memory" profile) and a stored hash made
@@ -63,3 +63,16 @@ def check_password_policy(password: str, username: str, where: str = "password")
 def generate_password() -> str:
     """A one-time password: 20 URL-safe characters, about 120 bits of entropy."""
     return secrets.token_urlsafe(15)
+
+
+LOCKOUT_AFTER_FAILURES = 5
+LOCKOUT_FIRST_S = 30
+LOCKOUT_MAX_S = 15 * 60
+
+
+def lockout_delay_s(failures: int) -> int:
+    """Seconds an account stays locked after its `failures`-th failure in a row:
+    none before the 5th, then 30 s doubling per further failure, capped at 15 minutes."""
+    if failures < LOCKOUT_AFTER_FAILURES:
+        return 0
+    return min(LOCKOUT_FIRST_S * 2 ** (failures - LOCKOUT_AFTER_FAILURES), LOCKOUT_MAX_S)

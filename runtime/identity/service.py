@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from runtime.identity import passwords, tokens
-from runtime.identity.database import create_identity_engine
+from runtime.identity.database import create_identity_engine, writing
 from runtime.identity.errors import (
     AuthenticationFailed,
     OidcError,
@@ -36,17 +36,6 @@ if TYPE_CHECKING:
 
 ADMIN_PASSWORD_ENV = "STATEWRIGHT_ADMIN_PASSWORD"
 FIRST_ADMIN = "admin"
-LOCKOUT_AFTER_FAILURES = 5
-LOCKOUT_FIRST_S = 30
-LOCKOUT_MAX_S = 15 * 60
-
-
-def lockout_delay_s(failures: int) -> int:
-    """Seconds an account stays locked after its `failures`-th failure in a row:
-    none before the 5th, then 30 s doubling per further failure, capped at 15 minutes."""
-    if failures < LOCKOUT_AFTER_FAILURES:
-        return 0
-    return min(LOCKOUT_FIRST_S * 2 ** (failures - LOCKOUT_AFTER_FAILURES), LOCKOUT_MAX_S)
 
 
 def _utc_now() -> datetime:
@@ -126,7 +115,7 @@ class IdentityService:
             password_hash = passwords.hash_password(password)
         now = self._clock()
         try:
-            with self._db.begin() as conn:
+            with writing(self._db) as conn:
                 conn.execute(
                     insert(users).values(
                         username=username,
@@ -158,7 +147,7 @@ class IdentityService:
     def set_roles(self, username: str, roles: Iterable[str]) -> User:
         """Replace the user's roles; takes effect on their next request."""
         role_names = check_roles(roles)
-        with self._db.begin() as conn:
+        with writing(self._db) as conn:
             self._require_row(conn, username)
             self._write_roles(conn, username, role_names)
             self._touch(conn, username)
@@ -183,7 +172,7 @@ class IdentityService:
         admin reset omits it. `temporary` makes the user change it at next login. A reset
         also lifts any lock-out."""
         passwords.check_password_policy(new_password, username, where="new password")
-        with self._db.begin() as conn:
+        with writing(self._db) as conn:
             row = self._require_row(conn, username)
             if current_password is not None and not passwords.verify_password(
                 row.password_hash, current_password
@@ -214,7 +203,7 @@ class IdentityService:
                 wait,
             )
         now = self._clock()
-        with self._db.begin() as conn:
+        with writing(self._db) as conn:
             row = conn.execute(
                 select(users).where(users.c.username == username).with_for_update()
             ).first()
@@ -267,7 +256,7 @@ class IdentityService:
                 values["password_hash"] = passwords.hash_password(password)
         else:
             failures = row.failed_logins + 1
-            delay = lockout_delay_s(failures)
+            delay = passwords.lockout_delay_s(failures)
             values = {
                 "failed_logins": failures,
                 "locked_until": now + timedelta(seconds=delay) if delay else None,
@@ -279,21 +268,25 @@ class IdentityService:
     def create_token(self, username: str, name: str, expires_in_s: float | None = None) -> NewToken:
         """Issue a token for `username`; the returned `secret` (`swt_<id>_<secret>`) is
         shown once and cannot be recovered, only revoked."""
-        with self._db.begin() as conn:
+        with writing(self._db) as conn:
             self._require_row(conn, username)
             return tokens.insert_token(conn, username, name, expires_in_s, self._clock())
 
     def verify_token(self, bearer: str) -> Principal:
         """Resolve a bearer token to its user. Revocation, expiry and disabling take
         effect on the very next call: nothing is cached."""
-        with self._db.begin() as conn:
-            username, token_id = tokens.resolve_token(conn, bearer, self._clock())
+        now = self._clock()
+        with self._db.connect() as conn:
+            username, token_id, stale = tokens.resolve_token(conn, bearer, now)
             roles = self._roles(conn, username)
+        if stale:
+            with writing(self._db) as conn:
+                tokens.touch_token(conn, token_id, now)
         return Principal(username, frozenset(roles), "token", token_id=token_id)
 
     def revoke_token(self, token_id: str, username: str | None = None) -> None:
         """Revoke at once. With `username`, only that user's own token may be revoked."""
-        with self._db.begin() as conn:
+        with writing(self._db) as conn:
             tokens.revoke_token(conn, token_id, username, self._clock())
 
     def list_tokens(self, username: str | None = None) -> list[TokenInfo]:
@@ -329,7 +322,7 @@ class IdentityService:
                 ) from None
             linked = identity.username
         else:
-            with self._db.begin() as conn:
+            with writing(self._db) as conn:
                 conn.execute(
                     update(users)
                     .where(users.c.username == linked)
@@ -345,7 +338,7 @@ class IdentityService:
     # -- helpers ------------------------------------------------------------------------
 
     def _set_disabled(self, username: str, disabled: bool) -> User:
-        with self._db.begin() as conn:
+        with writing(self._db) as conn:
             self._require_row(conn, username)
             conn.execute(
                 update(users)

@@ -104,8 +104,9 @@ def insert_token(
     return NewToken(token_id, bearer)
 
 
-def resolve_token(conn: Connection, bearer: str, now: datetime) -> tuple[str, str]:
-    """(username, token id) of a valid bearer token, else `TokenInvalid` saying why."""
+def resolve_token(conn: Connection, bearer: str, now: datetime) -> tuple[str, str, bool]:
+    """(username, token id, last use is stale) of a valid bearer token, else `TokenInvalid`
+    saying why it was refused."""
     token_id, secret = parse_bearer(bearer)
     row = conn.execute(
         select(api_tokens, users.c.disabled)
@@ -122,11 +123,15 @@ def resolve_token(conn: Connection, bearer: str, now: datetime) -> tuple[str, st
     if row.disabled:
         raise TokenInvalid(f"The token {token_id} belongs to a disabled user.")
     last_used = as_utc(row.last_used_at)
-    if last_used is None or (now - last_used).total_seconds() >= TOKEN_TOUCH_INTERVAL_S:
-        conn.execute(
-            update(api_tokens).where(api_tokens.c.token_id == token_id).values(last_used_at=now)
-        )
-    return row.username, token_id
+    stale = last_used is None or (now - last_used).total_seconds() >= TOKEN_TOUCH_INTERVAL_S
+    return row.username, token_id, stale
+
+
+def touch_token(conn: Connection, token_id: str, now: datetime) -> None:
+    """Record the token's last use (callers do it at most every TOKEN_TOUCH_INTERVAL_S)."""
+    conn.execute(
+        update(api_tokens).where(api_tokens.c.token_id == token_id).values(last_used_at=now)
+    )
 
 
 def revoke_token(conn: Connection, token_id: str, username: str | None, now: datetime) -> None:

@@ -113,3 +113,42 @@ def test_an_analyst_draws_fixes_and_publishes_a_process(designer_url: str, brows
     page.goto(designer_url + "/")
     expect(page.get_by_test_id("process-table")).to_contain_text(KEY)
     shoot(page, "5-processes")
+
+
+def node_box(page: Page, state_id: str) -> dict[str, float]:
+    box = page.locator(f'.vue-flow__node[data-id="{state_id}"]').bounding_box()
+    assert box is not None
+    return box
+
+
+def test_moves_are_kept_and_deletes_can_be_undone(designer_url: str, browser_page: Page):
+    page = browser_page
+    page.goto(designer_url + "/")
+    page.get_by_test_id("new-process").click()
+    page.locator('input[data-testid="new-key"]').fill("tidy-canvas")
+    page.get_by_test_id("create-process").click()
+    page.wait_for_url("**/designer/tidy-canvas")
+    page.locator('.sw-palette-item[data-state-type="wait"]').click()
+    wait_state = page.locator('.vue-flow__node[data-id="wait_1"]')
+    expect(wait_state).to_be_visible()
+
+    before = node_box(page, "wait_1")
+    page.mouse.move(before["x"] + 90, before["y"] + 28)
+    page.mouse.down()
+    page.mouse.move(before["x"] + 390, before["y"] + 128, steps=15)
+    page.mouse.up()
+    page.wait_for_timeout(500)  # the move event is throttled
+    moved = node_box(page, "wait_1")
+    assert moved["x"] - before["x"] > 250
+    position = wait_state.evaluate("node => node.style.transform")
+    page.reload()
+    expect(wait_state).to_be_visible()
+    assert wait_state.evaluate("node => node.style.transform") == position
+
+    wait_state.locator(".sw-shape").click()
+    page.keyboard.press("Delete")
+    expect(wait_state).to_have_count(0)
+    page.locator("body").click(position={"x": 5, "y": 880})
+    page.keyboard.press("Control+z")
+    expect(wait_state).to_be_visible()
+    shoot(page, "6-undo")

@@ -30,7 +30,8 @@ def known_names(definition: Definition) -> set[str]:
 def check_expressions(definition: Definition, states: dict[str, State]) -> list[Finding]:
     known = known_names(definition)
     found = []
-    for where, src, state_ids, transition_refs in _expressions(definition):
+    for where, src, sources, transition_refs in _expressions(definition):
+        state_ids = [state_id for state_id in sources if state_id in states]
         try:
             unknown = sorted(referenced_names(src) - known)
         except GuardError as exc:

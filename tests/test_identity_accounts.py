@@ -10,7 +10,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, select, text, update
 
 from runtime.identity import (
     AuthenticationFailed,
@@ -221,3 +222,19 @@ def test_enable_restores_a_disabled_user(service):
     assert not service.enable("ana").disabled
     assert service.authenticate("ana", STRONG).username == "ana"
     assert [user.username for user in service.list_users()] == ["ana"]
+
+
+def test_a_hash_with_outdated_parameters_is_upgraded_at_login(service, identity_db_url):
+    service.create_user("ana", password=STRONG)
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(STRONG)
+    engine = create_engine(identity_db_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(users).values(password_hash=weak))
+        service.authenticate("ana", STRONG)
+        with engine.connect() as conn:
+            upgraded = conn.execute(select(users.c.password_hash)).scalar_one()
+    finally:
+        engine.dispose()
+    assert upgraded != weak and not PasswordHasher().check_needs_rehash(upgraded)
+    assert service.authenticate("ana", STRONG).username == "ana"

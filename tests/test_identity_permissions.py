@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.identity import API_PERMISSIONS, PERMISSIONS, PermissionDenied, Principal
+from runtime.identity import (
+    API_PERMISSIONS,
+    PERMISSIONS,
+    PermissionDenied,
+    Principal,
+    permission_for_route,
+)
 
 ALLOWED = {
     "admin": set(PERMISSIONS),
@@ -50,3 +56,18 @@ def test_a_misspelt_permission_is_an_error_not_a_silent_denial():
 def test_every_api_route_needs_a_known_permission():
     assert set(API_PERMISSIONS.values()) <= set(PERMISSIONS)
     assert API_PERMISSIONS[("POST", "/definitions/{key}/versions")] == "definitions.publish"
+
+
+def test_routes_are_matched_whatever_their_parameter_names():
+    assert permission_for_route("get", "/instances/{instance_id}/history") == "instances.read"
+    assert permission_for_route("POST", "/instances/{instance_id}/suspend/") == (
+        "instances.operate"
+    )
+    assert permission_for_route("POST", "/tasks/{task_id}/claim") == "tasks.work"
+    assert permission_for_route("POST", "/instances/{instance_id}/events") == "instances.send"
+    assert permission_for_route("POST", "/instances/{instance_id}/{op}") == "instances.operate"
+    assert permission_for_route("GET", "/definitions/{key}/versions/{version}") == (
+        "definitions.read"
+    )
+    assert permission_for_route("DELETE", "/definitions/{key}") is None
+    assert permission_for_route("GET", "/users") is None

@@ -23,6 +23,7 @@ from runtime.identity.permissions import (
     BUILTIN_ROLES,
     PERMISSIONS,
     ROLE_PERMISSIONS,
+    permission_for_route,
     permissions_for,
 )
 from runtime.identity.principal import Principal
@@ -59,6 +60,7 @@ __all__ = [
     "UserExists",
     "authorize_api_call",
     "lockout_delay_s",
+    "permission_for_route",
     "permissions_for",
     "retry_after_header",
 ]

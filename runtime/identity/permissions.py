@@ -8,6 +8,7 @@ that role); which tasks a task role sees is decided by the task's assignment, no
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 PERMISSIONS: dict[str, str] = {
@@ -67,6 +68,32 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/tasks/{id}/{action}"): "tasks.work",
     ("GET", "/audit/verify"): "audit.read",
 }
+
+
+_PATH_PARAMETER = re.compile(r"\{[^}]*\}")
+
+
+def _route_shape(path: str) -> str:
+    return _PATH_PARAMETER.sub("{}", path.rstrip("/") or "/")
+
+
+_PERMISSION_BY_ROUTE_SHAPE = {
+    (method, _route_shape(path)): permission
+    for (method, path), permission in API_PERMISSIONS.items()
+}
+
+
+def permission_for_route(method: str, path_template: str) -> str | None:
+    """The permission a REST route needs, from its method and path template relative to
+    `/api/v1` (parameter names do not matter: `/instances/{instance_id}` matches
+    `/instances/{id}`), and a literal last segment matches a parameter, so a route written
+    as `/instances/{instance_id}/suspend` needs what `/instances/{id}/{operation}` needs.
+    None for a route not in the table: callers should fail closed."""
+    shape = _route_shape(path_template)
+    key = (method.upper(), shape)
+    if key not in _PERMISSION_BY_ROUTE_SHAPE and "/" in shape.lstrip("/"):
+        key = (key[0], shape.rsplit("/", 1)[0] + "/{}")
+    return _PERMISSION_BY_ROUTE_SHAPE.get(key)
 
 
 def is_task_role(role: str) -> bool:

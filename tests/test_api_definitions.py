@@ -56,7 +56,10 @@ def test_a_changed_process_becomes_version_two_and_both_stay_readable(api, loan_
     listed = api.get(f"{API}/definitions").json()
     assert listed["total"] == 1
     assert listed["items"][0] == {
-        "key": "loan-approval", "name": "Loan approval", "latest_version": 2, "version_count": 2,
+        "key": "loan-approval",
+        "name": "Loan approval",
+        "latest_version": 2,
+        "version_count": 2,
     }
 
     detail = api.get(f"{API}/definitions/loan-approval").json()

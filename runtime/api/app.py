@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.api import audit, definitions, health, instances
@@ -48,22 +49,37 @@ def create_app(engine: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> 
     for router in (definitions.router, instances.router, audit.router, health.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router, include_in_schema=False)
-    app.include_router(_unknown_api_paths())
+    app.add_api_route(
+        "/api/{path:path}", unknown_api_path, methods=ANY_METHOD, include_in_schema=False
+    )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 
-def _unknown_api_paths() -> APIRouter:
-    """Unknown `/api/...` paths answer 404 in the error shape, even with a UI mounted at `/`."""
-    router = APIRouter(include_in_schema=False)
+ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
-    @router.api_route(
-        "/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+def unknown_api_path(request: Request, path: str) -> None:
+    """Unknown `/api/...` paths answer 404 (405 for a known path) in the error shape, also when
+    a web UI mounted at `/` would otherwise answer them with an HTML page."""
+    allowed = sorted(
+        method
+        for method in ANY_METHOD
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+            if getattr(route, "endpoint", None) is not unknown_api_path
+        )
     )
-    def unknown_api_path(request: Request, path: str) -> None:
-        raise ApiError(404, "not-found", f"No such endpoint: {request.method} {request.url.path}")
-
-    return router
+    where = f"{request.method} {request.url.path}"
+    if allowed:
+        raise ApiError(
+            405,
+            "method-not-allowed",
+            f"{where} is not allowed; use {', '.join(allowed)}",
+            {"allowed": allowed},
+        )
+    raise ApiError(404, "not-found", f"No such endpoint: {where}")
 
 
 class RequestCounter:
@@ -90,7 +106,11 @@ class RequestCounter:
         finally:
             route = scope.get("route")
             if isinstance(route, APIRoute):
-                self.metrics.http_requests.labels(scope["method"], route.path, str(status)).inc()
+                # Routes of included routers carry their path without the include prefix.
+                template = route.path
+                if scope["path"].startswith(API_PREFIX) and not template.startswith("/api"):
+                    template = API_PREFIX + template
+                self.metrics.http_requests.labels(scope["method"], template, str(status)).inc()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

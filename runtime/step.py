@@ -238,7 +238,8 @@ def _take(b: _Builder, t: Transition, event: str | None, payload: dict[str, Any]
         assigned = {name: _jsonable(evaluate(src, scope, payload)) for name, src in t.set.items()}
         b.emit(ev.VARIABLES_SET, {"values": assigned})
     source = b.definition.state(t.source)
-    if source is not None and source.type in ("task", "timer", "wait"):
+    if source is not None and (source.type in ("task", "timer") or (
+            source.type == "wait" and source.timeout_s)):
         b.effects.append(CancelJob(job_id(b.snapshot.id, b.snapshot.entered_seq)))
     _enter(b, t.target, via=(t, event))
 

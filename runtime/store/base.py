@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +23,41 @@ from runtime.errors import ConcurrencyError
 from runtime.events import GENESIS_HASH, Event, NewEvent, canonical, chain_hash
 from runtime.step import Snapshot
 from runtime.store import schema as t
+
+_PENDING = "statewright_pending"
+_PROJECTION_PARAMS = {"state": "p_state", "status": "p_status", "variables": "p_variables",
+                      "entered_seq": "p_entered", "last_seq": "p_seq", "last_hash": "p_hash",
+                      "updated_at": "p_at"}
+
+
+@dataclass
+class _PendingWrites:
+    events: list[dict[str, Any]] = field(default_factory=list)
+    updates: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+# The statements of the hot path, built once: building them per call costs more than running
+# them on SQLite.
+_INSTANCE_FOR_UPDATE = (
+    select(t.instances).where(t.instances.c.id == bindparam("p_id")).with_for_update()
+)
+_INSERT_EVENTS = insert(t.events)
+_UPDATE_PROJECTION = (
+    update(t.instances)
+    .where(t.instances.c.id == bindparam("p_id"), t.instances.c.row_version == bindparam("p_rv"))
+    .values(state=bindparam("p_state"), status=bindparam("p_status"),
+            variables=bindparam("p_variables", type_=t.instances.c.variables.type),
+            entered_seq=bindparam("p_entered"), last_seq=bindparam("p_seq"),
+            last_hash=bindparam("p_hash"), row_version=bindparam("p_rv") + 1,
+            updated_at=bindparam("p_at", type_=t.instances.c.updated_at.type))
+)
+_REMEMBERED = select(t.idempotency_keys.c.result).where(
+    t.idempotency_keys.c.scope == bindparam("p_scope"),
+    t.idempotency_keys.c.key == bindparam("p_key"),
+)
+_CANCEL_JOB = update(t.jobs).where(
+    t.jobs.c.id == bindparam("p_id"), t.jobs.c.state.in_((t.JOB_READY, t.JOB_LEASED))
+).values(state=t.JOB_CANCELLED, leased_by=None, lease_until=None)
 
 
 class Store:
@@ -40,9 +77,32 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A transaction that will write (SQLite takes the write lock at BEGIN)."""
+        """A transaction that will write; pending log writes are flushed before it commits."""
         with self.sql.begin() as conn:
+            yield from self._writing(conn)
+
+    def _writing(self, conn: Connection) -> Iterator[Connection]:
+        conn.info[_PENDING] = _PendingWrites()
+        try:
             yield conn
+            self.flush(conn)
+        finally:
+            conn.info.pop(_PENDING, None)
+
+    def flush(self, conn: Connection) -> None:
+        """Write the events and projections `append` queued, as two multi-row statements."""
+        pending: _PendingWrites = conn.info[_PENDING]
+        if not pending.events:
+            return
+        events, updates = pending.events, list(pending.updates.values())
+        pending.events, pending.updates = [], {}
+        try:
+            conn.execute(_INSERT_EVENTS, events)
+        except IntegrityError:
+            raise ConcurrencyError("an instance was changed by another writer") from None
+        done = conn.execute(_UPDATE_PROJECTION, updates)
+        if done.rowcount != len(updates):
+            raise ConcurrencyError("an instance was changed by another writer")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -106,8 +166,12 @@ class Store:
 
     def instance_row_locked(self, conn: Connection, instance_id: str) -> Any:
         """The instance row, locked against other writers until the transaction ends."""
-        query = select(t.instances).where(t.instances.c.id == instance_id).with_for_update()
-        return conn.execute(query).first()
+        row = conn.execute(_INSTANCE_FOR_UPDATE, {"p_id": instance_id}).first()
+        queued = conn.info[_PENDING].updates.get(instance_id) if row is not None else None
+        if queued is None:
+            return row
+        return SimpleNamespace(**{**row._asdict(), **{
+            column: queued[param] for column, param in _PROJECTION_PARAMS.items()}})
 
     def insert_instance(
         self, conn: Connection, snap: Snapshot, actor: str | None, now: datetime
@@ -123,7 +187,11 @@ class Store:
         self, conn: Connection, before: Snapshot, prev_hash: str, row_version: int,
         after: Snapshot, new_events: list[NewEvent], actor: str | None, now: datetime,
     ) -> str:
-        """Append `new_events` after `before.seq` and write the projection `after` (one txn)."""
+        """Append `new_events` after `before.seq` and write the projection `after`.
+
+        The rows are queued and written by `flush` when the transaction ends, so a batch of
+        many sends costs two statements; `instance_row_locked` sees the queued projection.
+        """
         rows, last_hash, at = [], prev_hash, to_db(now)
         for offset, event in enumerate(new_events, start=1):
             seq = before.seq + offset
@@ -133,19 +201,13 @@ class Store:
                          "data": event.data, "actor": actor, "at": at,
                          "prev_hash": last_hash, "hash": digest})
             last_hash = digest
-        try:
-            conn.execute(insert(t.events), rows)
-        except IntegrityError:
-            raise ConcurrencyError(f"instance {before.id} was changed by another writer") from None
-        done = conn.execute(
-            update(t.instances)
-            .where(t.instances.c.id == before.id, t.instances.c.row_version == row_version)
-            .values(state=after.state, status=after.status, variables=after.variables,
-                    entered_seq=after.entered_seq, last_seq=after.seq, last_hash=last_hash,
-                    row_version=row_version + 1, updated_at=at)
-        )
-        if done.rowcount != 1:
-            raise ConcurrencyError(f"instance {before.id} was changed by another writer")
+        pending: _PendingWrites = conn.info[_PENDING]
+        pending.events.extend(rows)
+        pending.updates[before.id] = {
+            "p_id": before.id, "p_rv": row_version, "p_state": after.state,
+            "p_status": after.status, "p_variables": after.variables,
+            "p_entered": after.entered_seq, "p_seq": after.seq, "p_hash": last_hash, "p_at": at,
+        }
         return last_hash
 
     def instance_row(self, conn: Connection, instance_id: str) -> Any:
@@ -183,9 +245,7 @@ class Store:
         ))
 
     def cancel_job(self, conn: Connection, job_id: str) -> None:
-        conn.execute(update(t.jobs).where(
-            t.jobs.c.id == job_id, t.jobs.c.state.in_((t.JOB_READY, t.JOB_LEASED))
-        ).values(state=t.JOB_CANCELLED, leased_by=None, lease_until=None))
+        conn.execute(_CANCEL_JOB, {"p_id": job_id})
 
     def _due_jobs(self, now: datetime, limit: int) -> Select[Any]:
         j = t.jobs
@@ -235,8 +295,7 @@ class Store:
     # ---- idempotency -------------------------------------------------------------------
 
     def remembered(self, conn: Connection, scope: str, key: str) -> Any:
-        k = t.idempotency_keys
-        return conn.execute(select(k.c.result).where(k.c.scope == scope, k.c.key == key)).scalar()
+        return conn.execute(_REMEMBERED, {"p_scope": scope, "p_key": key}).scalar()
 
     def remember(self, conn: Connection, scope: str, key: str, result: Any, now: datetime) -> None:
         conn.execute(insert(t.idempotency_keys).values(

@@ -26,7 +26,7 @@ class SqliteStore(Store):
         with self.sql.connect() as conn:
             conn.execution_options(statewright_write=True)
             with conn.begin():
-                yield conn
+                yield from self._writing(conn)
 
 
 def open_sqlite(url: URL) -> SqliteStore:

@@ -1,0 +1,60 @@
+"""`statewright bench`: the engine benchmark (and the validation one) from a shell."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from runtime.cli import app
+from runtime.errors import EngineError
+
+
+class Suite(str, Enum):
+    engine = "engine"
+    validation = "validation"
+    all = "all"
+
+
+@app.command()
+def bench(
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Database URL (default: a temporary SQLite file).")] = None,
+    instances: Annotated[int, typer.Option(min=1, help="Instances in flight.")] = 10_000,
+    transitions: Annotated[int, typer.Option(min=1, help="Events sent to each instance.")] = 10,
+    senders: Annotated[int, typer.Option(min=1, help="Concurrent sender threads.")] = 16,
+    suite: Annotated[Suite, typer.Option(help="Which benchmark to run.")] = Suite.engine,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Measure durable transitions/s, send latency and memory (not a test: no pass/fail)."""
+    results = {}
+    if suite in (Suite.engine, Suite.all):
+        from runtime.benchmarks.engine import run as run_engine
+
+        try:
+            results["engine"] = run_engine(db, instances, transitions, senders)
+        except EngineError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(2) from None
+        if not as_json:
+            _print_engine(results["engine"])
+    if suite in (Suite.validation, Suite.all):
+        from runtime.benchmarks.validation import run as run_validation
+
+        results["validation"] = run_validation()
+    if as_json:
+        typer.echo(json.dumps(results, indent=2))
+
+
+def _print_engine(r: dict) -> None:
+    typer.echo(f"database       {r['database']}  ({r['url']})")
+    typer.echo(f"workload       {r['instances']:,} instances x {r['transitions_per_instance']} "
+               f"transitions, {r['senders']} senders")
+    typer.echo(f"transitions/s  {r['transitions_per_s']:,}  (durable, {r['transitions']:,} total)")
+    typer.echo(f"send latency   p50 {r['send_p50_ms']} ms  p95 {r['send_p95_ms']} ms  "
+               f"p99 {r['send_p99_ms']} ms")
+    typer.echo(f"starts/s       {r['starts_per_s']:,}")
+    typer.echo(f"peak RSS       {r['peak_rss_mb']} MB")
+    typer.echo(f"wall time      {r['seconds']} s")

@@ -6,6 +6,7 @@ gets a fresh schema that is dropped afterwards.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -238,3 +239,27 @@ def test_a_hash_with_outdated_parameters_is_upgraded_at_login(service, identity_
         engine.dispose()
     assert upgraded != weak and not PasswordHasher().check_needs_rehash(upgraded)
     assert service.authenticate("ana", STRONG).username == "ana"
+
+
+def test_two_servers_starting_together_create_one_admin(identity_db_url, monkeypatch):
+    monkeypatch.delenv("STATEWRIGHT_ADMIN_PASSWORD", raising=False)
+    servers = [IdentityService(identity_db_url) for _ in range(2)]
+    start = threading.Barrier(2)
+    printed = []
+
+    def boot(server):
+        start.wait()
+        printed.append(server.ensure_first_admin())
+
+    threads = [threading.Thread(target=boot, args=(server,)) for server in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        passwords = [p for p in printed if p is not None]
+        assert len(passwords) == 1
+        assert servers[0].authenticate("admin", passwords[0]).can("admin.users")
+    finally:
+        for server in servers:
+            server.close()

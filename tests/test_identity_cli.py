@@ -112,3 +112,11 @@ def test_the_commands_are_registered_on_the_statewright_command():
         [sys.executable, "-m", "runtime.cli", "--help"], capture_output=True, text=True, check=True
     ).stdout
     assert "users" in out and "tokens" in out
+
+
+def test_an_unusable_database_is_named_in_the_error(tmp_path):
+    missing = f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}"
+    result = CliRunner().invoke(app, ["users", "list", "--db", missing])
+    assert result.exit_code == 1 and f"error: cannot use the database {missing}" in result.stderr
+    result = CliRunner().invoke(app, ["users", "list", "--db", "not a url"])
+    assert result.exit_code == 1 and "Invalid database URL 'not a url'" in result.stderr

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from joserfc.jwk import RSAKey
 from oidc_provider import LocalOpenIdProvider
 from test_identity_accounts import STRONG, identity_db_url  # noqa: F401
 
@@ -88,6 +89,16 @@ def test_a_provider_user_cannot_take_over_a_local_account(client, identity_db_ur
             service.provision_oidc_user(identity)
     finally:
         service.close()
+
+
+def test_a_rotated_provider_key_is_fetched_without_a_restart(client, provider):
+    assert client.complete_login(*log_in(client)).username == "uma"
+    old_key = provider.key
+    provider.key = RSAKey.generate_key(2048, parameters={"kid": "test-key-2", "use": "sig"})
+    try:
+        assert client.complete_login(*log_in(client)).username == "uma"
+    finally:
+        provider.key = old_key
 
 
 def test_a_code_is_useless_without_the_pkce_verifier(client):

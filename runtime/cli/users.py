@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from runtime.cli import app
 from runtime.identity import IdentityError, IdentityService, TokenInfo, User
@@ -53,6 +54,9 @@ def _identity(db: str) -> Iterator[IdentityService]:
         yield service
     except (IdentityError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except OperationalError as error:
+        typer.echo(f"error: cannot use the database {db}: {error.orig}", err=True)
         raise typer.Exit(1) from None
     finally:
         if service is not None:

@@ -151,4 +151,9 @@ def test_moves_are_kept_and_deletes_can_be_undone(designer_url: str, browser_pag
     page.locator("body").click(position={"x": 5, "y": 880})
     page.keyboard.press("Control+z")
     expect(wait_state).to_be_visible()
+
+    wait_state.locator(".sw-shape").click()
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    expect(page.locator('.vue-flow__node[data-id="wait_2"]')).to_be_visible()
     shoot(page, "6-undo")

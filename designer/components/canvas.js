@@ -6,7 +6,11 @@ const FlowCanvas = defineAsyncComponent({
   loader: () => import("statewright-canvas/statewright-canvas.js").then((m) => m.default),
   errorComponent: {
     render: () =>
-      h("div", { class: "sw-canvas-missing" }, "The canvas bundle is not built: run `make assets`."),
+      h(
+        "div",
+        { style: "padding: 2rem; color: #b91c1c; font-weight: 600" },
+        "The canvas bundle is not built: run `make assets`.",
+      ),
   },
 });
 

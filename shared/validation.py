@@ -1,4 +1,5 @@
-"""Graph validation of a definition: the only place the rules of SPEC §3 live.
+"""Validation of a definition (SPEC §3): graph checks here, per-state rules in
+`shared.state_checks`, CEL expressions in `shared.expression_checks`.
 
 The designer, the CLI and publishing all call `validate`; none re-implements a check. Each
 finding names the states and transitions it concerns so the designer can highlight them.
@@ -19,25 +20,19 @@ from typing import Any
 
 import networkx as nx
 
+from shared import state_checks
 from shared.definition import (
-    DecisionState,
     Definition,
     EndState,
-    HumanState,
     StartState,
     State,
-    SubprocessState,
-    TaskState,
-    TimerState,
     Transition,
-    WaitState,
 )
 from shared.errors import SchemaError
 from shared.expression_checks import check_expressions
 from shared.findings import Finding, Report
 from shared.loading import parse_definition
-
-_FINISHING_EVENTS = ("done", "error")
+from shared.state_checks import describe
 
 
 def validate(subject: Definition | Any) -> Report:
@@ -53,11 +48,6 @@ def validate(subject: Definition | Any) -> Report:
     findings = _Checks(definition).run()
     findings.sort(key=lambda f: f.severity != "error")
     return Report(findings)
-
-
-def describe(state: State) -> str:
-    """How messages name a state: `task 'score'`."""
-    return f"{state.type} '{state.id}'"
 
 
 class _Checks:
@@ -94,13 +84,13 @@ class _Checks:
             *self.dead_end(),
             *self.no_way_out(),
             *self.end_has_exit(),
-            *self.ambiguous(),
-            *self.bad_exits(),
-            *self.no_default(),
-            *self.missing_parts(),
+            *state_checks.ambiguous(self.states, self.outgoing),
+            *state_checks.bad_exits(self.states, self.outgoing),
+            *state_checks.no_default(self.states, self.outgoing),
+            *state_checks.missing_parts(self.states),
             *check_expressions(self.definition, self.states),
-            *self.no_error_path(),
-            *self.unbounded_waits(),
+            *state_checks.no_error_path(self.states, self.outgoing),
+            *state_checks.unbounded_waits(self.states),
         ]
 
     def duplicate_ids(self) -> list[Finding]:
@@ -137,8 +127,7 @@ class _Checks:
                     Finding.of(
                         "unknown-state",
                         f"transition {t.ref(index)} ({t.source} -> {t.target}) goes {side} "
-                        f"'{state_id}', "
-                        "but there is no such state: create it or correct the id",
+                        f"'{state_id}', but there is no such state: create it or correct the id",
                         states=[s for s in (t.source, t.target) if s in self.states],
                         transitions=[t.ref(index)],
                     )
@@ -213,205 +202,34 @@ class _Checks:
         trapped = [s for s in self.states.values() if s.id not in can_finish]
         if not trapped:
             return []
+        trapped_ids = self.graph.subgraph(s.id for s in trapped)
         in_loop = set()
-        for component in nx.strongly_connected_components(
-            self.graph.subgraph(s.id for s in trapped)
-        ):
+        for component in nx.strongly_connected_components(trapped_ids):
             if len(component) > 1 or any(self.graph.has_edge(n, n) for n in component):
                 in_loop |= component
-        return [
-            Finding.of(
-                "no-way-out",
-                f"{describe(state)} "
-                + (
-                    "is caught in a closed loop"
-                    if state.id in in_loop
-                    else "leads only into a closed loop"
+        found = []
+        for state in trapped:
+            where = "is caught in" if state.id in in_loop else "leads only into"
+            found.append(
+                Finding.of(
+                    "no-way-out",
+                    f"{describe(state)} {where} a closed loop from which no end state can be "
+                    "reached: add a way out (an error, timeout or guarded transition) towards "
+                    "an end state",
+                    states=[state.id],
                 )
-                + " from which no end state can be reached: add a way out (an error, timeout or "
-                "guarded transition) towards an end state",
-                states=[state.id],
             )
-            for state in trapped
-        ]
+        return found
 
     def end_has_exit(self) -> list[Finding]:
         return [
             Finding.of(
                 "end-has-exit",
                 f"{describe(state)} has outgoing transitions, but an instance stops at an end "
-                "state: "
-                "remove them, or change the state's type",
+                "state: remove them, or change the state's type",
                 states=[state.id],
                 transitions=[ref for ref, _ in self.outgoing[state.id]],
             )
             for state in self.states.values()
             if isinstance(state, EndState) and self.outgoing[state.id]
         ]
-
-    def ambiguous(self) -> list[Finding]:
-        found = []
-        for state in self.states.values():
-            if isinstance(state, EndState):
-                continue
-            unguarded: dict[str | None, list[str]] = defaultdict(list)
-            for ref, t in self.outgoing[state.id]:
-                if not t.when:
-                    unguarded[t.on or None].append(ref)
-            for event, refs in unguarded.items():
-                if len(refs) > 1:
-                    on = f"on '{event}'" if event else "without an event"
-                    found.append(
-                        Finding.of(
-                            "ambiguous",
-                            f"{describe(state)} has {len(refs)} unguarded transitions {on} "
-                            f"({', '.join(refs)}): give all but one a `when` guard, or remove one",
-                            states=[state.id],
-                            transitions=refs,
-                        )
-                    )
-        return found
-
-    def bad_exits(self) -> list[Finding]:
-        found = []
-        for state in self.states.values():
-            exits = self.outgoing[state.id]
-            if isinstance(state, StartState) and len(exits) > 1:
-                found.append(
-                    Finding.of(
-                        "bad-exit",
-                        f"{describe(state)} has {len(exits)} transitions but is left by "
-                        "exactly one: "
-                        "branch in a decision after it",
-                        states=[state.id],
-                        transitions=[ref for ref, _ in exits],
-                    )
-                )
-            for ref, t in exits:
-                problem = _exit_problem(state, t)
-                if problem:
-                    found.append(
-                        Finding.of(
-                            "bad-exit",
-                            f"transition {ref} ({t.source} -> {t.target}): {describe(state)} "
-                            f"{problem}",
-                            states=[state.id],
-                            transitions=[ref],
-                        )
-                    )
-        return found
-
-    def no_default(self) -> list[Finding]:
-        return [
-            Finding.of(
-                "no-default",
-                f"{describe(state)} has no default transition, so an instance would be stuck when "
-                "no guard holds: mark one transition `default: true`",
-                states=[state.id],
-                transitions=[ref for ref, _ in self.outgoing[state.id]],
-            )
-            for state in self.states.values()
-            if isinstance(state, DecisionState)
-            and self.outgoing[state.id]
-            and not any(t.default for _, t in self.outgoing[state.id])
-        ]
-
-    def missing_parts(self) -> list[Finding]:
-        found = []
-        for state in self.states.values():
-            if isinstance(state, HumanState) and not state.role:
-                found.append(
-                    Finding.of(
-                        "missing-role",
-                        f"{describe(state)} has no role: name the role whose inbox gets the task",
-                        states=[state.id],
-                    )
-                )
-            elif isinstance(state, TaskState) and not state.action:
-                found.append(
-                    Finding.of(
-                        "missing-action",
-                        f"{describe(state)} has no action: name the registered action it runs",
-                        states=[state.id],
-                    )
-                )
-            elif isinstance(state, SubprocessState) and not state.definition:
-                found.append(
-                    Finding.of(
-                        "missing-action",
-                        f"{describe(state)} names no definition: set `definition` to the key "
-                        "of the "
-                        "process it starts",
-                        states=[state.id],
-                    )
-                )
-            elif isinstance(state, TimerState) and state.duration_s is None and not state.until:
-                found.append(
-                    Finding.of(
-                        "missing-duration",
-                        f"{describe(state)} has neither `duration_s` nor `until`: say how "
-                        "long it waits",
-                        states=[state.id],
-                    )
-                )
-        return found
-
-    def no_error_path(self) -> list[Finding]:
-        return [
-            Finding.of(
-                "no-error-path",
-                f'{describe(state)} has no `on: "error"` transition: when its action fails '
-                "for good the instance stops as an incident; add an error path",
-                states=[state.id],
-            )
-            for state in self.states.values()
-            if isinstance(state, TaskState)
-            and self.outgoing[state.id]
-            and not any(t.on == "error" for _, t in self.outgoing[state.id])
-        ]
-
-    def unbounded_waits(self) -> list[Finding]:
-        found = []
-        for state in self.states.values():
-            if isinstance(state, WaitState) and state.timeout_s is None:
-                found.append(
-                    Finding.of(
-                        "unbounded-wait",
-                        f"{describe(state)} has no `timeout_s`: it may wait forever; set one "
-                        "and add "
-                        'an `on: "timeout"` transition',
-                        states=[state.id],
-                    )
-                )
-            elif isinstance(state, HumanState) and state.sla_s is None:
-                found.append(
-                    Finding.of(
-                        "unbounded-wait",
-                        f"{describe(state)} has no `sla_s`: nobody is told when the task is "
-                        "overdue; "
-                        "set one (and `escalate_to`)",
-                        states=[state.id],
-                    )
-                )
-        return found
-
-
-def _exit_problem(state: State, t: Transition) -> str | None:
-    """Why `t` cannot leave `state` (SPEC §2, how each state type is left), or None."""
-    if isinstance(state, StartState | DecisionState):
-        return (
-            f'is left at once, so its transitions take no event: remove `on: "{t.on}"`'
-            if t.on
-            else None
-        )
-    if isinstance(state, TimerState):
-        return None if t.on == "elapsed" else 'is left only `on: "elapsed"`'
-    if isinstance(state, TaskState | SubprocessState):
-        return None if t.on in _FINISHING_EVENTS else 'is left only `on: "done"` or `on: "error"`'
-    if isinstance(state, WaitState | HumanState):
-        if not t.on:
-            kind = "the external event" if isinstance(state, WaitState) else "the inbox button"
-            return f"is left by named events: set `on` to {kind} that takes this transition"
-        if isinstance(state, WaitState) and t.on == "timeout" and state.timeout_s is None:
-            return 'has an `on: "timeout"` transition but no `timeout_s`, so it never fires'
-    return None

@@ -1,6 +1,7 @@
 """`statewright validate` on good, bad and hostile files: exit 0/1/2, never a traceback."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,21 @@ def test_wrong_types_are_schema_findings_with_exit_1(tmp_path):
     assert any(m.startswith("key: ") for m in messages)
     assert any(m.startswith("states: ") for m in messages)
     assert any(m.startswith("transitions[0]: ") for m in messages)
+
+
+def test_findings_are_coloured_on_a_terminal(tmp_path):
+    doc = json.loads(SAMPLE.read_text())
+    next(s for s in doc["states"] if s["id"] == "review").pop("role")
+    (tmp_path / "loan.json").write_text(json.dumps(doc))
+    terminal, terminal_end = os.openpty()
+    with os.fdopen(terminal, "rb") as screen:
+        result = subprocess.run(
+            [sys.executable, "-m", "runtime.cli", "validate", str(tmp_path / "loan.json")],
+            stdout=terminal_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+        os.close(terminal_end)
+        output = screen.read1(65536).decode()
+    assert result.returncode == 1
+    assert "\x1b[31m" in output and "missing-role" in output

@@ -24,7 +24,9 @@ def schema() -> None:
 
 @app.command()
 def validate(
-    file: Annotated[str, typer.Argument(help="Definition file (JSON or YAML); '-' reads stdin.")],
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="Definition file (JSON or YAML); '-' reads stdin.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check a definition. Exit 0: no errors (warnings allowed); 1: errors; 2: unreadable file."""

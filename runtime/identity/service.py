@@ -277,12 +277,11 @@ class IdentityService:
         effect on the very next call: nothing is cached."""
         now = self._clock()
         with self._db.connect() as conn:
-            username, token_id, stale = tokens.resolve_token(conn, bearer, now)
-            roles = self._roles(conn, username)
-        if stale:
+            token = tokens.resolve_token(conn, bearer, now)
+        if token.last_use_stale:
             with writing(self._db) as conn:
-                tokens.touch_token(conn, token_id, now)
-        return Principal(username, frozenset(roles), "token", token_id=token_id)
+                tokens.touch_token(conn, token.token_id, now)
+        return Principal(token.username, frozenset(token.roles), "token", token_id=token.token_id)
 
     def revoke_token(self, token_id: str, username: str | None = None) -> None:
         """Revoke at once. With `username`, only that user's own token may be revoked."""

@@ -20,7 +20,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from runtime.identity.errors import TokenInvalid, UnknownToken
-from runtime.identity.tables import api_tokens, as_utc, users
+from runtime.identity.tables import api_tokens, as_utc, user_roles, users
 
 TOKEN_PREFIX = "swt_"
 # A token's last use is recorded at most this often, so API calls rarely write.
@@ -104,15 +104,24 @@ def insert_token(
     return NewToken(token_id, bearer)
 
 
-def resolve_token(conn: Connection, bearer: str, now: datetime) -> tuple[str, str, bool]:
-    """(username, token id, last use is stale) of a valid bearer token, else `TokenInvalid`
-    saying why it was refused."""
+class ResolvedToken(NamedTuple):
+    username: str
+    token_id: str
+    roles: tuple[str, ...]
+    last_use_stale: bool
+
+
+def resolve_token(conn: Connection, bearer: str, now: datetime) -> ResolvedToken:
+    """The user and roles behind a valid bearer token (one query: a row per role), else
+    `TokenInvalid` saying why it was refused."""
     token_id, secret = parse_bearer(bearer)
-    row = conn.execute(
-        select(api_tokens, users.c.disabled)
+    rows = conn.execute(
+        select(api_tokens, users.c.disabled, user_roles.c.role)
         .join(users, users.c.username == api_tokens.c.username)
+        .outerjoin(user_roles, user_roles.c.username == api_tokens.c.username)
         .where(api_tokens.c.token_id == token_id)
-    ).first()
+    ).all()
+    row = rows[0] if rows else None
     if row is None or not secret_matches(secret, row.secret_sha256):
         raise TokenInvalid("The bearer token is not valid.")
     if row.revoked_at is not None:
@@ -124,7 +133,8 @@ def resolve_token(conn: Connection, bearer: str, now: datetime) -> tuple[str, st
         raise TokenInvalid(f"The token {token_id} belongs to a disabled user.")
     last_used = as_utc(row.last_used_at)
     stale = last_used is None or (now - last_used).total_seconds() >= TOKEN_TOUCH_INTERVAL_S
-    return row.username, token_id, stale
+    roles = tuple(sorted(r.role for r in rows if r.role is not None))
+    return ResolvedToken(row.username, token_id, roles, stale)
 
 
 def touch_token(conn: Connection, token_id: str, now: datetime) -> None:

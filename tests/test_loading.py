@@ -185,3 +185,11 @@ def test_any_bytes_load_as_an_object_or_raise_a_document_error(data):
 def test_yaml_tags_that_run_code_are_refused(text):
     with pytest.raises(DocumentError):
         load_document(text)
+
+
+def test_a_deep_value_handed_over_directly_is_a_schema_finding():
+    deep: list = []
+    for _ in range(500):
+        deep = [deep]
+    with pytest.raises(SchemaError, match="nested more than 64 levels"):
+        parse_definition({"key": "loan", "variables": [{"name": "history", "default": deep}]})

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from runtime import Engine
 from runtime.api import create_app
@@ -102,6 +105,16 @@ def test_unknown_endpoints_and_methods_answer_in_the_error_shape(api):
     error = _error(api.get(f"{API}/workflows"), 404, "not-found")
     assert "/api/v1/workflows" in error["message"]
     _error(api.delete(f"{API}/definitions"), 405, "method-not-allowed")
+
+
+def test_a_web_ui_mounted_at_the_root_does_not_swallow_unknown_api_paths(engine):
+    app = create_app(engine)
+    app.mount("/", Starlette(routes=[Route("/{page:path}", lambda r: HTMLResponse("<html>"))]))
+    with TestClient(app) as client:
+        assert client.get("/inbox").text == "<html>"
+        _error(client.get(f"{API}/workflows"), 404, "not-found")
+        _error(client.delete(f"{API}/definitions"), 405, "method-not-allowed")
+        assert client.get(f"{API}/definitions").status_code == 200
 
 
 def test_an_actor_header_that_is_not_a_name_is_refused(api, engine):

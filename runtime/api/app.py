@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.api import audit, definitions, health, instances
@@ -68,7 +68,8 @@ def unknown_api_path(request: Request, path: str) -> None:
         if any(
             route.matches({**request.scope, "method": method})[0] == Match.FULL
             for route in request.app.router.routes
-            if getattr(route, "endpoint", None) is not unknown_api_path
+            if not isinstance(route, Mount)  # a UI mounted at `/` matches every path
+            and getattr(route, "endpoint", None) is not unknown_api_path
         )
     )
     where = f"{request.method} {request.url.path}"

@@ -87,6 +87,10 @@ def serve(
     if ui:
         mount_ui(api, engine)
     server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_config=None))
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
+    # it found; a no-op one here lets the runner and engine close and the process exit 0.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
     runner = Runner(engine).start()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     log.info("Statewright on http://%s:%d (API under /api/v1, database %s)", shown, port, db)

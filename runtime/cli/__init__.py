@@ -17,9 +17,14 @@ def main() -> None:
     """Statewright: visual workflow designer and durable runtime."""
 
 
-from runtime.cli import definitions  # noqa: E402,F401  (registers commands on `app`)
-from runtime.cli import users  # noqa: E402,F401  (users and tokens commands)
-from runtime.cli import server  # noqa: E402,F401  (serve and worker)
-from runtime.cli import instances  # noqa: E402,F401  (publish, start, send, show)
-from runtime.cli import audit  # noqa: E402,F401  (audit verify)
-from runtime.cli import bench  # noqa: E402,F401  (bench)
+# Each module registers its commands on `app` when imported.
+from runtime.cli import (  # noqa: E402
+    audit,
+    bench,
+    definitions,
+    instances,
+    server,
+    users,
+)
+
+__all__ = ["app", "audit", "bench", "definitions", "instances", "server", "users"]

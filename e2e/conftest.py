@@ -36,18 +36,28 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def designer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a fresh designer server (storage in a temp dir), stopped after the session."""
+    """Base URL of `statewright serve` on a fresh database (samples published, storage in a
+    temp dir), stopped after the session."""
     if not BUNDLE.is_file():
         pytest.fail(f"the canvas bundle {BUNDLE} is missing: run `make assets` first")
     port = _free_port()
     workdir = tmp_path_factory.mktemp("designer-server")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "STATEWRIGHT_STORAGE_SECRET": "e2e"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "STATEWRIGHT_STORAGE_SECRET": "e2e",
+        "STATEWRIGHT_ADMIN_PASSWORD": "e2e-admin-password",
+    }
     log = (workdir / "server.log").open("w")
     server = subprocess.Popen(
         [
             sys.executable,
-            str(ROOT / "e2e/designer_server.py"),
+            "-m",
+            "runtime.cli",
+            "serve",
+            "--port",
             str(port),
+            "--db",
             f"sqlite:///{workdir / 'e2e.db'}",
         ],
         cwd=workdir,

@@ -12,8 +12,8 @@ run: install assets
 	.venv/bin/statewright serve
 
 test: install assets chromium
-	.venv/bin/ruff check .
 	$(PY) -m pytest tests e2e
+	.venv/bin/ruff check .
 
 test-fast: install
 	$(PY) -m pytest tests -x -q

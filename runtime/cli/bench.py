@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -12,7 +12,7 @@ from runtime.cli import app
 from runtime.errors import EngineError
 
 
-class Suite(str, Enum):
+class Suite(StrEnum):
     engine = "engine"
     validation = "validation"
     all = "all"

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from runtime import NotFound
+from shared.definition import Definition
 
 if TYPE_CHECKING:
     from runtime import Engine
@@ -53,6 +56,19 @@ def published_document(engine: Engine, key: str) -> dict[str, Any] | None:
         return engine.version(key).document
     except NotFound:
         return None
+
+
+def draft_status(engine: Engine, document: dict[str, Any]) -> str:
+    """How a draft relates to what is published: "" when it matches the latest version."""
+    try:
+        draft_hash = Definition.model_validate(document).content_hash()
+    except ValidationError:
+        return "draft (not valid yet)"
+    try:
+        latest = engine.version(document["key"])
+    except NotFound:
+        return "never published"
+    return "" if latest.content_hash == draft_hash else f"changed since v{latest.version}"
 
 
 def publish(engine: Engine, document: dict[str, Any], actor: str) -> PublishOutcome:

@@ -40,7 +40,7 @@ def process_rows(engine: Engine) -> list[dict[str, Any]]:
         row = rows.setdefault(
             key, {"key": key, "name": document.get("name") or key, "latest": None, "versions": ""}
         )
-        row["draft"] = "unpublished changes" if row["latest"] is None else "draft"
+        row["draft"] = catalog.draft_status(engine, document) if document else ""
     return sorted(rows.values(), key=lambda r: r["key"])
 
 

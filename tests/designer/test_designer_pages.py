@@ -205,3 +205,19 @@ async def test_renaming_a_state_keeps_it_selected_and_connected(user: User) -> N
     user.find(marker="field-id").clear().type("approved").trigger("blur")
     assert [(e["source"], e["target"]) for e in canvas(user).edges] == [("start", "approved")]
     await user.should_see(marker="no-findings")
+
+
+async def test_the_processes_page_tells_drafts_from_published_versions(
+    user: User, engine: Engine
+) -> None:
+    await open_new_process(user)
+    drop(user, "end", 200, 0)
+    connect(user, "start", "end_1")
+    await user.open("/")
+    table = next(iter(user.find(kind=ui.table).elements))
+    assert table.rows[0]["draft"] == "never published"
+
+    engine.publish(drafts.load("expense-claim"), actor="ana")
+    await user.open("/")
+    table = next(iter(user.find(kind=ui.table).elements))
+    assert table.rows[0]["draft"] == ""

@@ -1,0 +1,272 @@
+"""One open Designer page's state: the draft, its findings, the selection and the history.
+
+Every edit goes through `DesignerSession.changed`, which saves the draft, re-runs the one
+validator and redraws the marks, so what the analyst sees is always the current verdict.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import TYPE_CHECKING, Any
+
+from nicegui import app, ui
+
+from designer import catalog, drafts
+from designer.components.canvas import ProcessCanvas
+from designer.components.findings_panel import canvas_marks, findings_list
+from designer.components.properties import state_properties, transition_properties
+from designer.draft import Draft
+from designer.layout import free_spot
+from runtime import EngineError
+from shared.validation import validate
+
+if TYPE_CHECKING:
+    from runtime import Engine
+
+log = logging.getLogger(__name__)
+HISTORY_LIMIT = 100
+
+
+class DesignerSession:
+    """The state of one open Designer page: the draft, its findings, selection and history."""
+
+    # Panels are redrawn synchronously into these containers (made by the page layout), so a
+    # handler's effect is complete when it returns: no background refresh races the next gesture.
+    toolbar_box: ui.row
+    findings_box: ui.column
+    properties_box: ui.column
+
+    def __init__(self, engine: Engine, document: dict[str, Any]) -> None:
+        self.engine = engine
+        self.draft = Draft(document)
+        self.report = validate(self.draft.doc)
+        self.selection: tuple[list[str], list[str]] = ([], [])
+        self.undo_stack: list[dict[str, Any]] = []
+        self.redo_stack: list[dict[str, Any]] = []
+        self.clipboard: list[dict[str, Any]] = []
+        self.published_version: int | None = None
+        self.guard_error: ui.label | None = None
+        self.canvas: ProcessCanvas | None = None
+
+    # --- edits -----------------------------------------------------------------------------
+    def remember(self) -> None:
+        """Snapshot before a meaningful edit so it can be undone."""
+        self.undo_stack = [*self.undo_stack[-HISTORY_LIMIT:], copy.deepcopy(self.draft.doc)]
+        self.redo_stack.clear()
+
+    def changed(self, *, refresh_properties: bool = False) -> None:
+        drafts.save(self.draft.doc)
+        self.report = validate(self.draft.doc)
+        self.redraw()
+        self.findings_view()
+        self.toolbar_view()
+        if refresh_properties:
+            self.properties_view()
+        elif self.guard_error is not None:
+            self.guard_error.set_text(self._guard_message())
+
+    def redraw(self) -> None:
+        if self.canvas is not None:
+            self.canvas.set_graph(self.draft.canvas_nodes(), self.draft.canvas_edges())
+            self.canvas.set_findings(canvas_marks(self.report.findings))
+
+    def add_state(self, state_type: str, x: float | None = None, y: float | None = None) -> str:
+        if x is None or y is None:
+            spot = free_spot(self.draft.doc)
+            x, y = spot["x"], spot["y"]
+        self.remember()
+        state_id = self.draft.add_state(state_type, x, y)
+        self.selection = ([state_id], [])
+        self.changed(refresh_properties=True)
+        return state_id
+
+    def on_drop(self, args: dict[str, Any]) -> None:
+        try:
+            self.add_state(str(args.get("type")), float(args["x"]), float(args["y"]))
+        except (KeyError, TypeError, ValueError) as error:
+            ui.notify(f"Cannot add that state: {error}", type="negative")
+
+    def on_connect(self, args: dict[str, Any]) -> None:
+        self.remember()
+        ref = self.draft.connect(str(args.get("source")), str(args.get("target")))
+        if ref is not None:
+            self.selection = ([], [ref])
+            self.changed(refresh_properties=True)
+
+    def on_delete(self, args: dict[str, Any]) -> None:
+        self.remember()
+        self.draft.delete(list(args.get("nodes", [])), list(args.get("edges", [])))
+        self.selection = ([], [])
+        self.changed(refresh_properties=True)
+
+    def on_move(self, args: dict[str, Any]) -> None:
+        """Layout only: saved with the draft, never validated, never a new version."""
+        self.draft.move(list(args.get("nodes", [])))
+        drafts.save(self.draft.doc)
+        if self.canvas is not None:
+            self.canvas.set_graph(self.draft.canvas_nodes(), self.draft.canvas_edges())
+
+    def on_select(self, args: dict[str, Any]) -> None:
+        selection = (list(args.get("nodes", [])), list(args.get("edges", [])))
+        if selection != self.selection:
+            self.selection = selection
+            self.properties_view()
+
+    def edit_state(self, state_id: str, field: str, value: Any) -> None:
+        self.remember()
+        new_id = self.draft.update_state(state_id, field, value)
+        if new_id != state_id:
+            self.selection = ([new_id], [])
+        self.changed(refresh_properties=new_id != state_id)
+
+    def edit_transition(self, ref: str, field: str, value: Any) -> None:
+        self.remember()
+        self.draft.update_transition(ref, field, value)
+        self.changed()
+
+    def undo(self) -> None:
+        if self.undo_stack:
+            self.redo_stack.append(copy.deepcopy(self.draft.doc))
+            self._restore(self.undo_stack.pop())
+
+    def redo(self) -> None:
+        if self.redo_stack:
+            self.undo_stack.append(copy.deepcopy(self.draft.doc))
+            self._restore(self.redo_stack.pop())
+
+    def _restore(self, document: dict[str, Any]) -> None:
+        self.draft = Draft(document)
+        self.selection = ([], [])
+        self.changed(refresh_properties=True)
+
+    def copy_selection(self) -> None:
+        self.clipboard = [
+            copy.deepcopy(s) for s in self.draft.states if s["id"] in self.selection[0]
+        ]
+
+    def paste(self) -> None:
+        """Paste copied states (not their transitions) beside the originals with fresh ids."""
+        if not self.clipboard:
+            return
+        self.remember()
+        pasted = []
+        positions = {n["id"]: n for n in self.draft.canvas_nodes()}
+        for original in self.clipboard:
+            origin = positions.get(original["id"], {"x": 0, "y": 0})
+            new_id = self.draft.add_state(original["type"], origin["x"] + 40, origin["y"] + 40)
+            for field, value in original.items():
+                if field not in ("id", "type"):
+                    self.draft.update_state(new_id, field, value)
+            pasted.append(new_id)
+        self.selection = (pasted, [])
+        self.changed(refresh_properties=True)
+
+    # --- findings and publishing ------------------------------------------------------------
+    @property
+    def errors(self) -> list[Any]:
+        return [f for f in self.report.findings if f.severity == "error"]
+
+    def pick_finding(self, finding: Any) -> None:
+        """Select and centre what a finding is about: its transition if it names one (guards,
+        events; the last named, usually the one drawn most recently), else its first state."""
+        if finding.transitions:
+            self.selection = ([], [finding.transitions[-1]])
+        elif finding.states:
+            self.selection = ([finding.states[0]], [])
+        else:
+            return
+        target = (self.selection[0] or self.selection[1])[0]
+        if self.canvas is not None:
+            self.canvas.focus(target)
+        self.properties_view()
+
+    def _guard_message(self) -> str:
+        refs = set(self.selection[1])
+        return "\n".join(
+            f.message
+            for f in self.report.findings
+            if f.code == "bad-guard" and refs.intersection(f.transitions)
+        )
+
+    def publish(self) -> None:
+        if self.errors:
+            ui.notify("Fix the errors before publishing", type="warning")
+            return
+        actor = app.storage.user.get("username", "designer")
+        try:
+            outcome = catalog.publish(self.engine, self.draft.doc, actor)
+        except EngineError as error:  # the engine's refusal is shown to the analyst, not raised
+            log.warning("publishing %s failed: %s", self.draft.doc.get("key"), error.message)
+            ui.notify(f"Publishing failed: {error.message}", type="negative", multi_line=True)
+            return
+        self.published_version = outcome.version
+        key = self.draft.doc["key"]
+        if outcome.existed:
+            ui.notify(f"No change since {key} version {outcome.version}", type="info")
+        else:
+            ui.notify(f"Published {key} version {outcome.version}", type="positive")
+        self.toolbar_view()
+
+    # --- views -----------------------------------------------------------------------------
+    def toolbar_view(self) -> None:
+        errors = len(self.errors)
+        warnings = len(self.report.findings) - errors
+        self.toolbar_box.clear()
+        with self.toolbar_box:
+            if errors:
+                ui.badge(f"{errors} error{'s' * (errors != 1)}", color="red").mark(
+                    "error-count"
+                ).props('data-testid="error-count"')
+            if warnings:
+                ui.badge(f"{warnings} warning{'s' * (warnings != 1)}", color="orange")
+            if self.published_version is not None:
+                ui.label(f"Published version {self.published_version}").classes(
+                    "text-green-700 font-semibold"
+                ).mark("published-version").props('data-testid="published-version"')
+            button = (
+                ui.button("Publish", icon="publish", on_click=self.publish)
+                .mark("publish")
+                .props('data-testid="publish"')
+            )
+            if errors:
+                button.disable()
+                ui.label(f"Publishing needs 0 errors ({errors} left)").classes(
+                    "text-xs text-slate-500"
+                ).mark("publish-reason").props('data-testid="publish-reason"')
+
+    def findings_view(self) -> None:
+        self.findings_box.clear()
+        with self.findings_box:
+            findings_list(self.report.findings, self.pick_finding)
+
+    def properties_view(self) -> None:
+        self.properties_box.clear()
+        with self.properties_box:
+            self._properties()
+
+    def _properties(self) -> None:
+        self.guard_error = None
+        states, transitions = self.selection
+        if len(states) + len(transitions) != 1:
+            hint = (
+                "Select one state or transition to edit it."
+                if not (states or transitions)
+                else f"{len(states)} states and {len(transitions)} transitions selected."
+            )
+            ui.label(hint).classes("text-sm text-slate-500")
+            return
+        if states:
+            state = self.draft.state(states[0])
+            if state is not None:
+                state_properties(state, lambda f, v, s=states[0]: self.edit_state(s, f, v))
+            return
+        transition = self.draft.transition(transitions[0])
+        if transition is not None:
+            source = self.draft.state(transition.get("from", "")) or {}
+            self.guard_error = transition_properties(
+                transition,
+                lambda f, v, r=transitions[0]: self.edit_transition(r, f, v),
+                source.get("type"),
+            )
+            self.guard_error.set_text(self._guard_message())

@@ -1,18 +1,14 @@
-"""Accounts on SQLite and PostgreSQL: the first admin, argon2 passwords, roles, lock-out.
-
-`identity_db_url` is also imported by the other identity test modules: each PostgreSQL run
-gets a fresh schema that is dropped afterwards.
-"""
+"""Accounts on SQLite and PostgreSQL (`db_url` and the engine's `ManualClock` from
+conftest): the first admin, argon2 passwords, roles, lock-out."""
 
 from __future__ import annotations
 
 import threading
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import select, update
 
 from runtime.identity import (
     AuthenticationFailed,
@@ -25,50 +21,15 @@ from runtime.identity import (
     UserExists,
     lockout_delay_s,
 )
+from runtime.identity.database import create_identity_engine
 from runtime.identity.tables import users
 
-POSTGRES = "postgresql://127.0.0.1:5432/test"
 STRONG = "correct horse battery staple"
 
 
-class FakeClock:
-    """Time that moves only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def identity_db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'statewright.db'}"
-        return
-    schema = f"identity_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://"))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def service(identity_db_url, clock):
-    identity = IdentityService(identity_db_url, clock=clock)
+def service(db_url, clock):
+    identity = IdentityService(db_url, clock=clock)
     yield identity
     identity.close()
 
@@ -98,9 +59,9 @@ def test_a_weak_configured_admin_password_is_refused_naming_the_variable(service
         service.ensure_first_admin()
 
 
-def test_passwords_are_stored_as_argon2id_hashes(service, identity_db_url):
+def test_passwords_are_stored_as_argon2id_hashes(service, db_url):
     service.create_user("ana", password=STRONG, roles=["analyst"])
-    engine = create_engine(identity_db_url.replace("postgresql://", "postgresql+psycopg://"))
+    engine = create_identity_engine(db_url)
     with engine.connect() as conn:
         stored = conn.execute(select(users.c.password_hash)).scalar_one()
     engine.dispose()
@@ -137,7 +98,7 @@ def test_five_failures_lock_the_account_with_a_growing_delay(service, clock):
         with pytest.raises(AuthenticationFailed):
             service.authenticate("ana", "not her password", ip="10.0.0.3")
     user = service.get_user("ana")
-    assert user.failed_logins == 5 and user.locked_until == clock.now + timedelta(seconds=30)
+    assert user.failed_logins == 5 and user.locked_until == clock.now() + timedelta(seconds=30)
     # Locked: even the right password is refused until the lock ends.
     clock.advance(29)
     with pytest.raises(AuthenticationFailed):
@@ -145,7 +106,7 @@ def test_five_failures_lock_the_account_with_a_growing_delay(service, clock):
     clock.advance(2)
     with pytest.raises(AuthenticationFailed):  # 6th failure: locked for 60 s now
         service.authenticate("ana", "still wrong!!", ip="10.0.0.3")
-    assert service.get_user("ana").locked_until == clock.now + timedelta(seconds=60)
+    assert service.get_user("ana").locked_until == clock.now() + timedelta(seconds=60)
     clock.advance(61)
     assert service.authenticate("ana", STRONG, ip="10.0.0.3").username == "ana"
     user = service.get_user("ana")
@@ -157,9 +118,9 @@ def test_lockout_delay_doubles_and_is_capped():
     assert lockout_delay_s(50) == 15 * 60
 
 
-def test_many_attempts_from_one_address_are_rate_limited(identity_db_url, clock):
-    per_address = RateLimiter(capacity=3, refill_per_s=1 / 3, clock=lambda: clock().timestamp())
-    service = IdentityService(identity_db_url, clock=clock, login_limiter=per_address)
+def test_many_attempts_from_one_address_are_rate_limited(db_url, clock):
+    per_address = RateLimiter(capacity=3, refill_per_s=1 / 3, clock=lambda: clock.now().timestamp())
+    service = IdentityService(db_url, clock=clock, login_limiter=per_address)
     try:
         service.create_user("ana", password=STRONG)
         for attempt in range(3):
@@ -225,10 +186,10 @@ def test_enable_restores_a_disabled_user(service):
     assert [user.username for user in service.list_users()] == ["ana"]
 
 
-def test_a_hash_with_outdated_parameters_is_upgraded_at_login(service, identity_db_url):
+def test_a_hash_with_outdated_parameters_is_upgraded_at_login(service, db_url):
     service.create_user("ana", password=STRONG)
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(STRONG)
-    engine = create_engine(identity_db_url.replace("postgresql://", "postgresql+psycopg://"))
+    engine = create_identity_engine(db_url)
     try:
         with engine.begin() as conn:
             conn.execute(update(users).values(password_hash=weak))
@@ -241,9 +202,9 @@ def test_a_hash_with_outdated_parameters_is_upgraded_at_login(service, identity_
     assert service.authenticate("ana", STRONG).username == "ana"
 
 
-def test_two_servers_starting_together_create_one_admin(identity_db_url, monkeypatch):
+def test_two_servers_starting_together_create_one_admin(db_url, monkeypatch):
     monkeypatch.delenv("STATEWRIGHT_ADMIN_PASSWORD", raising=False)
-    servers = [IdentityService(identity_db_url) for _ in range(2)]
+    servers = [IdentityService(db_url) for _ in range(2)]
     start = threading.Barrier(2)
     printed = []
 

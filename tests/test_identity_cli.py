@@ -7,29 +7,30 @@ import subprocess
 import sys
 
 import pytest
-from test_identity_accounts import STRONG, identity_db_url  # noqa: F401
 from typer.testing import CliRunner
 
 from runtime.cli import app
 from runtime.identity import IdentityService
 
+STRONG = "correct horse battery staple"
+
 
 @pytest.fixture
-def run(identity_db_url):  # noqa: F811
+def run(db_url):
     runner = CliRunner()
 
     def invoke(*args: str, stdin: str | None = None):
-        return runner.invoke(app, [*args, "--db", identity_db_url], input=stdin)
+        return runner.invoke(app, [*args, "--db", db_url], input=stdin)
 
     return invoke
 
 
-def test_an_admin_adds_a_user_who_logs_in_with_the_one_time_password(run, identity_db_url):  # noqa: F811
+def test_an_admin_adds_a_user_who_logs_in_with_the_one_time_password(run, db_url):
     added = run("users", "add", "olga", "--role", "operator", "--role", "underwriter")
     assert added.exit_code == 0, added.output
     assert "Created user olga (operator, underwriter)." in added.output
     one_time = added.output.split("change at first login): ")[1].strip()
-    service = IdentityService(identity_db_url)
+    service = IdentityService(db_url)
     try:
         assert service.authenticate("olga", one_time).must_change_password
     finally:
@@ -43,14 +44,14 @@ def test_an_admin_adds_a_user_who_logs_in_with_the_one_time_password(run, identi
     assert table[1].split()[:3] == ["olga", "operator,underwriter", "password"]
 
 
-def test_roles_passwd_and_disable(run, identity_db_url):  # noqa: F811
+def test_roles_passwd_and_disable(run, db_url):
     run("users", "add", "ana", "--password-stdin", stdin=STRONG + "\n")
     assert run("users", "roles", "ana", "analyst", "manager").stdout == "ana: analyst, manager\n"
     assert run("users", "roles", "ana").stdout == "ana: analyst, manager\n"
     changed = run("users", "passwd", "ana", "--password-stdin", stdin="another long passphrase\n")
     assert changed.exit_code == 0 and "Password of ana changed." in changed.stdout
     assert run("users", "disable", "ana").stdout == "User ana disabled.\n"
-    service = IdentityService(identity_db_url)
+    service = IdentityService(db_url)
     try:
         assert service.get_user("ana").disabled
         assert run("users", "disable", "ana", "--enable").stdout == "User ana enabled.\n"
@@ -68,13 +69,13 @@ def test_passwd_prompts_twice_without_echo(run):
     assert run("users", "passwd", "ana", stdin=typed).exit_code == 0
 
 
-def test_tokens_are_created_listed_and_revoked(run, identity_db_url):  # noqa: F811
+def test_tokens_are_created_listed_and_revoked(run, db_url):
     run("users", "add", "olga", "--role", "operator")
     created = run("tokens", "create", "olga", "--name", "ci pipeline", "--expires-in", "30d")
     assert created.exit_code == 0, created.output
     secret = created.stdout.strip()
     assert secret.startswith("swt_")
-    service = IdentityService(identity_db_url)
+    service = IdentityService(db_url)
     try:
         token_id = service.verify_token(secret).token_id
         listed = json.loads(run("tokens", "list", "olga", "--json").stdout)

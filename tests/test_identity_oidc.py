@@ -13,13 +13,14 @@ import httpx
 import pytest
 from joserfc.jwk import RSAKey
 from oidc_provider import LocalOpenIdProvider
-from test_identity_accounts import STRONG, identity_db_url  # noqa: F401
 
 from runtime.identity import IdentityService, OidcClient, OidcConfig, OidcError
 from runtime.identity.oidc import parse_role_map
 
 REDIRECT_URI = "http://127.0.0.1:8080/auth/callback"
 ROLE_MAP = {"wf-admins": ("admin",), "underwriters": ("underwriter", "operator")}
+
+STRONG = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
@@ -60,14 +61,14 @@ def log_in(client):
     return pending, params
 
 
-def test_code_flow_with_pkce_logs_in_and_provisions_the_user(client, identity_db_url):  # noqa: F811
+def test_code_flow_with_pkce_logs_in_and_provisions_the_user(client, db_url):
     pending, params = log_in(client)
     query = parse_qs(urlsplit(pending.authorization_url).query)
     assert query["code_challenge_method"] == ["S256"] and query["nonce"] == [pending.nonce]
     identity = client.complete_login(pending, params)
     assert (identity.username, identity.email) == ("uma", "uma@example.com")
     assert identity.roles == ("operator", "underwriter")
-    service = IdentityService(identity_db_url)
+    service = IdentityService(db_url)
     try:
         principal = service.provision_oidc_user(identity)
         assert principal.via == "oidc" and principal.can("instances.start")
@@ -80,8 +81,8 @@ def test_code_flow_with_pkce_logs_in_and_provisions_the_user(client, identity_db
         service.close()
 
 
-def test_a_provider_user_cannot_take_over_a_local_account(client, identity_db_url):  # noqa: F811
-    service = IdentityService(identity_db_url)
+def test_a_provider_user_cannot_take_over_a_local_account(client, db_url):
+    service = IdentityService(db_url)
     try:
         service.create_user("uma", password=STRONG, roles=["manager"])
         identity = client.complete_login(*log_in(client))

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, select
-from test_identity_accounts import STRONG, identity_db_url  # noqa: F401
+from sqlalchemy import select
 
 from runtime.clock import ManualClock
 from runtime.identity import (
@@ -20,7 +19,10 @@ from runtime.identity import (
     UnknownToken,
     authorize_api_call,
 )
+from runtime.identity.database import create_identity_engine
 from runtime.identity.tables import api_tokens
+
+STRONG = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -30,20 +32,20 @@ def clock():
 
 
 @pytest.fixture
-def service(identity_db_url, clock):  # noqa: F811
-    identity = IdentityService(identity_db_url, clock=clock)
+def service(db_url, clock):
+    identity = IdentityService(db_url, clock=clock)
     identity.create_user("olga", password=STRONG, roles=["operator"])
     yield identity
     identity.close()
 
 
-def test_a_token_resolves_to_its_user_and_only_a_hash_is_stored(service, identity_db_url):  # noqa: F811
+def test_a_token_resolves_to_its_user_and_only_a_hash_is_stored(service, db_url):
     token_id, secret = service.create_token("olga", "nightly import")
     assert secret.startswith(f"swt_{token_id}_")
     principal = service.verify_token(f"Bearer {secret}")
     assert (principal.username, principal.via, principal.token_id) == ("olga", "token", token_id)
     assert principal.can("instances.start") and not principal.can("admin.users")
-    engine = create_engine(identity_db_url.replace("postgresql://", "postgresql+psycopg://"))
+    engine = create_identity_engine(db_url)
     with engine.connect() as conn:
         stored = conn.execute(select(api_tokens.c.secret_sha256)).scalar_one()
     engine.dispose()

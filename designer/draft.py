@@ -157,6 +157,33 @@ class Draft:
             raise KeyError(f"no transition {ref!r}")
         _set_or_drop(transition, field, value)
 
+    def update_process(self, field: str, value: Any) -> None:
+        """Set a top-level field (name, description, sla_s, schedule); empty removes it."""
+        if field in ("schema", "key", "states", "transitions", "layout", "variables"):
+            raise ValueError(f"{field!r} is not edited as a process property")
+        _set_or_drop(self.doc, field, value)
+
+    @property
+    def variables(self) -> list[dict[str, Any]]:
+        return self.doc.setdefault("variables", [])
+
+    def add_variable(self) -> int:
+        """Declare a new string variable with an unused name; returns its index."""
+        taken = {v.get("name") for v in self.variables}
+        n = 1
+        while f"variable_{n}" in taken:
+            n += 1
+        self.variables.append({"name": f"variable_{n}", "type": "string"})
+        return len(self.variables) - 1
+
+    def update_variable(self, index: int, field: str, value: Any) -> None:
+        _set_or_drop(self.variables[index], field, value)
+
+    def remove_variable(self, index: int) -> None:
+        del self.variables[index]
+        if not self.variables:
+            self.doc.pop("variables")
+
     # --- what the canvas draws -------------------------------------------------------------
     def canvas_nodes(self) -> list[dict[str, Any]]:
         positions = auto_layout(self.doc)

@@ -15,6 +15,7 @@ from nicegui import app, ui
 from designer import catalog, drafts
 from designer.components.canvas import ProcessCanvas
 from designer.components.findings_panel import canvas_marks, findings_list
+from designer.components.process_properties import process_properties
 from designer.components.properties import state_properties, transition_properties
 from designer.draft import Draft
 from designer.layout import free_spot
@@ -124,6 +125,26 @@ class DesignerSession:
         self.remember()
         self.draft.update_transition(ref, field, value)
         self.changed()
+
+    def edit_process(self, field: str, value: Any) -> None:
+        self.remember()
+        self.draft.update_process(field, value)
+        self.changed()
+
+    def edit_variable(self, index: int, field: str, value: Any) -> None:
+        self.remember()
+        self.draft.update_variable(index, field, value)
+        self.changed()
+
+    def add_variable(self) -> None:
+        self.remember()
+        self.draft.add_variable()
+        self.changed(refresh_properties=True)
+
+    def remove_variable(self, index: int) -> None:
+        self.remember()
+        self.draft.remove_variable(index)
+        self.changed(refresh_properties=True)
 
     def undo(self) -> None:
         if self.undo_stack:
@@ -248,13 +269,19 @@ class DesignerSession:
     def _properties(self) -> None:
         self.guard_error = None
         states, transitions = self.selection
-        if len(states) + len(transitions) != 1:
-            hint = (
-                "Select one state or transition to edit it."
-                if not (states or transitions)
-                else f"{len(states)} states and {len(transitions)} transitions selected."
+        if not states and not transitions:
+            process_properties(
+                self.draft.doc,
+                self.edit_process,
+                self.edit_variable,
+                self.add_variable,
+                self.remove_variable,
             )
-            ui.label(hint).classes("text-sm text-slate-500")
+            return
+        if len(states) + len(transitions) > 1:
+            ui.label(f"{len(states)} states and {len(transitions)} transitions selected.").classes(
+                "text-sm text-slate-500"
+            )
             return
         if states:
             state = self.draft.state(states[0])

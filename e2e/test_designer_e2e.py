@@ -106,6 +106,14 @@ def test_an_analyst_draws_fixes_and_publishes_a_process(designer_url: str, brows
     expect(page.get_by_test_id("error-count")).to_have_count(0)
     expect(page.locator(".vue-flow__node .sw-node--error")).to_have_count(0)
 
+    # the guard names `amount`: declare it on the process (shown when nothing is selected)
+    page.locator(".vue-flow__pane").click(position={"x": 60, "y": 600})
+    page.get_by_test_id("add-variable").click()
+    page.locator('input[data-testid="variable-name-0"]').fill("amount")
+    page.get_by_test_id("variable-type-0").click()
+    page.get_by_role("option", name="number", exact=True).click()
+    expect(page.get_by_test_id("no-findings")).to_be_visible()
+
     page.get_by_test_id("publish").click()
     expect(page.get_by_test_id("published-version")).to_have_text("Published version 1")
     shoot(page, "4-published")

@@ -221,3 +221,21 @@ async def test_the_processes_page_tells_drafts_from_published_versions(
     await user.open("/")
     table = next(iter(user.find(kind=ui.table).elements))
     assert table.rows[0]["draft"] == ""
+
+
+async def test_declaring_the_guard_variable_answers_the_warning(user: User) -> None:
+    await open_new_process(user)
+    drop(user, "decision", 200, 0)
+    drop(user, "end", 400, 0)
+    connect(user, "start", "decision_1")
+    connect(user, "decision_1", "end_1")
+    connect(user, "decision_1", "end_1")
+    user.find(kind=ProcessCanvas).trigger("selected", {"nodes": [], "edges": ["t2"]})
+    user.find(marker="field-when").type("amount > 500")
+    assert await finding_codes(user) == {"unknown-variable"}
+
+    user.find(kind=ProcessCanvas).trigger("selected", {"nodes": [], "edges": []})
+    user.find(marker="add-variable").click()
+    user.find(marker="variable-name-0").clear().type("amount")
+    await user.should_see(marker="no-findings")
+    assert drafts.load("expense-claim")["variables"] == [{"name": "amount", "type": "string"}]

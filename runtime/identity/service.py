@@ -27,7 +27,7 @@ from runtime.identity.errors import (
 from runtime.identity.limiter import RateLimiter
 from runtime.identity.permissions import ADMIN
 from runtime.identity.principal import Principal, Via
-from runtime.identity.tables import as_utc, metadata, user_roles, users
+from runtime.identity.tables import metadata, user_roles, users
 from runtime.identity.tokens import NewToken, TokenInfo
 from runtime.identity.users import User, check_roles, check_username
 
@@ -207,7 +207,7 @@ class IdentityService:
             row = conn.execute(
                 select(users).where(users.c.username == username).with_for_update()
             ).first()
-            locked = row is not None and (as_utc(row.locked_until) or now) > now
+            locked = row is not None and (row.locked_until or now) > now
             if row is None or row.disabled or row.password_hash is None or locked:
                 passwords.spend_verification_time(password)
                 accepted = False
@@ -386,8 +386,8 @@ class IdentityService:
             must_change_password=row.must_change_password,
             oidc_subject=row.oidc_subject,
             failed_logins=row.failed_logins,
-            locked_until=as_utc(row.locked_until),
-            last_login_at=as_utc(row.last_login_at),
-            created_at=as_utc(row.created_at),
-            updated_at=as_utc(row.updated_at),
+            locked_until=row.locked_until,
+            last_login_at=row.last_login_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
         )

@@ -1,13 +1,14 @@
 """The identity tables in SQLAlchemy Core, in their own `MetaData` so the engine's schema
 module can later adopt them as they are (`create_all` on the engine's database URL).
 
-Times are stored as timezone-aware UTC; SQLite drops the zone, so readers pass every
-value through `as_utc`.
+Times are stored like the engine's: naive UTC columns (`runtime.clock.to_db`), identical on
+SQLite and PostgreSQL; `UtcDateTime` converts on the way in and hands back aware UTC.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -19,7 +20,24 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    TypeDecorator,
 )
+
+from runtime.clock import from_db, to_db
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes in Python, naive UTC in the database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else to_db(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return from_db(value)
+
 
 metadata = MetaData()
 
@@ -36,11 +54,11 @@ users = Table(
     # "issuer|subject" of the OpenID Connect identity linked to this user, if any.
     Column("oidc_subject", String(512), nullable=True, unique=True),
     Column("failed_logins", Integer, nullable=False, default=0),
-    Column("locked_until", DateTime(timezone=True), nullable=True),
-    Column("last_login_at", DateTime(timezone=True), nullable=True),
+    Column("locked_until", UtcDateTime(), nullable=True),
+    Column("last_login_at", UtcDateTime(), nullable=True),
     Column("last_login_ip", String(64), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 user_roles = Table(
@@ -68,18 +86,9 @@ api_tokens = Table(
     Column("name", String(200), nullable=False),
     # sha256 hex of the secret part; the secret itself is shown once and never stored.
     Column("secret_sha256", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=True),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
-    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("last_used_at", UtcDateTime(), nullable=True),
     Index("ix_api_tokens_username", "username"),
 )
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """Read back a stored time as aware UTC, whatever the dialect returned."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)

@@ -20,7 +20,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from runtime.identity.errors import TokenInvalid, UnknownToken
-from runtime.identity.tables import api_tokens, as_utc, user_roles, users
+from runtime.identity.tables import api_tokens, user_roles, users
 
 TOKEN_PREFIX = "swt_"
 # A token's last use is recorded at most this often, so API calls rarely write.
@@ -126,12 +126,12 @@ def resolve_token(conn: Connection, bearer: str, now: datetime) -> ResolvedToken
         raise TokenInvalid("The bearer token is not valid.")
     if row.revoked_at is not None:
         raise TokenInvalid(f"The token {token_id} has been revoked.")
-    expires_at = as_utc(row.expires_at)
+    expires_at = row.expires_at
     if expires_at is not None and expires_at <= now:
         raise TokenInvalid(f"The token {token_id} expired at {expires_at.isoformat()}.")
     if row.disabled:
         raise TokenInvalid(f"The token {token_id} belongs to a disabled user.")
-    last_used = as_utc(row.last_used_at)
+    last_used = row.last_used_at
     stale = last_used is None or (now - last_used).total_seconds() >= TOKEN_TOUCH_INTERVAL_S
     roles = tuple(sorted(r.role for r in rows if r.role is not None))
     return ResolvedToken(row.username, token_id, roles, stale)
@@ -165,10 +165,10 @@ def select_tokens(conn: Connection, username: str | None) -> list[TokenInfo]:
             token_id=row.token_id,
             username=row.username,
             name=row.name,
-            created_at=as_utc(row.created_at),
-            expires_at=as_utc(row.expires_at),
-            revoked_at=as_utc(row.revoked_at),
-            last_used_at=as_utc(row.last_used_at),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+            last_used_at=row.last_used_at,
         )
         for row in conn.execute(query)
     ]

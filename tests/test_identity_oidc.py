@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -68,28 +69,26 @@ def test_code_flow_with_pkce_logs_in_and_provisions_the_user(client, db_url):
     identity = client.complete_login(pending, params)
     assert (identity.username, identity.email) == ("uma", "uma@example.com")
     assert identity.roles == ("operator", "underwriter")
-    service = IdentityService(db_url)
-    try:
+    with IdentityService(db_url) as service:
         principal = service.provision_oidc_user(identity)
         assert principal.via == "oidc" and principal.can("instances.start")
         user = service.get_user("uma")
         assert user.display_name == "Uma Underwriter" and not user.has_password
+        assert user.last_login_at is not None
         # The provider is the source of roles: a later login replaces them.
-        regrouped = identity.__class__(**{**identity.__dict__, "roles": ("admin",)})
+        regrouped = replace(identity, roles=("admin",))
         assert service.provision_oidc_user(regrouped).roles == {"admin"}
-    finally:
-        service.close()
+        service.disable("uma")
+        with pytest.raises(OidcError, match="The account 'uma' is disabled"):
+            service.provision_oidc_user(identity)
 
 
 def test_a_provider_user_cannot_take_over_a_local_account(client, db_url):
-    service = IdentityService(db_url)
-    try:
+    with IdentityService(db_url) as service:
         service.create_user("uma", password=STRONG, roles=["manager"])
         identity = client.complete_login(*log_in(client))
         with pytest.raises(OidcError, match=r"'uma' .* already used by another account"):
             service.provision_oidc_user(identity)
-    finally:
-        service.close()
 
 
 def test_a_rotated_provider_key_is_fetched_without_a_restart(client, provider):
@@ -104,7 +103,7 @@ def test_a_rotated_provider_key_is_fetched_without_a_restart(client, provider):
 
 def test_a_code_is_useless_without_the_pkce_verifier(client):
     pending, params = log_in(client)
-    stolen = pending.__class__(**{**pending.__dict__, "code_verifier": "x" * 64})
+    stolen = replace(pending, code_verifier="x" * 64)
     with pytest.raises(OidcError, match="PKCE code_verifier does not match"):
         client.complete_login(stolen, params)
 

@@ -38,10 +38,6 @@ ADMIN_PASSWORD_ENV = "STATEWRIGHT_ADMIN_PASSWORD"
 FIRST_ADMIN = "admin"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class IdentityService:
     """Users, roles, logins and API tokens stored in the engine's database."""
 
@@ -53,7 +49,7 @@ class IdentityService:
     ) -> None:
         # A callable, or an object with `now()` such as the engine's `runtime.clock` clocks.
         now = getattr(clock, "now", None)
-        self._clock = now if callable(now) else clock or _utc_now
+        self._clock = now if callable(now) else clock or (lambda: datetime.now(UTC))
         self._db = create_identity_engine(url)
         metadata.create_all(self._db)
         # Password guessing from one address across many accounts is slowed here; the
@@ -64,6 +60,12 @@ class IdentityService:
 
     def close(self) -> None:
         self._db.dispose()
+
+    def __enter__(self) -> IdentityService:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- accounts -----------------------------------------------------------------------
 
@@ -150,7 +152,9 @@ class IdentityService:
         with writing(self._db) as conn:
             self._require_row(conn, username)
             self._write_roles(conn, username, role_names)
-            self._touch(conn, username)
+            conn.execute(
+                update(users).where(users.c.username == username).values(updated_at=self._clock())
+            )
         return self.get_user(username)
 
     def disable(self, username: str) -> User:
@@ -320,18 +324,21 @@ class IdentityService:
                     "already used by another account; an administrator must rename one."
                 ) from None
             linked = identity.username
-        else:
-            with writing(self._db) as conn:
-                conn.execute(
-                    update(users)
-                    .where(users.c.username == linked)
-                    .values(
-                        display_name=identity.display_name,
-                        email=identity.email,
-                        updated_at=self._clock(),
-                    )
+        now = self._clock()
+        with writing(self._db) as conn:
+            if self._require_row(conn, linked).disabled:
+                raise OidcError(f"The account {linked!r} is disabled; ask an administrator.")
+            conn.execute(
+                update(users)
+                .where(users.c.username == linked)
+                .values(
+                    display_name=identity.display_name,
+                    email=identity.email,
+                    last_login_at=now,
+                    updated_at=now,
                 )
-                self._write_roles(conn, linked, check_roles(identity.roles))
+            )
+            self._write_roles(conn, linked, check_roles(identity.roles))
         return self.principal_for(linked, "oidc")
 
     # -- helpers ------------------------------------------------------------------------
@@ -345,11 +352,6 @@ class IdentityService:
                 .values(disabled=disabled, updated_at=self._clock())
             )
         return self.get_user(username)
-
-    def _touch(self, conn: Connection, username: str) -> None:
-        conn.execute(
-            update(users).where(users.c.username == username).values(updated_at=self._clock())
-        )
 
     @staticmethod
     def _require_row(conn: Connection, username: str) -> Row:

@@ -30,9 +30,9 @@ MAX_DEPTH = 64
 MAX_NODES = 2_000_000
 MAX_TOTAL_CHARS = 4 * MAX_DOCUMENT_BYTES
 
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^']|'')*'", re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_BRACKET_OR_STRING = re.compile(r'[\[\]{}"\\]')
 
 
 class _JsonLikeYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -59,19 +59,25 @@ _JsonLikeYamlLoader.add_implicit_resolver(
 def load_document(source: str | bytes | os.PathLike[str]) -> dict[str, Any]:
     """Read a definition document from a path, or from JSON/YAML text given as str or bytes.
 
-    A `str` is taken as text when it is blank, contains a newline or starts with `{` or `[`,
-    and as a file path otherwise. A `.json` file must be strict JSON; anything else may be either.
+    A `str` is taken as text when it is blank, long, contains a newline or starts with `{` or
+    `[`, and as a file path otherwise. A `.json` file must be strict JSON; other input may be
+    JSON or YAML.
     Raises `DocumentError` naming the source and the problem.
     """
     if isinstance(source, bytes):
         return _parse_text(_decode(source, "the document"), "the document")
-    if isinstance(source, str) and ("\n" in source or source.lstrip()[:1] in ("{", "[", "")):
+    if isinstance(source, str) and _looks_like_text(source):
         if len(source) > MAX_DOCUMENT_BYTES:
             raise DocumentError(f"the document is larger than {_megabytes(MAX_DOCUMENT_BYTES)}")
         return _parse_text(source, "the document")
     path = Path(source)
     strict_json = path.suffix.lower() == ".json"
     return _parse_text(_decode(_read(path), str(path)), str(path), strict_json=strict_json)
+
+
+def _looks_like_text(source: str) -> bool:
+    first = source.lstrip()[:1]
+    return first in ("", "{", "[") or "\n" in source or len(source) > 4096
 
 
 def read_stdin() -> dict[str, Any]:
@@ -196,12 +202,32 @@ def _parse_yaml(text: str, name: str, json_error: ValueError) -> Any:
 
 
 def _check_bracket_depth(text: str, name: str) -> None:
-    """Refuse `[[[[...` before a parser recurses into it (and hits the recursion limit)."""
+    """Refuse `[[[[...` before a parser recurses into it (and hits the recursion limit).
+
+    Counting all brackets is quick and usually settles it; only when that count says "too
+    deep" are brackets inside strings (`"[[[["`) told apart, in one linear pass.
+    """
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
-    brackets = _NOT_BRACKET.sub("", _QUOTED.sub("", text))
-    if max(accumulate(_BRACKET_STEP[c] for c in brackets), default=0) > MAX_DEPTH:
-        raise DocumentError(f"{name} is nested more than {MAX_DEPTH} levels deep")
+    brackets = _NOT_BRACKET.sub("", text)
+    if max(accumulate(_BRACKET_STEP[c] for c in brackets), default=0) <= MAX_DEPTH:
+        return
+    depth, in_string, escaped_at = 0, False, -1
+    for match in _BRACKET_OR_STRING.finditer(text):
+        char, at = match.group(), match.start()
+        if in_string:
+            if char == "\\" and at != escaped_at:
+                escaped_at = at + 1
+            elif char == '"' and at != escaped_at:
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise DocumentError(f"{name} is nested more than {MAX_DEPTH} levels deep")
+        elif char in "]}":
+            depth -= 1
 
 
 def _refuse_constant(constant: str) -> Any:

@@ -109,9 +109,15 @@ def test_deep_nesting_is_refused_without_recursion(levels):
         load_document('{"key": ' + "[" * levels + "]" * levels + "}")
 
 
-def test_brackets_inside_strings_do_not_count_as_nesting():
-    text = json.dumps({"key": "loan", "description": "[" * 500})
-    assert load_document(text)["description"] == "[" * 500
+@pytest.mark.parametrize("description", ["[" * 500, '\\"{' * 500 + "\\"])
+def test_brackets_inside_strings_do_not_count_as_nesting(description):
+    text = json.dumps({"key": "loan", "description": description, "tags": [[["a"]]] * 30})
+    assert load_document(text)["description"] == description
+
+
+def test_unterminated_strings_full_of_brackets_are_refused_in_one_pass():
+    with pytest.raises(DocumentError):
+        load_document('{\\"' * 300_000)
 
 
 def test_deep_yaml_blocks_are_refused():

@@ -173,10 +173,11 @@ def _parse_text(text: str, name: str, *, strict_json: bool = False) -> dict[str,
     except ValueError as json_error:
         if strict_json:
             raise DocumentError(f"{name} is not valid JSON: {json_error}") from None
-        value = _parse_yaml(text, name, json_error)
+        value = _parse_yaml(text, name, json_error)  # checks the shape itself
     except RecursionError:
         raise DocumentError(f"{name} is nested too deeply") from None
-    check_shape(value, name)
+    else:
+        check_shape(value, name)
     if not isinstance(value, dict):
         raise DocumentError(
             f"{name} is {_kind(value)}, not an object; a definition is an object with "
@@ -196,9 +197,14 @@ def _parse_yaml(text: str, name: str, json_error: ValueError) -> Any:
         ) from None
     except RecursionError:
         raise DocumentError(f"{name} is nested too deeply") from None
+    except Exception as exc:  # explicit tags (`!!int abc`) fail inside PyYAML's constructors
+        raise DocumentError(f"{name} is not valid YAML: {type(exc).__name__}: {exc}") from None
     check_shape(value, name)
     # JSON object keys are strings; YAML ones may be numbers or null. Normalise the same way.
-    return json.loads(json.dumps(value, default=str))
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError) as exc:  # e.g. a `!!binary` mapping key
+        raise DocumentError(f"{name} has a value JSON cannot hold: {exc}") from None
 
 
 def _check_bracket_depth(text: str, name: str) -> None:

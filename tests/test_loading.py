@@ -186,9 +186,12 @@ def test_any_bytes_load_as_an_object_or_raise_a_document_error(data):
         "!!python/object/apply:os.system ['true']\n",
         "a: !!python/name:os.system\n",
         "a: !!binary x\n",
+        "a: !!int twelve\n",
+        "a: !!timestamp someday\n",
+        "? !!binary aGk=\n: x\n",
     ],
 )
-def test_yaml_tags_that_run_code_are_refused(text):
+def test_yaml_tags_that_run_code_or_do_not_fit_are_refused(text):
     with pytest.raises(DocumentError):
         load_document(text)
 

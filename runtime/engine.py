@@ -176,7 +176,7 @@ class Engine:
                 self.store.remember(conn, scope, idempotency_key, after.to_json(), now)
             return after
 
-        return self.writer.submit(work)
+        return self.writer.submit(work, instance_id)
 
     def persist(self, conn: Connection, before: steps.Snapshot, prev_hash: str, row_version: int,
                 result: steps.StepResult, actor: str | None) -> None:

@@ -96,7 +96,7 @@ def _complete(engine: Engine, job: Any, result: dict[str, Any] | None, error: st
         if not retrying:
             store.finish_job(conn, job.id)
 
-    engine.writer.submit(work)
+    engine.writer.submit(work, job.instance_id)
 
 
 def _outcome(engine: Engine, conn: Connection, before: steps.Snapshot, job: Any,

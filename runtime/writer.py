@@ -23,6 +23,7 @@ from runtime.store import Store
 
 T = TypeVar("T")
 Work = Callable[[Connection], Any]
+Item = tuple[Work, Future[Any], str | None]
 MAX_BATCH = 256
 
 
@@ -30,19 +31,22 @@ class GroupCommitWriter:
     def __init__(self, store: Store, max_batch: int = MAX_BATCH) -> None:
         self._store = store
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Work, Future[Any]] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
 
-    def submit(self, work: Callable[[Connection], T]) -> T:
-        """Run `work` in a write transaction; returns its result once that transaction committed."""
+    def submit(self, work: Callable[[Connection], T], instance_id: str | None = None) -> T:
+        """Run `work` in a write transaction; returns its result once that transaction committed.
+
+        `instance_id` names the instance `work` will lock: a batch reads all of them at once.
+        """
         if threading.current_thread() is self._thread:
             with self._store.write() as conn:  # already on the writer: run inline
                 return work(conn)
         future: Future[T] = Future()
         self._ensure_thread()
-        self._queue.put((work, future))
+        self._queue.put((work, future, instance_id))
         return future.result()
 
     def close(self) -> None:
@@ -79,11 +83,12 @@ class GroupCommitWriter:
                 batch.append(more)
             self._run_batch(batch)
 
-    def _run_batch(self, batch: list[tuple[Work, Future[Any]]]) -> None:
+    def _run_batch(self, batch: list[Item]) -> None:
         outcomes: list[tuple[bool, Any]] = []
         try:
             with self._store.write() as conn:
-                for work, _ in batch:
+                self._store.lock_instances(conn, [iid for _, _, iid in batch if iid])
+                for work, _, _ in batch:
                     try:
                         outcomes.append((True, work(conn)))
                     except ConcurrencyError:
@@ -97,7 +102,7 @@ class GroupCommitWriter:
                 for item in batch:
                     self._run_batch([item])
             return
-        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+        for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True):
             _resolve(future, ok, value)
 
 

@@ -34,12 +34,17 @@ _PROJECTION_PARAMS = {"state": "p_state", "status": "p_status", "variables": "p_
 class _PendingWrites:
     events: list[dict[str, Any]] = field(default_factory=list)
     updates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locked: dict[str, Any] = field(default_factory=dict)  # rows `lock_instances` read ahead
 
 
 # The statements of the hot path, built once: building them per call costs more than running
 # them on SQLite.
 _INSTANCE_FOR_UPDATE = (
     select(t.instances).where(t.instances.c.id == bindparam("p_id")).with_for_update()
+)
+_INSTANCES_FOR_UPDATE = (
+    select(t.instances).where(t.instances.c.id.in_(bindparam("p_ids", expanding=True)))
+    .order_by(t.instances.c.id).with_for_update()
 )
 _INSERT_EVENTS = insert(t.events)
 _UPDATE_PROJECTION = (
@@ -164,9 +169,19 @@ class Store:
 
     # ---- instances and their log -------------------------------------------------------
 
+    def lock_instances(self, conn: Connection, instance_ids: list[str]) -> None:
+        """Read and lock many instance rows in one round trip, ahead of a batch of sends."""
+        pending: _PendingWrites = conn.info[_PENDING]
+        wanted = sorted(set(instance_ids) - pending.locked.keys())
+        if wanted:
+            for row in conn.execute(_INSTANCES_FOR_UPDATE, {"p_ids": wanted}):
+                pending.locked[row.id] = row
+
     def instance_row_locked(self, conn: Connection, instance_id: str) -> Any:
         """The instance row, locked against other writers until the transaction ends."""
-        row = conn.execute(_INSTANCE_FOR_UPDATE, {"p_id": instance_id}).first()
+        row = conn.info[_PENDING].locked.get(instance_id)
+        if row is None:
+            row = conn.execute(_INSTANCE_FOR_UPDATE, {"p_id": instance_id}).first()
         queued = conn.info[_PENDING].updates.get(instance_id) if row is not None else None
         if queued is None:
             return row

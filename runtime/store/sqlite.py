@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL
 
+from runtime.errors import StoreUnavailable
 from runtime.store.base import Store
 
 BUSY_TIMEOUT_MS = 30_000
@@ -30,6 +31,13 @@ class SqliteStore(Store):
 
 
 def open_sqlite(url: URL) -> SqliteStore:
+    """`?synchronous=normal` trades power-loss durability for speed: a commit then survives
+    the process being killed, but not the machine losing power (default: full)."""
+    synchronous = url.query.get("synchronous", "full")
+    if synchronous not in ("full", "normal"):
+        raise StoreUnavailable(f"synchronous={synchronous!r}: use full or normal")
+    display_url = url.render_as_string(hide_password=True)
+    url = url.difference_update_query(["synchronous"])
     sql_engine = create_engine(
         url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
     )
@@ -39,7 +47,7 @@ def open_sqlite(url: URL) -> SqliteStore:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
         cursor = dbapi_conn.cursor()
         for pragma in ("journal_mode=WAL", f"busy_timeout={BUSY_TIMEOUT_MS}",
-                       "foreign_keys=ON", "synchronous=FULL"):
+                       "foreign_keys=ON", f"synchronous={synchronous.upper()}"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
@@ -48,4 +56,4 @@ def open_sqlite(url: URL) -> SqliteStore:
         immediate = conn.get_execution_options().get("statewright_write")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
-    return SqliteStore(sql_engine, url.render_as_string(hide_password=True))
+    return SqliteStore(sql_engine, display_url)

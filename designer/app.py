@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from nicegui import ui
 
-from designer.pages import coming, designer, processes
+from designer.pages import coming, designer, processes, version_view
 
 if TYPE_CHECKING:
     from runtime import Engine
@@ -24,6 +24,7 @@ def register_pages(engine: Engine) -> None:
     """Add every page of the web app to NiceGUI's router."""
     processes.register(engine)
     designer.register(engine)
+    version_view.register(engine)
     coming.register(engine)
 
 

@@ -121,6 +121,13 @@ def test_an_analyst_draws_fixes_and_publishes_a_process(designer_url: str, brows
     page.goto(designer_url + "/")
     expect(page.get_by_test_id("process-table")).to_contain_text(KEY)
     shoot(page, "5-processes")
+    page.get_by_role("row", name=KEY).get_by_role("link", name="v1").click()
+    page.wait_for_url(f"**/processes/{KEY}/versions/1")
+    expect(page.locator(".vue-flow__node")).to_have_count(6)
+    expect(page.locator(".vue-flow__node.draggable")).to_have_count(0)
+    for state_id in ("start", "task_1", "human_1", "end_1"):
+        expect(page.locator(f'.vue-flow__node[data-id="{state_id}"]')).to_be_in_viewport()
+    shoot(page, "7-published-read-only")
 
 
 def node_box(page: Page, state_id: str) -> dict[str, float]:

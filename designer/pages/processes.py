@@ -33,12 +33,20 @@ def process_rows(engine: Engine) -> list[dict[str, Any]]:
             "name": summary.name,
             "latest": summary.latest,
             "versions": ", ".join(f"v{n}" for n in summary.versions),
+            "version_numbers": summary.versions,
             "draft": "",
         }
     for key in drafts.saved_keys():
         document = drafts.load(key) or {}
         row = rows.setdefault(
-            key, {"key": key, "name": document.get("name") or key, "latest": None, "versions": ""}
+            key,
+            {
+                "key": key,
+                "name": document.get("name") or key,
+                "latest": None,
+                "versions": "",
+                "version_numbers": [],
+            },
         )
         row["draft"] = catalog.draft_status(engine, document) if document else ""
     return sorted(rows.values(), key=lambda r: r["key"])
@@ -69,6 +77,12 @@ def register(engine: Engine) -> None:
                 "body-cell-key",
                 '<q-td :props="props"><a :href="\'/designer/\' + props.value" '
                 'class="text-primary font-mono">{{ props.value }}</a></q-td>',
+            )
+            table.add_slot(
+                "body-cell-versions",
+                '<q-td :props="props"><a v-for="n in props.row.version_numbers" :key="n" '
+                ":href=\"'/processes/' + props.row.key + '/versions/' + n\" "
+                'class="text-primary mr-2">v{{ n }}</a></q-td>',
             )
             if not rows:
                 ui.label("No processes yet: create one to start drawing.").classes("text-slate-500")

@@ -239,3 +239,21 @@ async def test_declaring_the_guard_variable_answers_the_warning(user: User) -> N
     user.find(marker="variable-name-0").clear().type("amount")
     await user.should_see(marker="no-findings")
     assert drafts.load("expense-claim")["variables"] == [{"name": "amount", "type": "string"}]
+
+
+async def test_a_published_version_is_shown_read_only(user: User, engine: Engine) -> None:
+    loan = new_document("loan-approval", "Loan approval")
+    loan["states"].append({"id": "approved", "type": "end"})
+    loan["transitions"].append({"from": "start", "to": "approved", "label": "auto"})
+    engine.publish(loan, actor="ana")
+    await user.open("/processes/loan-approval/versions/1")
+    await user.should_see("Loan approval — version 1")
+    await user.should_see("by ana")
+    view = canvas(user)
+    assert view.props["readonly"] is True
+    assert [e["label"] for e in view.edges] == ["auto"]
+
+
+async def test_a_missing_version_says_so(user: User) -> None:
+    await user.open("/processes/loan-approval/versions/7")
+    await user.should_see("Process 'loan-approval' has no published version '7'.")

@@ -1,0 +1,49 @@
+"""A published version, read-only: the graph as it was published, with who and when."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nicegui import ui
+
+from designer.components.canvas import ProcessCanvas
+from designer.components.shell import page_frame
+from designer.draft import Draft
+from runtime import NotFound
+
+if TYPE_CHECKING:
+    from runtime import Engine
+
+
+def register(engine: Engine) -> None:
+    @ui.page("/processes/{key}/versions/{number}")
+    def version_page(key: str, number: str) -> None:
+        with page_frame("Processes", full_width=True):
+            try:
+                record = engine.version(key, int(number))
+            except (NotFound, ValueError):
+                ui.label(f"Process {key!r} has no published version {number!r}.").classes("text-lg")
+                ui.link("Back to Processes", "/")
+                return
+            with ui.row().classes("w-full items-center justify-between"):
+                with ui.column().classes("gap-0"):
+                    ui.label(f"{record.name or key} — version {record.version}").classes(
+                        "text-xl font-semibold"
+                    ).mark("version-title")
+                    published = (
+                        record.published_at.strftime("%Y-%m-%d %H:%M UTC")
+                        if (record.published_at)
+                        else "unknown time"
+                    )
+                    ui.label(
+                        f"published {published} by {record.published_by or 'unknown'}"
+                    ).classes("text-xs text-slate-500")
+                ui.button(
+                    "Open in Designer",
+                    icon="draw",
+                    on_click=lambda: ui.navigate.to(f"/designer/{key}"),
+                )
+            published_graph = Draft(record.document)
+            with ui.card().classes("w-full h-[calc(100vh-160px)] p-0"):
+                canvas = ProcessCanvas(readonly=True).classes("w-full h-full").mark("canvas")
+            canvas.set_graph(published_graph.canvas_nodes(), published_graph.canvas_edges())

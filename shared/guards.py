@@ -69,10 +69,15 @@ def evaluate(src: str, variables: dict[str, Any], event: dict[str, Any] | None =
         return program.execute(context)
     except RuntimeError as exc:
         missing = re.search(r"Undefined variable or function: '([^']+)'", str(exc))
-        if missing:
+        if missing and missing.group(1) in program.variables():
             raise GuardError(
                 f"`{src}` uses {missing.group(1)!r}, which has no value in this instance "
                 "(not set and not in the event)"
+            ) from None
+        if missing:
+            raise GuardError(
+                f"`{src}` calls {missing.group(1)}(), which does not exist or does not take "
+                "arguments of these types"
             ) from None
         raise GuardError(f"`{src}` failed: {exc}") from None
     except TypeError as exc:

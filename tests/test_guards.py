@@ -43,6 +43,7 @@ def test_a_guard_sees_variables_and_the_event_payload():
         ("amount < 10", {"amount": "ten"}, None, "incompatible types"),
         ("event.score > 1", {}, {}, "'score', which is not there"),
         ("amount / 0", {"amount": 1}, None, "divides by zero"),
+        ("size(amount) > 1", {"amount": 5}, None, r"calls size\(\), which does not exist or"),
     ],
 )
 def test_evaluation_failures_are_guard_errors(src, variables, event, message):

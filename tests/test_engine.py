@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from runtime import DefinitionInvalid, Engine, EventRefused, ManualClock, NotFound, VariablesInvalid
+from runtime import (
+    DefinitionInvalid,
+    Engine,
+    EventRefused,
+    ManualClock,
+    NotFound,
+    Runner,
+    VariablesInvalid,
+)
+from runtime.runner import lease
 from runtime.step import replay
 
 
@@ -325,3 +334,39 @@ def test_the_manual_clock_stamps_every_event(db_url):
         )
         iid = eng.start("tiny", actor="ana")
         assert {e.at for e in eng.history(iid)} == {clock.now()}
+
+
+def test_the_background_runner_works_due_jobs_until_stopped(db_url, loan_approval):
+    done = threading.Event()
+    with Engine(db_url) as eng:
+        eng.publish(loan_approval)
+
+        @eng.action("credit_score")
+        def credit_score(ctx: Any) -> dict[str, Any]:
+            done.set()
+            return {"score": 800}
+
+        runner = Runner(eng, poll_s=0.05).start()
+        try:
+            iid = eng.start("loan-approval", {"amount": 100}, actor="ana")
+            assert done.wait(timeout=20)
+            for _ in range(200):
+                if eng.get(iid).status == "completed":
+                    break
+                threading.Event().wait(0.05)
+        finally:
+            runner.stop()
+        assert eng.get(iid).status == "completed"
+
+
+def test_a_lease_held_by_a_crashed_worker_is_taken_over_after_it_expires(db_url, loan_approval):
+    clock = ManualClock()
+    with Engine(db_url, clock=clock, lease_s=30) as crashed, Engine(db_url, clock=clock) as peer:
+        crashed.publish(loan_approval)
+        iid = crashed.start("loan-approval", {"amount": 100}, actor="ana")
+        assert len(lease(crashed)) == 1  # leased, then the process "dies" before running it
+        peer.action("credit_score")(lambda ctx: {"score": ctx.attempt})
+        assert peer.run_until_idle() == 0
+        clock.advance(31)
+        assert peer.run_until_idle() == 1
+        assert peer.get(iid).variables["score"] == 2  # the second attempt

@@ -15,6 +15,9 @@ from shared.errors import GuardError
 from shared.findings import Finding
 from shared.guards import EVENT, referenced_names
 
+# Python spellings analysts often type; in CEL they are plain (unknown) names.
+_CEL_WORDS = {"True": "true", "False": "false", "None": "null"}
+
 
 def known_names(definition: Definition) -> set[str]:
     """Names an expression may use without an `unknown-variable` warning."""
@@ -81,10 +84,15 @@ def _unknown(
 ) -> Finding:
     names = ", ".join(f"'{name}'" for name in unknown)
     noun = "a declared variable" if len(unknown) == 1 else "declared variables"
+    advice = (
+        f"declare {'it' if len(unknown) == 1 else 'them'} under `variables` or fix the spelling"
+    )
+    python_words = [f"{name} -> {_CEL_WORDS[name]}" for name in unknown if name in _CEL_WORDS]
+    if python_words:
+        advice = f"CEL writes {', '.join(python_words)}"
     return Finding.of(
         "unknown-variable",
-        f"{where}: `{_short(src)}` uses {names}, not {noun}: declare "
-        f"{'it' if len(unknown) == 1 else 'them'} under `variables` or fix the spelling",
+        f"{where}: `{_short(src)}` uses {names}, not {noun}: {advice}",
         states=state_ids,
         transitions=refs,
     )

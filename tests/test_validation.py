@@ -236,6 +236,12 @@ def test_a_misspelt_variable_is_a_warning():
     assert validate(doc).ok
 
 
+def test_python_spellings_get_the_cel_word():
+    doc = expense_claim()
+    transition(doc, "route", "payout_delay")["when"] = "event.urgent == True"
+    assert "CEL writes True -> true" in only(doc, "unknown-variable")["message"]
+
+
 def test_event_form_fields_set_targets_and_loop_names_are_known():
     doc = expense_claim()
     transition(doc, "route", "payout_delay")["when"] = (

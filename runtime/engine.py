@@ -21,7 +21,7 @@ from runtime import audit
 from runtime import step as steps
 from runtime.actions import ActionRegistry, Handler
 from runtime.clock import Clock, SystemClock
-from runtime.errors import DefinitionInvalid, NotFound
+from runtime.errors import DefinitionInvalid, EngineError, NotFound
 from runtime.events import GENESIS_HASH, Event
 from runtime.store import open_store
 from runtime.store.base import event_of, snapshot_of
@@ -29,6 +29,7 @@ from runtime.variables import check_start_variables
 from runtime.views import (
     DefinitionSummary,
     DefinitionVersion,
+    Draft,
     Instance,
     InstancePage,
     PublishedVersion,
@@ -123,6 +124,29 @@ class Engine:
             cached = Definition.model_validate(self.version(key, version).document)
             self._definitions[(key, version)] = cached
         return cached
+
+    # ---- drafts (the designer's unpublished work) -----------------------------------------
+
+    def save_draft(self, key: str, document: dict[str, Any], actor: str | None = None) -> Draft:
+        """Keep an unpublished document under `key`, replacing the previous draft."""
+        if not isinstance(document, dict):
+            raise EngineError(f"the draft of {key!r} must be a JSON object")
+        now = self.clock.now()
+        self.writer.submit(lambda conn: self.store.save_draft(conn, key, document, actor, now))
+        return Draft(key, document, now, actor)
+
+    def draft(self, key: str) -> Draft | None:
+        with self.store.read() as conn:
+            rows = self.store.draft_rows(conn, key)
+        return Draft.from_row(rows[0]) if rows else None
+
+    def drafts(self) -> list[Draft]:
+        with self.store.read() as conn:
+            return [Draft.from_row(r) for r in self.store.draft_rows(conn)]
+
+    def delete_draft(self, key: str) -> bool:
+        """Drop the draft of `key` (e.g. after publishing it); True when there was one."""
+        return self.writer.submit(lambda conn: self.store.delete_draft(conn, key))
 
     # ---- instances ---------------------------------------------------------------------
 

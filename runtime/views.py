@@ -104,3 +104,18 @@ class DefinitionSummary:
     latest_version: int
     version_count: int
     created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An unpublished document being edited in the designer (it may not be valid yet)."""
+
+    key: str
+    document: dict[str, Any]
+    updated_at: datetime | None
+    updated_by: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Draft:
+        return cls(key=row.key, document=row.document, updated_at=from_db(row.updated_at),
+                   updated_by=row.updated_by)

@@ -370,3 +370,13 @@ def test_a_lease_held_by_a_crashed_worker_is_taken_over_after_it_expires(db_url,
         clock.advance(31)
         assert peer.run_until_idle() == 1
         assert peer.get(iid).variables["score"] == 2  # the second attempt
+
+
+def test_an_analysts_draft_is_kept_until_dropped(engine, loan_approval):
+    unfinished = {"key": "loan-approval", "states": [{"id": "received", "type": "start"}]}
+    engine.save_draft("loan-approval", unfinished, actor="ana")
+    engine.save_draft("loan-approval", loan_approval, actor="ana")
+    draft = engine.draft("loan-approval")
+    assert (draft.document, draft.updated_by) == (loan_approval, "ana")
+    assert [d.key for d in engine.drafts()] == ["loan-approval"]
+    assert engine.delete_draft("loan-approval") and engine.draft("loan-approval") is None

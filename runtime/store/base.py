@@ -167,6 +167,21 @@ class Store:
         v = t.definition_versions
         return list(conn.execute(select(v).where(v.c.key == key).order_by(v.c.version)))
 
+    def save_draft(self, conn: Connection, key: str, document: dict[str, Any],
+                   actor: str | None, now: datetime) -> None:
+        d = t.drafts
+        values = {"document": document, "updated_at": to_db(now), "updated_by": actor}
+        if conn.execute(update(d).where(d.c.key == key).values(**values)).rowcount == 0:
+            conn.execute(insert(d).values(key=key, **values))
+
+    def draft_rows(self, conn: Connection, key: str | None = None) -> list[Any]:
+        d = t.drafts
+        query = select(d).order_by(d.c.key)
+        return list(conn.execute(query.where(d.c.key == key) if key else query))
+
+    def delete_draft(self, conn: Connection, key: str) -> bool:
+        return conn.execute(t.drafts.delete().where(t.drafts.c.key == key)).rowcount > 0
+
     # ---- instances and their log -------------------------------------------------------
 
     def lock_instances(self, conn: Connection, instance_ids: list[str]) -> None:

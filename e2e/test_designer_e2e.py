@@ -172,3 +172,33 @@ def test_moves_are_kept_and_deletes_can_be_undone(designer_url: str, browser_pag
     page.keyboard.press("Control+v")
     expect(page.locator('.vue-flow__node[data-id="wait_2"]')).to_be_visible()
     shoot(page, "6-undo")
+
+
+TRAVEL_REQUEST_YAML = """\
+schema: statewright/v1
+key: travel-request
+name: Travel request
+states:
+  - {id: submitted, type: start}
+  - {id: approve, type: human, role: manager, sla_s: 86400}
+  - {id: booked, type: end}
+transitions:
+  - {from: submitted, to: approve}
+  - {from: approve, to: booked, on: approve}
+"""
+
+
+def test_an_imported_yaml_file_opens_laid_out_in_the_designer(
+    designer_url: str, browser_page: Page, tmp_path: Path
+):
+    page = browser_page
+    upload = tmp_path / "travel-request.yaml"
+    upload.write_text(TRAVEL_REQUEST_YAML)
+    page.goto(designer_url + "/")
+    page.get_by_test_id("import-process").click()
+    page.locator('[data-testid="import-upload"] input[type="file"]').set_input_files(upload)
+    page.wait_for_url("**/designer/travel-request")
+    for state_id in ("submitted", "approve", "booked"):
+        expect(page.locator(f'.vue-flow__node[data-id="{state_id}"]')).to_be_in_viewport()
+    expect(page.get_by_test_id("no-findings")).to_be_visible()
+    shoot(page, "8-imported")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from nicegui import ui
+from nicegui import events, ui
 
 from designer import catalog, drafts
 from designer.components.shell import page_frame
 from designer.draft import new_document
+from designer.importing import ImportRefused, draft_from_upload
 from shared.definition import KEY_PATTERN
 
 if TYPE_CHECKING:
@@ -68,9 +69,13 @@ def register(engine: Engine) -> None:
         with page_frame("Processes"):
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label("Processes").classes("text-2xl font-semibold")
-                ui.button("New process", icon="add", on_click=lambda: dialog.open()).mark(
-                    "new-process"
-                ).props('data-testid="new-process"')
+                with ui.row().classes("gap-2"):
+                    ui.button("Import", icon="upload_file", on_click=lambda: importer.open()).props(
+                        'outline data-testid="import-process"'
+                    ).mark("import-process")
+                    ui.button("New process", icon="add", on_click=lambda: dialog.open()).mark(
+                        "new-process"
+                    ).props('data-testid="new-process"')
             table = ui.table(columns=COLUMNS, rows=rows, row_key="key").classes("w-full")
             table.props('flat bordered data-testid="process-table"')
             table.add_slot(
@@ -87,6 +92,7 @@ def register(engine: Engine) -> None:
             if not rows:
                 ui.label("No processes yet: create one to start drawing.").classes("text-slate-500")
             dialog = _new_process_dialog({r["key"] for r in rows})
+            importer = _import_dialog()
 
 
 def _new_process_dialog(taken: set[str]) -> ui.dialog:
@@ -120,4 +126,27 @@ def _new_process_dialog(taken: set[str]) -> ui.dialog:
             ui.button("Create and open", on_click=create).mark("create-process").props(
                 'data-testid="create-process"'
             )
+    return dialog
+
+
+def _import_dialog() -> ui.dialog:
+    """Upload a JSON/YAML definition; it becomes the draft of its key and opens in the designer."""
+
+    async def receive(event: events.UploadEventArguments) -> None:
+        try:
+            document = draft_from_upload(await event.file.read(), event.file.name)
+        except ImportRefused as refusal:
+            ui.notify(str(refusal), type="negative", multi_line=True)
+            return
+        drafts.save(document)
+        ui.navigate.to(f"/designer/{document['key']}")
+
+    with ui.dialog() as dialog, ui.card().classes("w-96"):
+        ui.label("Import a process").classes("text-lg font-semibold")
+        ui.label(
+            "A statewright/v1 document (JSON or YAML). It replaces the draft of the same key."
+        ).classes("text-sm text-slate-500")
+        ui.upload(on_upload=receive, auto_upload=True, max_file_size=2_000_000).props(
+            'accept=".json,.yaml,.yml" data-testid="import-upload"'
+        ).classes("w-full").mark("import-upload")
     return dialog

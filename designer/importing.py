@@ -1,0 +1,40 @@
+"""Turning an uploaded JSON/YAML file into a draft the designer can open.
+
+Only what the designer itself needs is required here (an object with a valid key and lists of
+states and transitions); every other problem becomes a finding on the canvas, so a half-right
+file can still be imported and fixed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from shared.definition import KEY_PATTERN
+from shared.errors import DocumentError
+from shared.loading import check_shape, load_document
+
+
+class ImportRefused(ValueError):
+    """The upload cannot become a draft; the message names the file and the problem."""
+
+
+def draft_from_upload(data: bytes, filename: str) -> dict[str, Any]:
+    try:
+        document = load_document(data)
+        check_shape(document, filename)
+    except DocumentError as error:
+        raise ImportRefused(f"{filename}: {error}") from None
+    key = document.get("key")
+    if not isinstance(key, str) or not re.fullmatch(KEY_PATTERN, key):
+        raise ImportRefused(
+            f"{filename}: `key` must be lower-case letters, digits and '-' (got {key!r})"
+        )
+    for field in ("states", "transitions"):
+        items = document.get(field, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ImportRefused(f"{filename}: `{field}` must be a list of objects")
+    layout = document.get("layout", {})
+    if not isinstance(layout, dict):
+        raise ImportRefused(f"{filename}: `layout` must be an object of positions")
+    return document

@@ -1,0 +1,44 @@
+"""Importing a process file into a designer draft: what is accepted, what is refused and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from designer.importing import ImportRefused, draft_from_upload
+
+TRAVEL_REQUEST_YAML = b"""
+schema: statewright/v1
+key: travel-request
+name: Travel request
+states:
+  - {id: submitted, type: start}
+  - {id: approve, type: human}
+  - {id: booked, type: end}
+transitions:
+  - {from: submitted, to: approve}
+  - {from: approve, to: booked, on: approve}
+"""
+
+
+def test_a_yaml_file_becomes_a_draft_even_with_findings_left():
+    document = draft_from_upload(TRAVEL_REQUEST_YAML, "travel.yaml")
+    assert document["key"] == "travel-request"
+    assert [s["id"] for s in document["states"]] == ["submitted", "approve", "booked"]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"", "travel.yaml: "),
+        (b"key: [unclosed", "travel.yaml: "),
+        (b"- just\n- a list\n", "travel.yaml: "),
+        (b"key: Travel Request\nstates: []\n", "`key` must be lower-case"),
+        (b"key: travel\nstates: {a: 1}\n", "`states` must be a list of objects"),
+        (b"key: travel\ntransitions: [1, 2]\n", "`transitions` must be a list of objects"),
+        (b"key: travel\nlayout: [1]\n", "`layout` must be an object"),
+    ],
+)
+def test_files_the_designer_cannot_open_are_refused_with_the_reason(data: bytes, problem: str):
+    with pytest.raises(ImportRefused) as refusal:
+        draft_from_upload(data, "travel.yaml")
+    assert problem in str(refusal.value)

@@ -7,6 +7,7 @@ validator and redraws the marks, so what the analyst sees is always the current 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -182,6 +183,11 @@ class DesignerSession:
             pasted.append(new_id)
         self.selection = (pasted, [])
         self.changed(refresh_properties=True)
+
+    def download(self) -> None:
+        """The draft as the JSON document `statewright validate` and `publish` read."""
+        text = json.dumps(self.draft.doc, indent=2, ensure_ascii=False)
+        ui.download.content(text.encode(), f"{self.draft.doc['key']}.json", "application/json")
 
     # --- findings and publishing ------------------------------------------------------------
     @property

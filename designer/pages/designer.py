@@ -52,6 +52,9 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
             ui.button(icon="fit_screen", on_click=lambda: session.canvas.fit()).props(
                 "flat dense"
             ).tooltip("Fit view")
+            ui.button(icon="download", on_click=session.download).props("flat dense").mark(
+                "download"
+            ).tooltip("Download the draft as JSON")
             session.toolbar_box = ui.row().classes("items-center gap-3")
             session.toolbar_view()
     with ui.row().classes("w-full gap-3 flex-nowrap items-stretch h-[calc(100vh-150px)]"):

@@ -12,6 +12,7 @@ from designer import drafts
 from designer.components.canvas import ProcessCanvas
 from designer.draft import new_document
 from runtime import Engine
+from shared.validation import validate
 
 pytestmark = pytest.mark.anyio
 
@@ -257,3 +258,14 @@ async def test_a_published_version_is_shown_read_only(user: User, engine: Engine
 async def test_a_missing_version_says_so(user: User) -> None:
     await user.open("/processes/loan-approval/versions/7")
     await user.should_see("Process 'loan-approval' has no published version '7'.")
+
+
+async def test_the_draft_downloads_as_a_json_document(user: User) -> None:
+    await open_new_process(user)
+    drop(user, "end", 200, 0)
+    connect(user, "start", "end_1")
+    user.find(marker="download").click()
+    response = await user.download.next()
+    document = response.json()
+    assert document["key"] == "expense-claim"
+    assert validate(document).ok

@@ -58,6 +58,14 @@ def published_document(engine: Engine, key: str) -> dict[str, Any] | None:
         return None
 
 
+def latest_version(engine: Engine, key: str) -> int | None:
+    """The newest published version number of `key`, or None if it was never published."""
+    try:
+        return engine.version(key).version
+    except NotFound:
+        return None
+
+
 def draft_status(engine: Engine, document: dict[str, Any]) -> str:
     """How a draft relates to what is published: "" when it matches the latest version."""
     try:

@@ -29,3 +29,7 @@ def save(document: dict[str, Any]) -> None:
 
 def saved_keys() -> list[str]:
     return sorted(_all())
+
+
+def discard(key: str) -> None:
+    _all().pop(key, None)

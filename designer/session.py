@@ -147,6 +147,18 @@ class DesignerSession:
         self.draft.remove_variable(index)
         self.changed(refresh_properties=True)
 
+    def start_over(self, document: dict[str, Any]) -> None:
+        """Show `document` (the published version) with a fresh history; saves no draft."""
+        self.draft = Draft(document)
+        self.undo_stack.clear()
+        self.redo_stack.clear()
+        self.selection = ([], [])
+        self.report = validate(self.draft.doc)
+        self.redraw()
+        self.findings_view()
+        self.toolbar_view()
+        self.properties_view()
+
     def undo(self) -> None:
         if self.undo_stack:
             self.redo_stack.append(copy.deepcopy(self.draft.doc))

@@ -41,7 +41,9 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
     with ui.row().classes("w-full items-center justify-between"):
         with ui.column().classes("gap-0"):
             ui.label(document.get("name") or document["key"]).classes("text-xl font-semibold")
-            ui.label(document["key"]).classes("text-xs font-mono text-slate-500")
+            with ui.row().classes("items-center gap-2 text-xs text-slate-500"):
+                ui.label(document["key"]).classes("font-mono")
+                _published_note(session, document["key"])
         with ui.row().classes("items-center gap-2"):
             ui.button(icon="undo", on_click=session.undo).props("flat dense").mark("undo").tooltip(
                 "Undo (Ctrl+Z)"
@@ -102,3 +104,27 @@ def _shortcut(session: DesignerSession, event: Any) -> None:
         session.copy_selection()
     elif key == "v":
         session.paste()
+
+
+def _published_note(session: DesignerSession, key: str) -> None:
+    """Which version the draft can be compared with, and a way back to it."""
+    latest = catalog.latest_version(session.engine, key)
+    if latest is None:
+        ui.label("· never published")
+        return
+    ui.link(f"· latest published v{latest}", f"/processes/{key}/versions/{latest}")
+    if drafts.load(key) is not None:
+
+        def discard() -> None:
+            drafts.discard(key)
+            published = catalog.published_document(session.engine, key)
+            if published is not None:
+                session.start_over(published)
+            button.delete()
+
+        button = (
+            ui.button("discard draft", on_click=discard)
+            .props("flat dense no-caps size=sm")
+            .mark("discard-draft")
+            .tooltip(f"Throw the draft away and start again from v{latest}")
+        )

@@ -269,3 +269,20 @@ async def test_the_draft_downloads_as_a_json_document(user: User) -> None:
     document = response.json()
     assert document["key"] == "expense-claim"
     assert validate(document).ok
+
+
+async def test_discarding_a_draft_goes_back_to_the_published_version(
+    user: User, engine: Engine
+) -> None:
+    loan = new_document("loan-approval", "Loan approval")
+    loan["states"].append({"id": "approved", "type": "end"})
+    loan["transitions"].append({"from": "start", "to": "approved"})
+    engine.publish(loan, actor="ana")
+    await user.open("/designer/loan-approval")
+    await user.should_see("· latest published v1")
+    drop(user, "task", 200, 200)
+    assert drafts.load("loan-approval") is not None
+    await user.open("/designer/loan-approval")
+    user.find(marker="discard-draft").click()
+    assert drafts.load("loan-approval") is None
+    assert [n["id"] for n in canvas(user).nodes] == ["start", "approved"]

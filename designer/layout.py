@@ -10,8 +10,13 @@ from typing import Any
 
 import networkx as nx
 
+from designer.state_styles import STATE_STYLES
+
 COLUMN_PX = 260
 ROW_PX = 120
+# Box shapes are 180 px wide and round ones 56 px (assets/src/canvas.css): centring the round
+# ones in their column keeps the gaps between neighbours even.
+ROUND_SHAPE_INDENT_PX = (180 - 56) // 2
 
 
 def auto_layout(doc: dict[str, Any]) -> dict[str, dict[str, float]]:
@@ -40,7 +45,9 @@ def auto_layout(doc: dict[str, Any]) -> dict[str, dict[str, float]]:
         column = depth.get(state_id, last_column)
         row = rows.get(column, 0)
         rows[column] = row + 1
-        positions[state_id] = {"x": column * COLUMN_PX, "y": row * ROW_PX}
+        style = STATE_STYLES.get(str(state.get("type")))
+        indent = ROUND_SHAPE_INDENT_PX if style and style.shape in ("circle", "diamond") else 0
+        positions[state_id] = {"x": column * COLUMN_PX + indent, "y": row * ROW_PX}
     return positions
 
 

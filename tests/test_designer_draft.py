@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from designer.draft import Draft, new_document, transition_label
-from designer.layout import COLUMN_PX, ROW_PX, auto_layout, free_spot
+from designer.layout import COLUMN_PX, ROUND_SHAPE_INDENT_PX, ROW_PX, auto_layout, free_spot
 from designer.state_styles import STATE_STYLES, markdown_table
 from shared.definition import STATE_TYPES
 from shared.validation import validate
@@ -109,9 +109,9 @@ def test_auto_layout_places_unplaced_states_by_distance_from_start():
     document = order_draft().doc
     document["layout"] = {}
     positions = auto_layout(document)
-    assert positions["start"] == {"x": 0, "y": 0}
+    assert positions["start"] == {"x": ROUND_SHAPE_INDENT_PX, "y": 0}
     assert positions["task_1"] == {"x": COLUMN_PX, "y": 0}
-    assert positions["end_1"] == {"x": 2 * COLUMN_PX, "y": 0}
+    assert positions["end_1"] == {"x": 2 * COLUMN_PX + ROUND_SHAPE_INDENT_PX, "y": 0}
 
 
 def test_states_the_start_cannot_reach_go_in_a_last_column():
@@ -119,8 +119,8 @@ def test_states_the_start_cannot_reach_go_in_a_last_column():
     document["states"] += [{"id": "orphan", "type": "end"}, {"id": "stray", "type": "end"}]
     document["layout"] = {}
     positions = auto_layout(document)
-    assert positions["orphan"] == {"x": COLUMN_PX, "y": 0}
-    assert positions["stray"] == {"x": COLUMN_PX, "y": ROW_PX}
+    assert positions["orphan"] == {"x": COLUMN_PX + ROUND_SHAPE_INDENT_PX, "y": 0}
+    assert positions["stray"] == {"x": COLUMN_PX + ROUND_SHAPE_INDENT_PX, "y": ROW_PX}
 
 
 def test_a_clicked_palette_state_goes_below_the_others():

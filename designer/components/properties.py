@@ -11,6 +11,7 @@ from typing import Any
 
 from nicegui import ui
 
+from designer.components.mapping_editor import mapping_editor
 from designer.state_styles import STATE_STYLES
 
 OnChange = Callable[[str, Any], None]
@@ -82,6 +83,42 @@ def state_properties(state: dict[str, Any], on_change: OnChange) -> None:
         _field(label, field_kind, state.get(field), lambda v, f=field: on_change(f, v)).mark(
             f"field-{field}"
         ).props(f'data-field="{field}"').classes("w-full")
+    if kind == "task":
+        _retry_fields(dict(state.get("retry") or {}), lambda retry: on_change("retry", retry))
+    if kind == "subprocess":
+        mapping_editor(
+            "Input",
+            dict(state.get("input") or {}),
+            lambda m: on_change("input", m),
+            marker="input",
+            expression_hint="CEL from this process",
+        )
+
+
+RETRY_FIELDS = [
+    ("max_attempts", "Attempts", "integer"),
+    ("initial_s", "First delay (s)", "seconds"),
+    ("multiplier", "Multiplier", "seconds"),
+    ("max_s", "Longest delay (s)", "seconds"),
+]
+
+
+def _retry_fields(retry: dict[str, Any], on_change: Callable[[dict[str, Any]], None]) -> None:
+    """The task's retry policy; empty fields fall back to the runtime's defaults."""
+
+    def set_field(field: str, value: Any) -> None:
+        if value is None:
+            retry.pop(field, None)
+        else:
+            retry[field] = value
+        on_change(dict(retry))
+
+    ui.label("Retry").classes("text-sm font-semibold mt-1")
+    with ui.grid(columns=2).classes("w-full gap-x-2 gap-y-0"):
+        for field, label, kind in RETRY_FIELDS:
+            _field(label, kind, retry.get(field), lambda v, f=field: set_field(f, v)).mark(
+                f"field-retry-{field}"
+            )
 
 
 def transition_properties(
@@ -111,6 +148,12 @@ def transition_properties(
             value=bool(transition.get("default")),
             on_change=lambda e: on_change("default", e.value),
         ).mark("field-default").props('data-field="default"')
+    mapping_editor(
+        "Set variables",
+        dict(transition.get("set") or {}),
+        lambda m: on_change("set", m),
+        marker="set",
+    )
     ui.input(
         "Label",
         value=transition.get("label") or "",

@@ -286,3 +286,23 @@ async def test_discarding_a_draft_goes_back_to_the_published_version(
     user.find(marker="discard-draft").click()
     assert drafts.load("loan-approval") is None
     assert [n["id"] for n in canvas(user).nodes] == ["start", "approved"]
+
+
+async def test_set_assignments_and_retry_policy_are_edited_in_place(user: User) -> None:
+    await open_new_process(user)
+    drop(user, "task", 200, 0)
+    drop(user, "end", 400, 0)
+    connect(user, "start", "task_1")
+    connect(user, "task_1", "end_1")
+    user.find(kind=ProcessCanvas).trigger("selected", {"nodes": ["task_1"], "edges": []})
+    user.find(marker="field-retry-max_attempts").type("5")
+    assert drafts.load("expense-claim")["states"][1]["retry"] == {"max_attempts": 5}
+
+    user.find(kind=ProcessCanvas).trigger("selected", {"nodes": [], "edges": ["t1"]})
+    user.find(marker="set-add").click()
+    user.find(marker="set-name-0").type("total")
+    user.find(marker="set-expression-0").type("event.amount *")
+    assert "bad-guard" in await finding_codes(user)
+    user.find(marker="set-expression-0").type(" 2")
+    assert "bad-guard" not in await finding_codes(user)
+    assert drafts.load("expense-claim")["transitions"][1]["set"] == {"total": "event.amount * 2"}

@@ -213,7 +213,7 @@ class Draft:
 
 
 def _set_or_drop(target: dict[str, Any], field: str, value: Any) -> None:
-    if value is None or value is False or value in ("", {}):
+    if value is None or value is False or value in ("", {}, []):
         target.pop(field, None)
     else:
         target[field] = value

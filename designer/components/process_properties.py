@@ -37,7 +37,7 @@ def process_properties(
         "Schedule (cron)",
         value=document.get("schedule") or "",
         placeholder="0 9 * * MON-FRI",
-        on_change=lambda e: on_change("schedule", e.value.strip()),
+        on_change=lambda e: on_change("schedule", (e.value or "").strip()),
     ).mark("field-process-schedule").classes("w-full")
     with ui.row().classes("w-full items-center justify-between mt-2"):
         ui.label("Variables").classes("text-sm font-semibold")
@@ -48,7 +48,7 @@ def process_properties(
         with ui.row().classes("w-full items-center gap-1 flex-nowrap"):
             ui.input(
                 value=variable.get("name", ""),
-                on_change=lambda e, i=index: on_variable_change(i, "name", e.value.strip()),
+                on_change=lambda e, i=index: on_variable_change(i, "name", (e.value or "").strip()),
             ).props(f'dense data-testid="variable-name-{index}"').classes("grow").mark(
                 f"variable-name-{index}"
             )

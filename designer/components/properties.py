@@ -11,6 +11,7 @@ from typing import Any
 
 from nicegui import ui
 
+from designer.components.form_editor import form_editor
 from designer.components.mapping_editor import mapping_editor
 from designer.state_styles import STATE_STYLES
 
@@ -57,7 +58,9 @@ def _field(label: str, kind: Any, value: Any, on_change: Callable[[Any], None]) 
                 None if e.value is None else (int(e.value) if kind == "integer" else e.value)
             ),
         )
-    return ui.input(label, value=value or "", on_change=lambda e: on_change(e.value.strip()))
+    return ui.input(
+        label, value=value or "", on_change=lambda e: on_change((e.value or "").strip())
+    )
 
 
 def state_properties(state: dict[str, Any], on_change: OnChange) -> None:
@@ -85,6 +88,8 @@ def state_properties(state: dict[str, Any], on_change: OnChange) -> None:
         ).props(f'data-field="{field}"').classes("w-full")
     if kind == "task":
         _retry_fields(dict(state.get("retry") or {}), lambda retry: on_change("retry", retry))
+    if kind == "human":
+        form_editor(list(state.get("form") or []), lambda form: on_change("form", form))
     if kind == "subprocess":
         mapping_editor(
             "Input",

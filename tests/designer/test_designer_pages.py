@@ -306,3 +306,16 @@ async def test_set_assignments_and_retry_policy_are_edited_in_place(user: User) 
     user.find(marker="set-expression-0").type(" 2")
     assert "bad-guard" not in await finding_codes(user)
     assert drafts.load("expense-claim")["transitions"][1]["set"] == {"total": "event.amount * 2"}
+
+
+async def test_a_human_task_form_is_declared_field_by_field(user: User) -> None:
+    await open_new_process(user)
+    drop(user, "human", 200, 0)
+    user.find(kind=ProcessCanvas).trigger("selected", {"nodes": ["human_1"], "edges": []})
+    user.find(marker="form-add").click()
+    user.find(marker="form-name-0").type("comment")
+    assert drafts.load("expense-claim")["states"][1]["form"] == [
+        {"type": "string", "name": "comment"}
+    ]
+    user.find(marker="form-name-0").clear()
+    assert "form" not in drafts.load("expense-claim")["states"][1]

@@ -78,8 +78,10 @@ instances = Table(
         ["definition_key", "version"], ["definition_versions.key", "definition_versions.version"]
     ),
     Index("ix_instances_definition_status", "definition_key", "status"),
-    Index("ix_instances_status_updated", "status", "updated_at"),
     Index("ix_instances_business_key", "business_key"),
+    Index("ix_instances_status", "status"),
+    # No index on the columns every transition changes (state, variables, updated_at): that
+    # keeps PostgreSQL's updates of the hot row HOT (heap-only, no index writes).
 )
 
 events = Table(

@@ -94,7 +94,7 @@ def test_values_json_should_not_carry_are_refused_naming_where(api, engine):
     assert "variables" in error["details"]["errors"][0]["location"]
     assert "amount" in error["message"]
     deep: Any = "bottom"
-    for _ in range(40):
+    for _ in range(80):
         deep = {"level": deep}
     body = json.dumps({"definition": "loan-approval", "variables": {"amount": 1, "file": deep}})
     _error(api.post(f"{API}/instances", content=body), 422, "validation")
@@ -113,7 +113,9 @@ def test_a_web_ui_mounted_at_the_root_does_not_swallow_unknown_api_paths(engine)
     with TestClient(app) as client:
         assert client.get("/inbox").text == "<html>"
         _error(client.get(f"{API}/workflows"), 404, "not-found")
-        _error(client.delete(f"{API}/definitions"), 405, "method-not-allowed")
+        refused = client.delete(f"{API}/definitions")
+        _error(refused, 405, "method-not-allowed")
+        assert refused.headers["allow"] == "GET, POST"
         assert client.get(f"{API}/definitions").status_code == 200
 
 

@@ -101,6 +101,11 @@ def test_the_openapi_document_describes_every_endpoint_and_the_definition_format
     assert schemas["ErrorResponse"]["properties"]["error"]
     start = paths["/api/v1/instances"]["post"]
     assert set(start["responses"]) >= {"201", "404", "413", "422"}
+    assert start["operationId"] == "start_instance"
+    links = start["responses"]["201"]["links"]
+    assert links["send_event"] == {
+        "operationId": "send_event", "parameters": {"instance_id": "$response.body#/id"},
+    }
     assert api.get("/api/docs").status_code == 200
 
 

@@ -178,7 +178,7 @@ def test_wrong_variable_types_are_422_naming_the_variable_and_store_nothing(api,
         {"definition": "loan-approval", "variables": [1]},
         {"definition": "loan-approval", "variables": {}, "color": "red"},
         {"definition": "loan-approval", "version": 0},
-        {"definition": "loan-approval", "variables": {"amount": 2**70}},
+        {"definition": "loan-approval", "idempotency_key": "tab\tin key"},
     ],
 )
 def test_a_start_request_of_the_wrong_shape_is_422(api, engine, body):

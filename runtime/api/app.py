@@ -35,6 +35,8 @@ def create_app(engine: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> 
         redoc_url=None,
         # JSON in: a body sent without a Content-Type is read as JSON rather than refused.
         strict_content_type=False,
+        # Operation ids are the endpoint functions' names: stable for generated clients.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.engine = engine
     app.state.probe = DatabaseProbe(engine)
@@ -79,6 +81,7 @@ def unknown_api_path(request: Request, path: str) -> None:
             "method-not-allowed",
             f"{where} is not allowed; use {', '.join(allowed)}",
             {"allowed": allowed},
+            {"Allow": ", ".join(allowed)},
         )
     raise ApiError(404, "not-found", f"No such endpoint: {where}")
 

@@ -42,12 +42,20 @@ class ErrorResponse(BaseModel):
 class ApiError(Exception):
     """Raised by routers for a refusal they decide themselves (e.g. a key mismatch)."""
 
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers
 
 
 def error_response(
@@ -119,7 +127,7 @@ async def _on_engine_error(request: Request, exc: EngineError) -> JSONResponse:
 
 
 async def _on_api_error(request: Request, exc: ApiError) -> JSONResponse:
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
 
 class RequestIdAndCatchAll:

@@ -40,12 +40,23 @@ def _metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
+def _links_to_the_instance(path: str) -> dict[str, Any]:
+    """OpenAPI links from an answer carrying an instance to the calls that take its id."""
+    return {
+        operation: {"operationId": operation, "parameters": {"instance_id": path}}
+        for operation in ("get_instance", "send_event", "get_history")
+    }
+
+
 @router.post(
     "",
     response_model=Instance,
     status_code=201,
     summary="Start an instance",
-    responses=error_responses(400, 404, 413, 422),
+    responses={
+        201: {"links": _links_to_the_instance("$response.body#/id")},
+        **error_responses(400, 404, 413, 422),
+    },
 )
 def start_instance(
     request: Request, body: StartInstance, actor: Annotated[Actor, Depends(current_actor)]

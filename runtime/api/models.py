@@ -9,12 +9,12 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.definition import KEY_PATTERN
+from shared.errors import DocumentError
+from shared.loading import check_shape
 
 InstanceStatus = Literal["running", "suspended", "completed", "failed", "cancelled", "incident"]
 # Text that ends up in indexed columns: no control characters (PostgreSQL refuses NUL).
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]+$"
-MAX_DEPTH = 32
-INT64 = 2**63
 
 DefinitionKey = Annotated[str, Field(pattern=KEY_PATTERN, description="A definition key")]
 IdempotencyKey = Annotated[
@@ -29,20 +29,20 @@ IdempotencyKey = Annotated[
 
 
 def storable_json(value: Any) -> Any:
-    """Refuse values every database and CEL can't hold: NaN/Infinity, huge ints, deep nesting."""
-    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    """Refuse what JSON columns cannot hold (NaN, Infinity) and hostile nesting or size."""
+    stack: list[tuple[Any, str]] = [(value, "")]
     while stack:
-        node, where, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ValueError(f"{where or 'value'} is nested more than {MAX_DEPTH} levels deep")
+        node, where = stack.pop()
         if isinstance(node, float) and not math.isfinite(node):
             raise ValueError(f"{where or 'value'} is {node}, which JSON cannot carry")
-        if isinstance(node, int) and not isinstance(node, bool) and not -INT64 <= node < INT64:
-            raise ValueError(f"{where or 'value'} is outside the 64-bit integer range")
         if isinstance(node, dict):
-            stack.extend((v, f"{where}.{k}".lstrip("."), depth + 1) for k, v in node.items())
+            stack.extend((v, f"{where}.{k}".lstrip(".")) for k, v in node.items())
         elif isinstance(node, list):
-            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(node))
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(node))
+    try:
+        check_shape(value, "the value")
+    except DocumentError as exc:
+        raise ValueError(str(exc)) from None
     return value
 
 
@@ -56,6 +56,21 @@ class _Request(BaseModel):
 class StartInstance(_Request):
     """Start an instance of a published definition (latest version unless `version`)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "definition": "loan-approval",
+                    "variables": {
+                        "applicant_name": "Ada Lovelace",
+                        "application_id": "LN-2024-0042",
+                        "amount": 5000,
+                    },
+                    "business_key": "LN-2024-0042",
+                }
+            ]
+        }
+    )
     definition: DefinitionKey
     version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
     variables: JsonObject = {}
@@ -66,6 +81,9 @@ class StartInstance(_Request):
 class SendEvent(_Request):
     """Deliver an event to an instance; `payload` is validated and merged into its variables."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"event": "approve", "payload": {"comment": "ok"}}]}
+    )
     event: Annotated[str, Field(max_length=200, pattern=PLAIN_TEXT)]
     payload: JsonObject = {}
     idempotency_key: IdempotencyKey | None = None

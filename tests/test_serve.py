@@ -99,19 +99,22 @@ def test_serve_publishes_the_samples_serves_api_and_ui_and_stops_on_ctrl_c(launc
 
     output = _stop(process, signal.SIGINT, log)
     assert f"http://localhost:{port}" in output
+    assert "Created the first account 'admin' with the one-time password" in output
 
 
 def test_serve_without_samples_and_with_the_database_from_the_environment(launch, tmp_path):
     port = _free_port()
     db = tmp_path / "from-env.db"
     process, log = launch(
-        "serve", "--port", str(port), "--no-samples", "--no-ui", STATEWRIGHT_DB=f"sqlite:///{db}"
+        "serve", "--port", str(port), "--no-samples", "--no-ui",
+        STATEWRIGHT_DB=f"sqlite:///{db}", STATEWRIGHT_ADMIN_PASSWORD="Correct-Horse-Battery-9",
     )
     base = f"http://127.0.0.1:{port}"
     _wait_for(_answers(f"{base}/healthz"), process, log)
     assert httpx.get(f"{base}/api/v1/definitions").json() == {"items": [], "total": 0}
-    _stop(process, signal.SIGTERM, log)
+    output = _stop(process, signal.SIGTERM, log)
     assert db.exists(), "the database named by STATEWRIGHT_DB was used"
+    assert "one-time password" not in output, "the admin password came from the environment"
 
 
 def test_serve_refuses_an_unusable_database_url_without_a_traceback(launch):

@@ -17,6 +17,8 @@ from runtime import Engine, Runner
 from runtime.api import create_app
 from runtime.cli import app
 from runtime.errors import EngineError
+from runtime.identity import IdentityError, IdentityService
+from runtime.identity.service import ADMIN_PASSWORD_ENV
 from runtime.samples import publish_samples
 
 log = logging.getLogger("statewright.serve")
@@ -67,6 +69,21 @@ def mount_ui(api: FastAPI, engine: Any) -> list[str]:
     return mounted
 
 
+def _first_admin(db: str) -> None:
+    """SPEC §6: a fresh database gets an `admin` account; a generated password is shown once."""
+    try:
+        with IdentityService(db) as identity:
+            one_time = identity.ensure_first_admin()
+    except IdentityError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if one_time:
+        typer.echo(
+            f"Created the first account 'admin' with the one-time password {one_time} "
+            f"(change it at first login, or set {ADMIN_PASSWORD_ENV} before the first start)."
+        )
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -81,6 +98,7 @@ def serve(
     """Serve the REST API and web UI, and run due work in the background."""
     _configure_logging()
     engine = _open_engine(db)
+    _first_admin(db)
     if samples:
         publish_samples(engine)
     api = create_app(engine)

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from runtime import Engine
+from runtime import ConcurrencyError, Engine, StoreUnavailable
 from runtime.api import create_app
 
 API = "/api/v1"
@@ -143,6 +143,21 @@ def test_a_crash_answers_500_with_a_request_id_and_logs_the_traceback(api, engin
     assert response.headers["x-request-id"] == "req-42"
     assert "secret" not in response.text and "Traceback" not in response.text
     assert "req-42" in caplog.text and "RuntimeError" in caplog.text
+
+
+def test_a_lost_race_is_409_and_an_unreachable_database_503(api, engine, monkeypatch):
+    def raced(*args: Any, **kwargs: Any) -> Any:
+        raise ConcurrencyError("instance 7 was changed by another writer")
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise StoreUnavailable("cannot open the database sqlite:///gone.db")
+
+    monkeypatch.setattr(engine, "send", raced)
+    error = _error(api.post(f"{API}/instances/7/events", json={"event": "approve"}), 409,
+                   "concurrency-conflict")
+    assert "another writer" in error["message"]
+    monkeypatch.setattr(engine, "definitions", down)
+    _error(api.get(f"{API}/definitions"), 503, "store-unavailable")
 
 
 def test_every_answer_carries_a_request_id(api):

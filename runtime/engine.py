@@ -12,17 +12,21 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
 from sqlalchemy import Connection
 
 from runtime import audit
+from runtime import events as ev
 from runtime import step as steps
 from runtime.actions import ActionRegistry, Handler
 from runtime.clock import Clock, SystemClock
 from runtime.errors import DefinitionInvalid, EngineError, NotFound
-from runtime.events import GENESIS_HASH, Event
+from runtime.events import GENESIS_HASH, Event, NewEvent
+from runtime.sealing import Sealer, secret_from_environment
 from runtime.store import open_store
 from runtime.store.base import event_of, snapshot_of
 from runtime.variables import check_start_variables
@@ -56,6 +60,8 @@ class Engine:
         self.writer = GroupCommitWriter(self.store)
         self.job_scheduled = threading.Event()  # wakes a sleeping runner
         self._definitions: dict[tuple[str, int], Definition] = {}
+        self.sealer = Sealer(secret_from_environment() or self.store.ensure_secret(
+            "sealing-key", Fernet.generate_key().decode(), self.clock.now()))
 
     def close(self) -> None:
         self.writer.close()
@@ -169,7 +175,7 @@ class Engine:
                                    business_key=business_key)
             result = steps.step(definition, fresh, steps.Start(values, business_key), now)
             self.store.insert_instance(conn, fresh, actor, now)
-            self.persist(conn, fresh, GENESIS_HASH, 0, result, actor)
+            self.persist(conn, fresh, result, actor)
             if idempotency_key is not None:
                 self.store.remember(conn, "start", idempotency_key,
                                     {"instance_id": fresh.id}, now)
@@ -186,28 +192,44 @@ class Engine:
             if idempotency_key is not None:
                 earlier = self.store.remembered(conn, scope, idempotency_key)
                 if earlier is not None:
-                    return Instance.from_json(earlier)
+                    first = Instance.from_json(earlier)
+                    return replace(first, variables=self.sealer.unseal(first.variables))
             row = self.store.instance_row_locked(conn, instance_id)
             if row is None:
                 raise _missing_instance(instance_id)
-            before = snapshot_of(row)
+            before = self.unsealed(row)
             now = self.clock.now()
             definition = self.definition_in(conn, before.definition, before.version)
             result = steps.step(definition, before, steps.Deliver(event, payload or {}), now)
-            self.persist(conn, before, row.last_hash, row.row_version, result, actor)
+            self.persist(conn, before, result, actor, row)
             after = _instance_after(row, result.snapshot, now)
             if idempotency_key is not None:
-                self.store.remember(conn, scope, idempotency_key, after.to_json(), now)
+                sealed = self.sealer.seal(self.sensitive(definition), after.variables, {})
+                self.store.remember(conn, scope, idempotency_key,
+                                    {**after.to_json(), "variables": sealed}, now)
             return after
 
         return self.writer.submit(work, instance_id)
 
-    def persist(self, conn: Connection, before: steps.Snapshot, prev_hash: str, row_version: int,
-                result: steps.StepResult, actor: str | None) -> None:
-        """Append the step's events, write its projection and carry out its effects."""
+    def persist(self, conn: Connection, before: steps.Snapshot, result: steps.StepResult,
+                actor: str | None, row: Any = None) -> None:
+        """Append the step's events, write its projection and carry out its effects.
+
+        `row` is the stored instance row `before` was read from (None for a new instance);
+        sensitive values are sealed here, re-using the tokens of values that did not change.
+        """
         now = self.clock.now()
-        self.store.append(conn, before, prev_hash, row_version, result.snapshot, result.events,
-                          actor, now)
+        events, after = result.events, result.snapshot
+        names = self.sensitive(self.definition_in(conn, before.definition, before.version))
+        if names:
+            tokens: dict[tuple[str, str], str] = {}
+            if row is not None:
+                self.sealer.unseal(dict(row.variables or {}), tokens)
+            events = [_sealed_event(self.sealer, names, e, tokens) for e in events]
+            after = replace(after, variables=self.sealer.seal(names, after.variables, tokens))
+        prev_hash = row.last_hash if row is not None else GENESIS_HASH
+        row_version = row.row_version if row is not None else 0
+        self.store.append(conn, before, prev_hash, row_version, after, events, actor, now)
         for effect in result.effects:
             if isinstance(effect, steps.ScheduleJob):
                 self.store.schedule_job(conn, effect.job_id, before.id, effect.kind,
@@ -217,18 +239,31 @@ class Engine:
             else:
                 self.store.cancel_job(conn, effect.job_id)
 
+    def unsealed(self, row: Any) -> steps.Snapshot:
+        """The snapshot of a stored instance row, sensitive values in the clear."""
+        snap = snapshot_of(row)
+        return replace(snap, variables=self.sealer.unseal(snap.variables))
+
+    def sensitive(self, definition: Definition) -> frozenset[str]:
+        return frozenset(v.name for v in definition.variables if v.sensitive)
+
+    def _view(self, row: Any) -> Instance:
+        inst = Instance.from_row(row)
+        return replace(inst, variables=self.sealer.unseal(inst.variables))
+
     def get(self, instance_id: str) -> Instance:
         with self.store.read() as conn:
             row = self.store.instance_row(conn, instance_id)
         if row is None:
             raise _missing_instance(instance_id)
-        return Instance.from_row(row)
+        return self._view(row)
 
     def history(self, instance_id: str) -> list[Event]:
         with self.store.read() as conn:
             if self.store.instance_row(conn, instance_id) is None:
                 raise _missing_instance(instance_id)
-            return [event_of(r) for r in self.store.event_rows(conn, instance_id)]
+            return [_unsealed_event(self.sealer, event_of(r))
+                    for r in self.store.event_rows(conn, instance_id)]
 
     def accepted_events(self, instance_id: str) -> list[str]:
         """The events `send` would accept now (the buttons an operator sees)."""
@@ -248,7 +283,7 @@ class Engine:
                    "business_key": business_key, "version": version}
         with self.store.read() as conn:
             rows, total = self.store.instance_page(conn, filters, limit, offset)
-        return InstancePage([Instance.from_row(r) for r in rows], total, limit, offset)
+        return InstancePage([self._view(r) for r in rows], total, limit, offset)
 
     # ---- work and audit ----------------------------------------------------------------
 
@@ -301,6 +336,25 @@ def _checked_definition(source: dict[str, Any] | str | Path | Definition) -> Def
             f"definition {definition.key!r} has {len(report.errors)} error(s): {lines}",
             list(report.findings))
     return definition
+
+
+_SEALABLE = {ev.INSTANCE_STARTED: "variables", ev.VARIABLES_SET: "values"}
+
+
+def _sealed_event(sealer: Sealer, names: frozenset[str], event: NewEvent,
+                  tokens: dict[tuple[str, str], str]) -> NewEvent:
+    field = _SEALABLE.get(event.type)
+    if field is None:
+        return event
+    return NewEvent(event.type, {**event.data,
+                                 field: sealer.seal(names, event.data[field], tokens)})
+
+
+def _unsealed_event(sealer: Sealer, event: Event) -> Event:
+    field = _SEALABLE.get(event.type)
+    if field is None:
+        return event
+    return replace(event, data={**event.data, field: sealer.unseal(event.data[field])})
 
 
 def _instance_after(row: Any, snap: steps.Snapshot, now: Any) -> Instance:

@@ -22,7 +22,6 @@ from runtime import events as ev
 from runtime import step as steps
 from runtime.actions import DEFAULT_RETRY, ActionContext, ActionFailed, retry_delay_s
 from runtime.errors import EngineError
-from runtime.store.base import snapshot_of
 
 if TYPE_CHECKING:
     from runtime.engine import Engine
@@ -47,13 +46,13 @@ def run_job(engine: Engine, job: Any) -> None:
         return
     with engine.store.read() as conn:
         row = engine.store.instance_row(conn, job.instance_id)
-    if row is None or not _same_visit(snapshot_of(row), job.payload):
+    if row is None or not _same_visit(engine.unsealed(row), job.payload):
         _complete(engine, job, None, None)  # stale: marks the job done, changes nothing else
         return
     definition = engine.definition(row.definition_key, row.version)
     state = definition.state(job.payload["state"])
     ctx = ActionContext(instance_id=row.id, action=job.payload["action"], state=state.id,
-                        attempt=job.attempt, variables=dict(row.variables or {}))
+                        attempt=job.attempt, variables=engine.unsealed(row).variables)
     try:
         result: dict[str, Any] | None = engine.actions.run(ctx, state.timeout_s)
         error = None
@@ -87,12 +86,12 @@ def _complete(engine: Engine, job: Any, result: dict[str, Any] | None, error: st
         if not store.holds_lease(conn, job.id, engine.worker_id):
             return  # our lease ran out and another worker took the job over
         row = store.instance_row_locked(conn, job.instance_id)
-        before = snapshot_of(row)
+        before = engine.unsealed(row)
         if not _same_visit(before, job.payload):
             store.finish_job(conn, job.id)
             return
         outcome, retrying = _outcome(engine, conn, before, job, result, error)
-        engine.persist(conn, before, row.last_hash, row.row_version, outcome, SYSTEM_ACTOR)
+        engine.persist(conn, before, outcome, SYSTEM_ACTOR, row)
         if not retrying:
             store.finish_job(conn, job.id)
 

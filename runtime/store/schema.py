@@ -129,6 +129,15 @@ idempotency_keys = Table(
     PrimaryKeyConstraint("scope", "key"),
 )
 
+# Engine-wide secrets, e.g. the generated sealing key when STATEWRIGHT_SECRET_KEY is unset.
+secrets = Table(
+    "secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
 JOB_READY = "ready"
 JOB_LEASED = "leased"
 JOB_DONE = "done"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -158,6 +159,14 @@ def test_a_lost_race_is_409_and_an_unreachable_database_503(api, engine, monkeyp
     assert "another writer" in error["message"]
     monkeypatch.setattr(engine, "definitions", down)
     _error(api.get(f"{API}/definitions"), 503, "store-unavailable")
+
+    def connection_lost(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(engine, "list_instances", connection_lost)
+    response = api.get(f"{API}/instances")
+    error = _error(response, 503, "unavailable")
+    assert "server closed" not in error["message"] and response.headers["retry-after"] == "1"
 
 
 def test_every_answer_carries_a_request_id(api):

@@ -17,6 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -126,6 +127,17 @@ async def _on_engine_error(request: Request, exc: EngineError) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message, exc.details)
 
 
+async def _on_database_down(request: Request, exc: DBAPIError) -> JSONResponse:
+    """A lost connection or a locked SQLite file: the caller may retry, nothing was half-done."""
+    log.warning("Database unavailable for %s %s: %s", request.method, request.url.path, exc.orig)
+    return error_response(
+        503,
+        "unavailable",
+        "The database is not reachable right now; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 async def _on_api_error(request: Request, exc: ApiError) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
@@ -178,3 +190,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _on_http_exception)
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(EngineError, _on_engine_error)
+    for unavailable in (OperationalError, InterfaceError):
+        app.add_exception_handler(unavailable, _on_database_down)

@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from runtime.errors import EngineError
 from shared.errors import StatewrightError
 from shared.loading import load_document
@@ -43,6 +45,9 @@ def publish_samples(engine: Any, folder: Path | None = None) -> list[tuple[str, 
             version = engine.publish(load_document(path))
         except (StatewrightError, EngineError) as exc:
             log.warning("Skipping sample %s: %s", path.name, exc)
+            continue
+        except IntegrityError:  # another server starting on the same fresh database won
+            log.info("Sample %s was published by another process", path.name)
             continue
         published.append((version.key, version.version))
         log.info("Published sample %s as %s v%d", path.name, version.key, version.version)

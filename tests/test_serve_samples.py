@@ -7,8 +7,10 @@ import logging
 import sys
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from runtime import Engine
 from runtime.cli import server
@@ -36,6 +38,23 @@ def test_broken_samples_are_skipped_with_a_warning(engine, tmp_path, loan_approv
     assert published == [("loan-approval", 1)]
     assert "half-written.json" in caplog.text and "trap.json" in caplog.text
     assert "dead-end" in caplog.text
+
+
+def test_a_sample_another_server_published_first_is_not_an_error(engine, monkeypatch):
+    publish = engine.publish
+    raced = []
+
+    def lose_the_first_race(document: Any, actor: str | None = None) -> Any:
+        if not raced:
+            raced.append(document["key"])
+            publish(document)
+            raise IntegrityError("INSERT INTO definitions", {}, Exception("duplicate key"))
+        return publish(document, actor=actor)
+
+    monkeypatch.setattr(engine, "publish", lose_the_first_race)
+    published = publish_samples(engine, SAMPLES)
+    assert len(published) == len(list(SAMPLES.glob("*.json"))) - 1
+    assert len(engine.definitions()) == len(list(SAMPLES.glob("*.json")))
 
 
 def test_a_missing_sample_folder_is_a_warning_not_a_failure(engine, tmp_path, caplog):

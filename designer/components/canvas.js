@@ -18,7 +18,7 @@ export default {
   components: { FlowCanvas },
   template: `
     <FlowCanvas ref="flow" :nodes="nodes" :edges="edges" :findings="findings" :styles="styles"
-      :readonly="readonly" :grid="grid" />`,
+      :readonly="readonly" :grid="grid" :highlight="highlight" />`,
   props: {
     nodes: Array,
     edges: Array,
@@ -26,6 +26,7 @@ export default {
     styles: Object,
     readonly: Boolean,
     grid: Number,
+    highlight: Object,
   },
   methods: {
     fit() {

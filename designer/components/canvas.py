@@ -7,7 +7,7 @@ document and the browser only draws it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from nicegui import events, ui
@@ -45,6 +45,7 @@ class ProcessCanvas(
         self._props["styles"] = styles_for_canvas()
         self._props["readonly"] = readonly
         self._props["grid"] = GRID_PX
+        self._props["highlight"] = {"states": {}, "transitions": {}}
         self._subscribe("moved", on_move, throttle=MOVE_THROTTLE_S)
         self._subscribe("connected", on_connect)
         self._subscribe("deleted", on_delete)
@@ -82,6 +83,22 @@ class ProcessCanvas(
     def set_findings(self, findings: dict[str, dict[str, Any]]) -> None:
         """Marks per element: `{"states": {id: {severity, messages}}, "transitions": {...}}`."""
         self._props["findings"] = findings
+        self.update()
+
+    def set_highlight(
+        self,
+        current: Sequence[str],
+        visited: Sequence[str] = (),
+        taken: Sequence[str] = (),
+    ) -> None:
+        """For instance views: pulse the `current` states, tint `visited` ones, and draw `taken`
+        transitions (by id or `t<index>`) in blue."""
+        states = {state_id: "visited" for state_id in visited}
+        states.update({state_id: "current" for state_id in current})
+        self._props["highlight"] = {
+            "states": states,
+            "transitions": {ref: "taken" for ref in taken},
+        }
         self.update()
 
     def set_readonly(self, readonly: bool) -> None:

@@ -254,6 +254,14 @@ async def test_a_published_version_is_shown_read_only(user: User, engine: Engine
     assert view.props["readonly"] is True
     assert [e["label"] for e in view.edges] == ["auto"]
 
+    # what an instance view draws: where the instance is, where it has been
+    with user.client:
+        view.set_highlight(current=["approved"], visited=["start", "approved"], taken=["t0"])
+    assert view.props["highlight"] == {
+        "states": {"start": "visited", "approved": "current"},
+        "transitions": {"t0": "taken"},
+    }
+
 
 async def test_a_missing_version_says_so(user: User) -> None:
     await user.open("/processes/loan-approval/versions/7")

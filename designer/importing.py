@@ -34,6 +34,9 @@ def draft_from_upload(data: bytes, filename: str) -> dict[str, Any]:
         items = document.get(field, [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise ImportRefused(f"{filename}: `{field}` must be a list of objects")
+    for index, state in enumerate(document.get("states", [])):
+        if not isinstance(state.get("id"), str):
+            raise ImportRefused(f"{filename}: states[{index}].id must be a text id")
     layout = document.get("layout", {})
     if not isinstance(layout, dict):
         raise ImportRefused(f"{filename}: `layout` must be an object of positions")

@@ -36,6 +36,8 @@ def test_a_yaml_file_becomes_a_draft_even_with_findings_left():
         (b"key: travel\nstates: {a: 1}\n", "`states` must be a list of objects"),
         (b"key: travel\ntransitions: [1, 2]\n", "`transitions` must be a list of objects"),
         (b"key: travel\nlayout: [1]\n", "`layout` must be an object"),
+        (b"key: travel\nstates: [{type: start}]\n", "states[0].id must be a text id"),
+        (b"key: travel\nstates: [{id: 7, type: end}]\n", "states[0].id must be a text id"),
     ],
 )
 def test_files_the_designer_cannot_open_are_refused_with_the_reason(data: bytes, problem: str):

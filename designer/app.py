@@ -10,9 +10,12 @@ import secrets
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
+from nicegui import app as nicegui_app
 from nicegui import ui
 
-from designer.pages import coming, designer, processes, version_view
+from designer.auth import WebAuth
+from designer.pages import coming, designer, login, processes, version_view
+from runtime.identity import IdentityService
 
 if TYPE_CHECKING:
     from runtime import Engine
@@ -20,17 +23,22 @@ if TYPE_CHECKING:
 STORAGE_SECRET_ENV = "STATEWRIGHT_STORAGE_SECRET"
 
 
-def register_pages(engine: Engine) -> None:
-    """Add every page of the web app to NiceGUI's router."""
-    processes.register(engine)
-    designer.register(engine)
-    version_view.register(engine)
-    coming.register(engine)
+def register_pages(engine: Engine, identity: IdentityService) -> None:
+    """Add every page of the web app to NiceGUI's router; `identity` answers who may see what."""
+    auth = WebAuth(identity)
+    login.register(engine, auth)
+    processes.register(engine, auth)
+    designer.register(engine, auth)
+    version_view.register(engine, auth)
+    coming.register(engine, auth)
 
 
 def mount(app: FastAPI, engine: Engine) -> None:
-    """Serve the web app at `/` next to the API under `/api`."""
-    register_pages(engine)
+    """Serve the web app at `/` next to the API under `/api`; accounts live in the engine's
+    database, as for `statewright users` and the API."""
+    identity = IdentityService(engine.url, clock=engine.clock)
+    nicegui_app.on_shutdown(identity.close)
+    register_pages(engine, identity)
     ui.run_with(
         app,
         title="Statewright",

@@ -11,9 +11,10 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from nicegui import app, ui
+from nicegui import ui
 
 from designer import catalog, drafts
+from designer.auth import WebAuth
 from designer.components.canvas import ProcessCanvas
 from designer.components.findings_panel import canvas_marks, findings_list
 from designer.components.process_properties import process_properties
@@ -39,8 +40,9 @@ class DesignerSession:
     findings_box: ui.column
     properties_box: ui.column
 
-    def __init__(self, engine: Engine, document: dict[str, Any]) -> None:
+    def __init__(self, engine: Engine, auth: WebAuth, document: dict[str, Any]) -> None:
         self.engine = engine
+        self.auth = auth
         self.draft = Draft(document)
         self.report = validate(self.draft.doc)
         self.selection: tuple[list[str], list[str]] = ([], [])
@@ -232,9 +234,12 @@ class DesignerSession:
         if self.errors:
             ui.notify("Fix the errors before publishing", type="warning")
             return
-        actor = app.storage.user.get("username", "designer")
+        principal = self.auth.principal()  # checked again now: roles may have changed
+        if principal is None or not principal.can("definitions.publish"):
+            ui.notify("You may no longer publish processes; log in again", type="negative")
+            return
         try:
-            outcome = catalog.publish(self.engine, self.draft.doc, actor)
+            outcome = catalog.publish(self.engine, self.draft.doc, principal.username)
         except EngineError as error:  # the engine's refusal is shown to the analyst, not raised
             log.warning("publishing %s failed: %s", self.draft.doc.get("key"), error.message)
             ui.notify(f"Publishing failed: {error.message}", type="negative", multi_line=True)

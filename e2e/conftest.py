@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 STARTUP_S = 30
+ADMIN_PASSWORD = "e2e-admin-password"
 
 
 def _free_port() -> int:
@@ -46,7 +47,7 @@ def designer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "STATEWRIGHT_STORAGE_SECRET": "e2e",
-        "STATEWRIGHT_ADMIN_PASSWORD": "e2e-admin-password",
+        "STATEWRIGHT_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
     log = (workdir / "server.log").open("w")
     server = subprocess.Popen(
@@ -97,3 +98,15 @@ def browser_page() -> Iterator[Page]:
         yield page
         browser.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+@pytest.fixture
+def signed_in_page(browser_page: Page, designer_url: str) -> Page:
+    """The browser page after logging in as the first admin through the login form."""
+    browser_page.goto(designer_url + "/login")
+    browser_page.locator('input[data-testid="login-username"]').fill("admin")
+    browser_page.locator('input[data-testid="login-password"]').fill(ADMIN_PASSWORD)
+    browser_page.screenshot(path=str(ARTIFACTS / "login.png"))
+    browser_page.get_by_test_id("login-submit").click()
+    browser_page.wait_for_url(designer_url + "/")
+    return browser_page

@@ -47,8 +47,8 @@ def fill_field(page: Page, field: str, value: str) -> None:
     page.locator(f'[data-testid="properties"] input[data-field="{field}"]').fill(value)
 
 
-def test_an_analyst_draws_fixes_and_publishes_a_process(designer_url: str, browser_page: Page):
-    page = browser_page
+def test_an_analyst_draws_fixes_and_publishes_a_process(designer_url: str, signed_in_page: Page):
+    page = signed_in_page
     page.goto(designer_url + "/")
     page.get_by_test_id("new-process").click()
     page.locator('input[data-testid="new-key"]').fill(KEY)
@@ -136,8 +136,8 @@ def node_box(page: Page, state_id: str) -> dict[str, float]:
     return box
 
 
-def test_moves_are_kept_and_deletes_can_be_undone(designer_url: str, browser_page: Page):
-    page = browser_page
+def test_moves_are_kept_and_deletes_can_be_undone(designer_url: str, signed_in_page: Page):
+    page = signed_in_page
     page.goto(designer_url + "/")
     page.get_by_test_id("new-process").click()
     page.locator('input[data-testid="new-key"]').fill("tidy-canvas")
@@ -189,9 +189,9 @@ transitions:
 
 
 def test_an_imported_yaml_file_opens_laid_out_in_the_designer(
-    designer_url: str, browser_page: Page, tmp_path: Path
+    designer_url: str, signed_in_page: Page, tmp_path: Path
 ):
-    page = browser_page
+    page = signed_in_page
     upload = tmp_path / "travel-request.yaml"
     upload.write_text(TRAVEL_REQUEST_YAML)
     page.goto(designer_url + "/")

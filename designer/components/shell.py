@@ -20,8 +20,11 @@ BRAND_COLOUR = "#1e3a8a"
 
 
 @contextmanager
-def page_frame(active: str, *, full_width: bool = False) -> Iterator[ui.column]:
-    """Header with navigation (the `active` entry highlighted) around the page body."""
+def page_frame(
+    active: str, *, user: str | None = None, full_width: bool = False
+) -> Iterator[ui.column]:
+    """Header with navigation (the `active` entry highlighted) and the logged-in `user`
+    around the page body."""
     ui.colors(primary=BRAND_COLOUR)
     ui.query("body").classes("bg-slate-100")
     with ui.header().classes("items-center gap-1 px-4 py-2 bg-[#1e3a8a] shadow"):
@@ -38,14 +41,20 @@ def page_frame(active: str, *, full_width: bool = False) -> Iterator[ui.column]:
             with link:
                 ui.icon(icon).classes("text-base")
                 ui.label(title)
+        ui.space()
+        if user:
+            with ui.row().classes("items-center gap-2 text-blue-100 text-sm"):
+                ui.icon("account_circle").classes("text-lg")
+                ui.label(user).mark("current-user")
+                ui.link("Log out", "/logout").classes("text-blue-100").props('data-testid="logout"')
     width = "w-full" if full_width else "w-full max-w-6xl mx-auto"
     with ui.column().classes(f"{width} gap-4 p-4") as body:
         yield body
 
 
-def coming_soon(active: str, what: str) -> None:
+def coming_soon(active: str, what: str, user: str | None) -> None:
     """A page of the navigation that another part of Statewright has not delivered yet."""
-    with page_frame(active), ui.card().classes("w-full items-center py-10"):
+    with page_frame(active, user=user), ui.card().classes("w-full items-center py-10"):
         ui.icon("construction").classes("text-5xl text-slate-400")
         ui.label(f"{active}: coming soon").classes("text-xl font-semibold")
         ui.label(what).classes("text-slate-500")

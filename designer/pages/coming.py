@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from nicegui import ui
 
+from designer.auth import WebAuth
 from designer.components.shell import coming_soon
 
 if TYPE_CHECKING:
@@ -22,6 +23,10 @@ COMING_PAGES = {
 }
 
 
-def register(engine: Engine) -> None:
+def register(engine: Engine, auth: WebAuth) -> None:
     for path, (title, what) in COMING_PAGES.items():
-        ui.page(path)(lambda title=title, what=what: coming_soon(title, what))
+
+        def page(title: str = title, what: str = what) -> None:
+            coming_soon(title, what, auth.username())
+
+        ui.page(path)(page)

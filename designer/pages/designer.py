@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer import catalog, drafts
+from designer.auth import WebAuth
 from designer.components.canvas import ProcessCanvas
 from designer.components.palette import state_palette
 from designer.components.shell import page_frame
@@ -20,20 +21,22 @@ def _open_document(engine: Engine, key: str) -> dict[str, Any] | None:
     return drafts.load(key) or catalog.published_document(engine, key)
 
 
-def register(engine: Engine) -> None:
+def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page("/designer")
     def designer_index() -> None:
         ui.navigate.to("/")
 
     @ui.page("/designer/{key}")
     def designer_page(key: str) -> None:
-        document = _open_document(engine, key)
-        with page_frame("Designer", full_width=True):
+        with page_frame("Designer", user=auth.username(), full_width=True):
+            if auth.require("definitions.publish", f"/designer/{key}") is None:
+                return
+            document = _open_document(engine, key)
             if document is None:
                 ui.label(f"There is no process or draft with key {key!r}.").classes("text-lg")
                 ui.link("Back to Processes", "/")
                 return
-            session = DesignerSession(engine, document)
+            session = DesignerSession(engine, auth, document)
             _layout(session, document)
 
 

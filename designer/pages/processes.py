@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from nicegui import events, ui
 
 from designer import catalog, drafts
+from designer.auth import WebAuth
 from designer.components.shell import page_frame
 from designer.draft import new_document
 from designer.importing import ImportRefused, draft_from_upload
@@ -62,11 +63,13 @@ def key_problem(key: str, taken: set[str]) -> str | None:
     return None
 
 
-def register(engine: Engine) -> None:
+def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page("/")
     def processes_page() -> None:
-        rows = process_rows(engine)
-        with page_frame("Processes"):
+        with page_frame("Processes", user=auth.username()):
+            if auth.require("definitions.read", "/") is None:
+                return
+            rows = process_rows(engine)
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label("Processes").classes("text-2xl font-semibold")
                 with ui.row().classes("gap-2"):

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from nicegui import ui
 
+from designer.auth import WebAuth
 from designer.components.canvas import ProcessCanvas
 from designer.components.shell import page_frame
 from designer.draft import Draft
@@ -15,10 +16,12 @@ if TYPE_CHECKING:
     from runtime import Engine
 
 
-def register(engine: Engine) -> None:
+def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page("/processes/{key}/versions/{number}")
     def version_page(key: str, number: str) -> None:
-        with page_frame("Processes", full_width=True):
+        with page_frame("Processes", user=auth.username(), full_width=True):
+            if auth.require("definitions.read", f"/processes/{key}/versions/{number}") is None:
+                return
             try:
                 record = engine.version(key, int(number))
             except (NotFound, ValueError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -20,6 +20,7 @@ from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
 from designer.app import register_pages
 from runtime import Engine
+from runtime.identity import IdentityService
 
 
 @pytest.fixture
@@ -29,8 +30,35 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine.close()
 
 
+ANALYST_PASSWORD = "expense-claims-2026"
+
+
 @pytest.fixture
-async def user(engine: Engine) -> AsyncIterator[User]:
+def identity(tmp_path: Path, engine: Engine) -> Iterator[IdentityService]:
+    """Accounts in the engine's database: `ana` the analyst and `mo` the manager."""
+    service = IdentityService(engine.url)
+    service.create_user("ana", password=ANALYST_PASSWORD, roles=["analyst"])
+    service.create_user("mo", password=ANALYST_PASSWORD, roles=["manager"])
+    yield service
+    service.close()
+
+
+async def log_in(user: User, username: str, password: str = ANALYST_PASSWORD) -> None:
+    await user.open("/login")
+    user.find(marker="login-username").type(username)
+    user.find(marker="login-password").type(password)
+    user.find(marker="login-submit").click()
+
+
+@pytest.fixture
+def login() -> Callable[..., Awaitable[None]]:
+    """`await login(user, "mo")`: log a simulated browser in through the login page."""
+    return log_in
+
+
+@pytest.fixture
+async def anonymous(engine: Engine, identity: IdentityService) -> AsyncIterator[User]:
+    """A browser on the designer pages that has not logged in."""
     storage_dir = tempfile.mkdtemp(prefix="statewright-designer-test-")
     Storage.path = Path(storage_dir)
     app.storage = Storage()
@@ -38,7 +66,7 @@ async def user(engine: Engine) -> AsyncIterator[User]:
         os.environ["NICEGUI_USER_SIMULATION"] = "true"
         try:
             prepare_simulation()
-            register_pages(engine)
+            register_pages(engine, identity)
             ui.run(storage_secret="designer tests")
             async with core.app.router.lifespan_context(core.app):
                 transport = httpx.ASGITransport(core.app)
@@ -52,3 +80,11 @@ async def user(engine: Engine) -> AsyncIterator[User]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+async def user(anonymous: User) -> User:
+    """Ana the analyst, logged in."""
+    await log_in(anonymous, "ana")
+    await anonymous.should_see("Processes")
+    return anonymous

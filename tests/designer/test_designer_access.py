@@ -1,0 +1,70 @@
+"""Who may see and do what in the web app: checked on the server, page by page and action by
+action (SPEC §7)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from nicegui.testing import User
+
+from designer import drafts
+from designer.components.canvas import ProcessCanvas
+from designer.draft import new_document
+from runtime import Engine
+from runtime.identity import IdentityService
+
+pytestmark = pytest.mark.anyio
+Login = Callable[..., Awaitable[None]]
+
+
+async def test_a_visitor_who_has_not_logged_in_is_sent_to_the_login(anonymous: User) -> None:
+    await anonymous.open("/designer/expense-claim")
+    await anonymous.should_see(marker="login-username")
+    await anonymous.should_not_see(kind=ProcessCanvas)
+
+
+async def test_a_wrong_password_is_refused_without_saying_why(
+    anonymous: User, login: Login
+) -> None:
+    await login(anonymous, "ana", "not-the-password")
+    await anonymous.should_see("Invalid username or password")
+    await anonymous.should_see(marker="login-username")
+
+
+async def test_a_manager_reads_processes_but_may_not_design(
+    anonymous: User, engine: Engine, login: Login
+) -> None:
+    document = new_document("expense-claim")
+    document["states"].append({"id": "paid", "type": "end"})
+    document["transitions"].append({"from": "start", "to": "paid"})
+    engine.publish(document, actor="ana")
+    await login(anonymous, "mo")
+    await anonymous.should_see("expense-claim")
+    await anonymous.open("/processes/expense-claim/versions/1")
+    await anonymous.should_see(kind=ProcessCanvas)
+    await anonymous.open("/designer/expense-claim")
+    await anonymous.should_see("mo may not do this")
+    await anonymous.should_not_see(kind=ProcessCanvas)
+
+
+async def test_losing_the_analyst_role_stops_publishing_at_once(
+    user: User, identity: IdentityService, engine: Engine
+) -> None:
+    drafts.save(new_document("expense-claim"))
+    document = drafts.load("expense-claim")
+    document["states"].append({"id": "paid", "type": "end"})
+    document["transitions"].append({"from": "start", "to": "paid"})
+    drafts.save(document)
+    await user.open("/designer/expense-claim")
+    await user.should_see(marker="no-findings")
+    identity.set_roles("ana", ["manager"])
+    user.find(marker="publish").click()
+    await user.should_see("You may no longer publish processes")
+    assert engine.definitions() == []
+
+
+async def test_logging_out_ends_the_session(user: User) -> None:
+    await user.open("/logout")
+    await user.open("/")
+    await user.should_see(marker="login-username")

@@ -19,10 +19,11 @@ from typing import Any
 from cryptography.fernet import Fernet
 from sqlalchemy import Connection
 
-from runtime import audit
+from runtime import audit, subprocesses
 from runtime import events as ev
 from runtime import step as steps
 from runtime.actions import ActionRegistry, Handler
+from runtime.breakers import BreakerBoard
 from runtime.clock import Clock, SystemClock
 from runtime.errors import DefinitionInvalid, EngineError, NotFound
 from runtime.events import GENESIS_HASH, Event, NewEvent
@@ -55,6 +56,7 @@ class Engine:
         self.clock: Clock = clock or SystemClock()
         self.store = open_store(url)
         self.actions = ActionRegistry(action_threads)
+        self.breakers = BreakerBoard(self)  # circuit breakers per action group
         self.lease_s = lease_s  # how long a leased job is ours before others may take it
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.writer = GroupCommitWriter(self.store)
@@ -165,23 +167,31 @@ class Engine:
                 earlier = self.store.remembered(conn, "start", idempotency_key)
                 if earlier is not None:
                     return earlier["instance_id"]
-            row = self.store.version_row(conn, key, version)
-            if row is None:
-                raise _missing_version(key, version)
-            definition = self._parsed(row)
-            values = check_start_variables(definition, variables or {})
-            now = self.clock.now()
-            fresh = steps.Snapshot(id=str(uuid.uuid4()), definition=key, version=row.version,
-                                   business_key=business_key)
-            result = steps.step(definition, fresh, steps.Start(values, business_key), now)
-            self.store.insert_instance(conn, fresh, actor, now)
-            self.persist(conn, fresh, result, actor)
+            iid = self.start_in(conn, key, version, variables or {}, actor, business_key)
             if idempotency_key is not None:
-                self.store.remember(conn, "start", idempotency_key,
-                                    {"instance_id": fresh.id}, now)
-            return fresh.id
+                self.store.remember(conn, "start", idempotency_key, {"instance_id": iid},
+                                    self.clock.now())
+            return iid
 
         return self.writer.submit(work)
+
+    def start_in(self, conn: Connection, key: str, version: int | None,
+                 variables: dict[str, Any], actor: str | None, business_key: str | None = None,
+                 parent_id: str | None = None, instance_id: str | None = None) -> str:
+        """Start an instance inside the caller's transaction; raises before writing anything."""
+        row = self.store.version_row(conn, key, version)
+        if row is None:
+            raise _missing_version(key, version)
+        definition = self._parsed(row)
+        values = check_start_variables(definition, variables)
+        now = self.clock.now()
+        fresh = steps.Snapshot(id=instance_id or str(uuid.uuid4()), definition=key,
+                               version=row.version, business_key=business_key,
+                               parent_id=parent_id)
+        result = steps.step(definition, fresh, steps.Start(values, business_key, parent_id), now)
+        self.store.insert_instance(conn, fresh, actor, now)
+        self.persist(conn, fresh, result, actor)
+        return fresh.id
 
     def send(self, instance_id: str, event: str, payload: dict[str, Any] | None = None,
              actor: str | None = None, idempotency_key: str | None = None) -> Instance:
@@ -238,6 +248,8 @@ class Engine:
                     self.job_scheduled.set()
             else:
                 self.store.cancel_job(conn, effect.job_id)
+        if before.parent_id and result.snapshot.status in steps.TERMINAL:
+            subprocesses.child_ended(self, conn, result.snapshot)
 
     def unsealed(self, row: Any) -> steps.Snapshot:
         """The snapshot of a stored instance row, sensitive values in the clear."""

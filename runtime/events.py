@@ -26,6 +26,8 @@ ACTION_SUCCEEDED = "action_succeeded"
 TIMER_SET = "timer_set"
 TIMER_FIRED = "timer_fired"
 TASK_CREATED = "task_created"
+SUBPROCESS_STARTED = "subprocess_started"
+SUBPROCESS_ENDED = "subprocess_ended"
 INCIDENT = "incident"
 CANCELLED = "cancelled"
 

@@ -20,7 +20,9 @@ from sqlalchemy import Connection
 
 from runtime import events as ev
 from runtime import step as steps
+from runtime import subprocesses
 from runtime.actions import DEFAULT_RETRY, ActionContext, ActionFailed, retry_delay_s
+from runtime.breakers import group_of, postpone
 from runtime.errors import EngineError
 
 if TYPE_CHECKING:
@@ -44,6 +46,9 @@ def run_job(engine: Engine, job: Any) -> None:
     if job.kind == "timer":
         _complete(engine, job, None, None)
         return
+    if job.kind == "subprocess":
+        _start_child(engine, job)
+        return
     with engine.store.read() as conn:
         row = engine.store.instance_row(conn, job.instance_id)
     if row is None or not _same_visit(engine.unsealed(row), job.payload):
@@ -51,6 +56,11 @@ def run_job(engine: Engine, job: Any) -> None:
         return
     definition = engine.definition(row.definition_key, row.version)
     state = definition.state(job.payload["state"])
+    group = group_of(state)
+    reopens_at = engine.breakers.admit(group)
+    if reopens_at is not None:  # the breaker is open: no attempt now, none spent
+        postpone(engine, job, reopens_at)
+        return
     ctx = ActionContext(instance_id=row.id, action=job.payload["action"], state=state.id,
                         attempt=job.attempt, variables=engine.unsealed(row).variables)
     try:
@@ -58,6 +68,7 @@ def run_job(engine: Engine, job: Any) -> None:
         error = None
     except ActionFailed as exc:
         result, error = None, str(exc)
+    engine.breakers.record(group, error is None)
     _complete(engine, job, result, error)
 
 
@@ -73,6 +84,15 @@ def drain(engine: Engine, timeout_s: float) -> int:
             run_job(engine, job)
             count += 1
     return count
+
+
+def _start_child(engine: Engine, job: Any) -> None:
+    def work(conn: Connection) -> None:
+        if engine.store.holds_lease(conn, job.id, engine.worker_id):
+            subprocesses.start_child(engine, conn, job)
+            engine.store.finish_job(conn, job.id)
+
+    engine.writer.submit(work, job.instance_id)
 
 
 def _same_visit(snap: steps.Snapshot, payload: dict[str, Any]) -> bool:
@@ -119,22 +139,16 @@ def _outcome(engine: Engine, conn: Connection, before: steps.Snapshot, job: Any,
             run_at = now + timedelta(seconds=retry_delay_s(policy, job.attempt))
             event = ev.NewEvent(ev.ACTION_FAILED, {**failed, "retry_at": run_at.isoformat()})
             engine.store.retry_job(conn, job.id, run_at, error)
-            return steps.StepResult(_applied(before, [event]), [event], []), True
+            return steps.StepResult(steps.apply_all(before, [event]), [event], []), True
         prefix = [ev.NewEvent(ev.ACTION_FAILED, {**failed, "final": True})]
         deliver = steps.Deliver(steps.ERROR, {"error": error}, internal=True)
-    middle = _applied(before, prefix)
+    middle = steps.apply_all(before, prefix)
     try:
         result_ = steps.step(definition, middle, deliver, now)
     except EngineError as exc:
         incident = ev.NewEvent(ev.INCIDENT, {"reason": exc.message, "state": before.state})
-        return steps.StepResult(_applied(middle, [incident]), [*prefix, incident], []), False
+        return steps.StepResult(steps.apply_all(middle, [incident]), [*prefix, incident], []), False
     return steps.StepResult(result_.snapshot, [*prefix, *result_.events], result_.effects), False
-
-
-def _applied(snap: steps.Snapshot, new_events: list[ev.NewEvent]) -> steps.Snapshot:
-    for event in new_events:
-        snap = steps.apply(snap, snap.seq + 1, event.type, event.data)
-    return snap
 
 
 class Runner:

@@ -7,6 +7,7 @@ It returns the new snapshot, the events to append and the effects for the shell 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -110,6 +111,13 @@ def apply(snapshot: Snapshot, seq: int, type_: str, data: dict[str, Any]) -> Sna
     if type_ == ev.CANCELLED:
         return replace(snapshot, status="cancelled", seq=seq)
     return replace(snapshot, seq=seq)
+
+
+def apply_all(snapshot: Snapshot, new_events: list[ev.NewEvent]) -> Snapshot:
+    """The snapshot after appending `new_events` to its log."""
+    for event in new_events:
+        snapshot = apply(snapshot, snapshot.seq + 1, event.type, event.data)
+    return snapshot
 
 
 def replay(instance_id: str, log: list[tuple[int, str, dict[str, Any]]]) -> Snapshot:
@@ -238,7 +246,7 @@ def _take(b: _Builder, t: Transition, event: str | None, payload: dict[str, Any]
         assigned = {name: _jsonable(evaluate(src, scope, payload)) for name, src in t.set.items()}
         b.emit(ev.VARIABLES_SET, {"values": assigned})
     source = b.definition.state(t.source)
-    if source is not None and (source.type in ("task", "timer") or (
+    if source is not None and (source.type in ("task", "timer", "subprocess") or (
             source.type == "wait" and source.timeout_s)):
         b.effects.append(CancelJob(job_id(b.snapshot.id, b.snapshot.entered_seq)))
     _enter(b, t.target, via=(t, event))
@@ -284,9 +292,27 @@ def _on_enter(b: _Builder, state: Any) -> tuple[str, tuple[Transition, None]] | 
     elif state.type == "human":
         _enter_human(b, state)
     elif state.type == "subprocess":
-        b.emit(ev.INCIDENT, {"reason": f"subprocess state {state.id!r}: subprocesses are not "
-                                       "supported by this runtime version yet"})
+        _enter_subprocess(b, state)
     return None
+
+
+def child_instance_id(parent_id: str, entered_seq: int) -> str:
+    """The id of the child a subprocess visit starts: deterministic, so a re-run is a no-op."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"statewright:{parent_id}:{entered_seq}"))
+
+
+def _enter_subprocess(b: _Builder, state: Any) -> None:
+    """Evaluate the `input` mapping now; a job starts the child (it needs the store)."""
+    scope = _declared_scope(b.definition, b.snapshot.variables)
+    try:
+        values = {name: _jsonable(evaluate(src, scope, {})) for name, src in state.input.items()}
+    except GuardError as exc:
+        b.emit(ev.INCIDENT, {"reason": f"subprocess {state.id!r} input: {exc}"})
+        return
+    seq = b.snapshot.entered_seq
+    b.effects.append(ScheduleJob(job_id(b.snapshot.id, seq), "subprocess", b.now, {
+        "state": state.id, "entered_seq": seq, "definition": state.definition,
+        "version": state.version, "input": values}))
 
 
 def _enter_human(b: _Builder, state: Any) -> None:

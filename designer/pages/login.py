@@ -90,4 +90,7 @@ def register(engine: Engine, auth: WebAuth) -> None:
             current = ui.input("Current password", password=True).classes("w-full")
             new = ui.input("New password", password=True).classes("w-full")
             repeat = ui.input("New password again", password=True).classes("w-full")
-            ui.button("Change password", on_click=submit).classes("w-full")
+            current.mark("password-current")
+            new.mark("password-new")
+            repeat.mark("password-repeat")
+            ui.button("Change password", on_click=submit).classes("w-full").mark("password-submit")

@@ -68,3 +68,25 @@ async def test_logging_out_ends_the_session(user: User) -> None:
     await user.open("/logout")
     await user.open("/")
     await user.should_see(marker="login-username")
+
+
+async def test_a_one_time_password_must_be_changed_before_anything_else(
+    anonymous: User, identity: IdentityService, login: Login
+) -> None:
+    identity.create_user(
+        "lee", password="temporary-pass-1", roles=["analyst"], must_change_password=True
+    )
+    await login(anonymous, "lee", "temporary-pass-1")
+    await anonymous.should_see("Choose a new password")
+    await anonymous.open("/")
+    await anonymous.should_see("Choose a new password")
+
+    anonymous.find(marker="password-current").type("temporary-pass-1")
+    anonymous.find(marker="password-new").type("lee-chose-this-1")
+    anonymous.find(marker="password-repeat").type("lee-chose-this-2")
+    anonymous.find(marker="password-submit").click()
+    await anonymous.should_see("The new passwords differ")
+    anonymous.find(marker="password-repeat").clear().type("lee-chose-this-1")
+    anonymous.find(marker="password-submit").click()
+    await anonymous.should_see("Processes")
+    assert identity.authenticate("lee", "lee-chose-this-1").must_change_password is False

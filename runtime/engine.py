@@ -62,6 +62,7 @@ class Engine:
         self.writer = GroupCommitWriter(self.store)
         self.job_scheduled = threading.Event()  # wakes a sleeping runner
         self._definitions: dict[tuple[str, int], Definition] = {}
+        self._sensitive: dict[int, frozenset[str]] = {}  # by id() of a cached Definition
         self.sealer = Sealer(secret_from_environment() or self.store.ensure_secret(
             "sealing-key", Fernet.generate_key().decode(), self.clock.now()))
 
@@ -257,7 +258,12 @@ class Engine:
         return replace(snap, variables=self.sealer.unseal(snap.variables))
 
     def sensitive(self, definition: Definition) -> frozenset[str]:
-        return frozenset(v.name for v in definition.variables if v.sensitive)
+        """Names of the definition's sensitive variables (cached: versions are immutable)."""
+        names = self._sensitive.get(id(definition))
+        if names is None:
+            names = frozenset(v.name for v in definition.variables if v.sensitive)
+            self._sensitive[id(definition)] = names
+        return names
 
     def _view(self, row: Any) -> Instance:
         inst = Instance.from_row(row)

@@ -14,7 +14,8 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime.api import audit, definitions, health, instances
+from runtime.api import audit, breakers, definitions, health, instances
+from runtime.api.breakers import BreakerGauges
 from runtime.api.errors import ApiError, RequestIdAndCatchAll, install_error_handlers
 from runtime.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from runtime.api.probes import DatabaseProbe
@@ -48,7 +49,9 @@ def create_app(engine: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> 
     app.add_middleware(RequestCounter, metrics=app.state.metrics)
     app.add_middleware(RequestIdAndCatchAll)
 
-    for router in (definitions.router, instances.router, audit.router, health.router):
+    app.state.metrics.registry.register(BreakerGauges(engine))
+    for router in (definitions.router, instances.router, breakers.router, audit.router,
+                   health.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router, include_in_schema=False)
     app.add_api_route(

@@ -6,6 +6,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from runtime.errors import StoreUnavailable
+from runtime.store import resilience  # noqa: F401  (its tables join the shared metadata)
 from runtime.store.base import Store
 
 

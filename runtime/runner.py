@@ -164,6 +164,7 @@ class Runner:
     def start(self) -> Runner:
         if self._thread is None:
             self._stop.clear()
+            self.engine.store.listen_for_jobs(self.engine.job_scheduled)
             self._thread = threading.Thread(target=self._loop, name="statewright-runner",
                                             daemon=True)
             self._thread.start()

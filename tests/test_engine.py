@@ -380,3 +380,18 @@ def test_an_analysts_draft_is_kept_until_dropped(engine, loan_approval):
     assert (draft.document, draft.updated_by) == (loan_approval, "ana")
     assert [d.key for d in engine.drafts()] == ["loan-approval"]
     assert engine.delete_draft("loan-approval") and engine.draft("loan-approval") is None
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_worker_on_postgres_is_woken_by_another_process_work(db_url, loan_approval):
+    scored = threading.Event()
+    with Engine(db_url) as api, Engine(db_url) as worker:
+        api.publish(loan_approval)
+        worker.action("credit_score")(lambda ctx: scored.set() or {"score": 720})
+        runner = Runner(worker, poll_s=3600).start()  # only a NOTIFY can wake it in time
+        try:
+            threading.Event().wait(0.5)  # let the listener connect
+            api.start("loan-approval", {"amount": 100}, actor="ana")
+            assert scored.wait(timeout=30)
+        finally:
+            runner.stop()

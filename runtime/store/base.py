@@ -7,6 +7,7 @@ and adjust the job-leasing query. Methods taking `conn` run inside the caller's 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -273,6 +274,14 @@ class Store:
             id=job_id, instance_id=instance_id, kind=kind, state=t.JOB_READY,
             run_at=to_db(run_at), attempt=0, payload=payload, created_at=to_db(now),
         ))
+        if run_at <= now:
+            self.jobs_due(conn)
+
+    def jobs_due(self, conn: Connection) -> None:
+        """Tell other processes' runners that work is due (PostgreSQL: NOTIFY at commit)."""
+
+    def listen_for_jobs(self, wake: threading.Event) -> None:
+        """Set `wake` whenever another process schedules due work (PostgreSQL: LISTEN)."""
 
     def cancel_job(self, conn: Connection, job_id: str) -> None:
         conn.execute(_CANCEL_JOB, {"p_id": job_id})

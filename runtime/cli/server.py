@@ -14,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from runtime import Engine, Runner
+from runtime.action_loading import ActionLoadingError, load_actions
 from runtime.api import create_app
 from runtime.cli import app
 from runtime.errors import EngineError
@@ -34,6 +35,22 @@ DbOption = Annotated[
         envvar=DB_ENV,
         help="Database URL: sqlite:///file.db or postgresql://user@host/db.",
         show_default=True,
+    ),
+]
+ActionsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--actions", metavar="MODULE",
+        help="Python module whose register(engine) adds task actions; repeatable "
+        "(also $STATEWRIGHT_ACTIONS, comma-separated, and `statewright.actions` entry points).",
+    ),
+]
+DemoActionsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--demo-actions/--no-demo-actions",
+        help="Register the demo actions the samples use (default: on; for serve, as --samples).",
+        show_default=False,
     ),
 ]
 
@@ -69,6 +86,15 @@ def mount_ui(api: FastAPI, engine: Any) -> list[str]:
     return mounted
 
 
+def _register_actions(engine: Engine, modules: list[str] | None, demo: bool) -> None:
+    try:
+        load_actions(engine, modules or (), demo=demo)
+    except ActionLoadingError as exc:
+        engine.close()
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _first_admin(db: str) -> None:
     """SPEC §6: a fresh database gets an `admin` account; a generated password is shown once."""
     try:
@@ -94,10 +120,13 @@ def serve(
         typer.Option("--samples/--no-samples", help="Publish the samples on a fresh database."),
     ] = True,
     ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Mount the web UI at /.")] = True,
+    actions: ActionsOption = None,
+    demo_actions: DemoActionsOption = None,
 ) -> None:
     """Serve the REST API and web UI, and run due work in the background."""
     _configure_logging()
     engine = _open_engine(db)
+    _register_actions(engine, actions, samples if demo_actions is None else demo_actions)
     _first_admin(db)
     if samples:
         publish_samples(engine)
@@ -120,10 +149,12 @@ def serve(
 
 
 @app.command()
-def worker(db: DbOption = DEFAULT_DB) -> None:
+def worker(db: DbOption = DEFAULT_DB, actions: ActionsOption = None,
+           demo_actions: DemoActionsOption = None) -> None:
     """Run due actions and timers against the database until SIGTERM or Ctrl-C."""
     _configure_logging()
     engine = _open_engine(db)
+    _register_actions(engine, actions, demo_actions is not False)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -30,6 +30,7 @@ from runtime.events import GENESIS_HASH, Event, NewEvent
 from runtime.sealing import Sealer, secret_from_environment
 from runtime.store import open_store
 from runtime.store.base import event_of, snapshot_of
+from runtime.tasks import HumanTasks
 from runtime.variables import check_start_variables
 from runtime.views import (
     DefinitionSummary,
@@ -65,6 +66,7 @@ class Engine:
         self._sensitive: dict[int, frozenset[str]] = {}  # by id() of a cached Definition
         self.sealer = Sealer(secret_from_environment() or self.store.ensure_secret(
             "sealing-key", Fernet.generate_key().decode(), self.clock.now()))
+        self.tasks = HumanTasks(self)  # the human-task inbox (runtime/tasks)
 
     def close(self) -> None:
         self.writer.close()
@@ -251,6 +253,7 @@ class Engine:
                 self.store.cancel_job(conn, effect.job_id)
         if before.parent_id and result.snapshot.status in steps.TERMINAL:
             subprocesses.child_ended(self, conn, result.snapshot)
+        self.tasks.record(conn, before, result, actor)
 
     def unsealed(self, row: Any) -> steps.Snapshot:
         """The snapshot of a stored instance row, sensitive values in the clear."""

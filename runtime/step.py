@@ -316,7 +316,13 @@ def _enter_subprocess(b: _Builder, state: Any) -> None:
 
 
 def _enter_human(b: _Builder, state: Any) -> None:
-    """A human state waits for the events on its transitions; the task inbox hooks in here."""
+    """A human state waits for the events on its transitions; its task is created with it
+    (`runtime.tasks.lifecycle` writes the inbox row from this event)."""
+    due = b.now + timedelta(seconds=state.sla_s) if state.sla_s else None
+    b.emit(ev.TASK_CREATED, {
+        "task_id": job_id(b.snapshot.id, b.snapshot.entered_seq), "state": state.id,
+        "role": state.role, "priority": state.priority,
+        "due_at": due.isoformat() if due else None})
 
 
 def _leave_at_once(b: _Builder, state: Any) -> tuple[str, tuple[Transition, None]] | None:

@@ -129,7 +129,8 @@ def test_the_cooldown_timer_brings_the_case_back_to_review(engine, loan_approval
     clock.advance(601)
     engine.run_until_idle()
     assert engine.get(iid).state == "review"
-    assert [e.type for e in engine.history(iid)][-3:] == ["timer_set", "timer_fired", "transition"]
+    assert [e.type for e in engine.history(iid)][-4:] == [
+        "timer_set", "timer_fired", "transition", "task_created"]
 
 
 def test_a_failing_action_is_retried_with_backoff_then_takes_the_error_path(

@@ -27,6 +27,7 @@ from runtime.breakers import BreakerBoard
 from runtime.clock import Clock, SystemClock
 from runtime.errors import DefinitionInvalid, EngineError, NotFound
 from runtime.events import GENESIS_HASH, Event, NewEvent
+from runtime.saga import needs_saga, start_saga
 from runtime.sealing import Sealer, secret_from_environment
 from runtime.store import open_store
 from runtime.store.base import event_of, snapshot_of
@@ -254,6 +255,9 @@ class Engine:
         if before.parent_id and result.snapshot.status in steps.TERMINAL:
             subprocesses.child_ended(self, conn, result.snapshot)
         self.tasks.record(conn, before, result, actor)
+        if result.snapshot.status == "failed" and before.status != "failed" and needs_saga(
+                self.definition_in(conn, before.definition, before.version)):
+            start_saga(self, conn, before.id, result.snapshot.seq)  # undo what was done
 
     def unsealed(self, row: Any) -> steps.Snapshot:
         """The snapshot of a stored instance row, sensitive values in the clear."""

@@ -24,6 +24,8 @@ from runtime import subprocesses
 from runtime.actions import DEFAULT_RETRY, ActionContext, ActionFailed, retry_delay_s
 from runtime.breakers import group_of, postpone
 from runtime.errors import EngineError
+from runtime.tasks.housekeeping import Housekeeping
+from runtime.saga import COMPENSATION_JOB, run_compensation
 
 if TYPE_CHECKING:
     from runtime.engine import Engine
@@ -48,6 +50,9 @@ def run_job(engine: Engine, job: Any) -> None:
         return
     if job.kind == "subprocess":
         _start_child(engine, job)
+        return
+    if job.kind == COMPENSATION_JOB:
+        run_compensation(engine, job)
         return
     with engine.store.read() as conn:
         row = engine.store.instance_row(conn, job.instance_id)
@@ -160,6 +165,7 @@ class Runner:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._housekeeping = Housekeeping(engine)  # task SLA sweep, notification delivery
 
     def start(self) -> Runner:
         if self._thread is None:
@@ -168,9 +174,11 @@ class Runner:
             self._thread = threading.Thread(target=self._loop, name="statewright-runner",
                                             daemon=True)
             self._thread.start()
+            self._housekeeping.start()
         return self
 
     def stop(self, timeout_s: float = 10.0) -> None:
+        self._housekeeping.stop(timeout_s)
         self._stop.set()
         self.engine.job_scheduled.set()
         if self._thread is not None:

@@ -1,0 +1,165 @@
+"""Sagas: undo the completed task states of an instance, newest first, with their compensations.
+
+What is left to undo is read from the log each time: every `action_succeeded` of a state with
+a `compensation`, minus those a `compensation_done` already names (by the seq of the success).
+So a compensation job that dies half-way (SIGKILL) is simply run again by whoever takes its
+lease over; `compensation_done` is recorded once, in the transaction that checks the lease, and
+schedules the job for the next step. Each step retries with its state's `retry` policy; the last
+failed attempt records `compensation_failed` and an `incident`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select
+
+from runtime import events as ev
+from runtime import step as steps
+from runtime.actions import DEFAULT_RETRY, ActionContext, ActionFailed, retry_delay_s
+from runtime.store import schema as t
+
+if TYPE_CHECKING:
+    from runtime.engine import Engine
+
+COMPENSATION_STARTED = "compensation_started"
+COMPENSATION_DONE = "compensation_done"
+COMPENSATION_FAILED = "compensation_failed"
+COMPENSATION_JOB = "compensation"
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One completed task state to undo: `of_seq` is the seq of its `action_succeeded`."""
+
+    of_seq: int
+    state: str
+    action: str
+
+
+def pending_steps(definition: Any, log: list[tuple[int, str, dict[str, Any]]]) -> list[Step]:
+    """The compensations still to run, in the order to run them (reverse of completion)."""
+    done = {data["of_seq"] for _, type_, data in log if type_ == COMPENSATION_DONE}
+    state: str | None = None
+    completed: list[Step] = []
+    for seq, type_, data in log:
+        if type_ == ev.TRANSITION:
+            state = data["to"]
+        elif type_ == ev.ACTION_SUCCEEDED and state is not None and seq not in done:
+            spec = definition.state(state)
+            if spec is not None and getattr(spec, "compensation", None):
+                completed.append(Step(seq, state, spec.compensation))
+    return completed[::-1]
+
+
+def needs_saga(definition: Any) -> bool:
+    return any(getattr(s, "compensation", None) for s in definition.states)
+
+
+def start_saga(engine: Engine, conn: Connection, instance_id: str, after_seq: int) -> None:
+    """Schedule the saga of an instance (inside the transaction that failed or rolled it back)."""
+    now = engine.clock.now()
+    job_id = f"{instance_id}:saga:{after_seq}"
+    if conn.execute(select(t.jobs.c.id).where(t.jobs.c.id == job_id)).first() is None:
+        engine.store.schedule_job(conn, job_id, instance_id, COMPENSATION_JOB, now, {}, now)
+        engine.job_scheduled.set()
+
+
+def in_progress(conn: Connection, instance_id: str) -> bool:
+    """True while a compensation job of the instance is waiting or running."""
+    j = t.jobs
+    return conn.execute(select(j.c.id).where(
+        j.c.instance_id == instance_id, j.c.kind == COMPENSATION_JOB,
+        j.c.state.in_((t.JOB_READY, t.JOB_LEASED)))).first() is not None
+
+
+def run_compensation(engine: Engine, job: Any) -> None:
+    """Run the next compensation of the instance (a leased job), then record the outcome."""
+    target = engine.writer.submit(lambda conn: _announce(engine, conn, job), job.instance_id)
+    if target is None:
+        return
+    step_, timeout_s, variables = target
+    ctx = ActionContext(instance_id=job.instance_id, action=step_.action, state=step_.state,
+                        attempt=job.attempt, variables=variables)
+    try:
+        engine.actions.run(ctx, timeout_s)
+        error = None
+    except ActionFailed as exc:
+        error = str(exc)
+    engine.writer.submit(lambda conn: _record(engine, conn, job, step_, error), job.instance_id)
+
+
+def _log(engine: Engine, conn: Connection, instance_id: str) -> list[tuple[int, str, dict]]:
+    return [(r.seq, r.type, r.data) for r in engine.store.event_rows(conn, instance_id)]
+
+
+def _announce(engine: Engine, conn: Connection, job: Any) -> tuple[Step, Any, dict] | None:
+    """Log `compensation_started` for the next step (once); None when nothing is left."""
+    store = engine.store
+    if not store.holds_lease(conn, job.id, engine.worker_id):
+        return None
+    row = store.instance_row_locked(conn, job.instance_id)
+    before = engine.unsealed(row)
+    definition = engine.definition_in(conn, before.definition, before.version)
+    log = _log(engine, conn, job.instance_id)
+    todo = pending_steps(definition, log)
+    if not todo:
+        store.finish_job(conn, job.id)
+        return None
+    step_ = todo[0]
+    started = any(type_ == COMPENSATION_STARTED and data.get("of_seq") == step_.of_seq
+                  for _, type_, data in log)
+    if not started:
+        new = [ev.NewEvent(COMPENSATION_STARTED, {
+            "state": step_.state, "action": step_.action, "of_seq": step_.of_seq})]
+        engine.persist(conn, before, steps.StepResult(steps.apply_all(before, new), new, []),
+                       SYSTEM_ACTOR, row)
+    return step_, definition.state(step_.state).timeout_s, before.variables
+
+
+def _record(engine: Engine, conn: Connection, job: Any, step_: Step, error: str | None) -> None:
+    store = engine.store
+    if not store.holds_lease(conn, job.id, engine.worker_id):
+        return  # our lease ran out: whoever took the job over records the outcome
+    row = store.instance_row_locked(conn, job.instance_id)
+    before = engine.unsealed(row)
+    definition = engine.definition_in(conn, before.definition, before.version)
+    todo = pending_steps(definition, _log(engine, conn, job.instance_id))
+    if not todo or todo[0] != step_:
+        store.finish_job(conn, job.id)
+        return
+    base = {"state": step_.state, "action": step_.action, "of_seq": step_.of_seq,
+            "attempt": job.attempt}
+    now = engine.clock.now()
+    policy = definition.state(step_.state).retry or DEFAULT_RETRY
+    if error is None:
+        new = [ev.NewEvent(COMPENSATION_DONE, base)]
+    elif job.attempt < policy.max_attempts:
+        run_at = now + timedelta(seconds=retry_delay_s(policy, job.attempt))
+        new = [ev.NewEvent(ev.ACTION_FAILED, {**base, "error": error, "compensation": True,
+                                              "retry_at": run_at.isoformat()})]
+        store.retry_job(conn, job.id, run_at, error)
+    else:
+        reason = (f"compensation {step_.action!r} of state {step_.state!r} failed after "
+                  f"{job.attempt} attempt(s): {error}")
+        new = [ev.NewEvent(COMPENSATION_FAILED, {**base, "error": error}),
+               ev.NewEvent(ev.INCIDENT, {"reason": reason, "state": before.state})]
+    after = steps.apply_all(before, new)
+    engine.persist(conn, before, steps.StepResult(after, new, []), SYSTEM_ACTOR, row)
+    if error is None or job.attempt >= policy.max_attempts:
+        store.finish_job(conn, job.id)
+    if error is None and len(todo) > 1:
+        start_saga(engine, conn, job.instance_id, after.seq)
+
+
+def retry_failed(engine: Engine, conn: Connection, instance_id: str) -> bool:
+    """Run the saga again after a compensation finally failed; False when none did."""
+    log = _log(engine, conn, instance_id)
+    failed = [seq for seq, type_, _ in log if type_ == COMPENSATION_FAILED]
+    if not failed:
+        return False
+    start_saga(engine, conn, instance_id, log[-1][0] + 1)
+    return True

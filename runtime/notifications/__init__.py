@@ -6,7 +6,8 @@ Microsoft Teams incoming webhooks.
 """
 
 from runtime.notifications.delivery import DELIVERY_HEADER, deliver_due
-from runtime.notifications.outbox import add_channel, channels, enqueue, outbox_rows, remove_channel
+from runtime.notifications.outbox import enqueue
+from runtime.notifications.settings import add_channel, list_channels, list_outbox, remove_channel
 
-__all__ = ["DELIVERY_HEADER", "add_channel", "channels", "deliver_due", "enqueue", "outbox_rows",
-           "remove_channel"]
+__all__ = ["DELIVERY_HEADER", "add_channel", "deliver_due", "enqueue", "list_channels",
+           "list_outbox", "remove_channel"]

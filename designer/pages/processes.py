@@ -17,6 +17,8 @@ from shared.definition import KEY_PATTERN
 if TYPE_CHECKING:
     from runtime import Engine
 
+DESIGN = "definitions.publish"
+
 COLUMNS = [
     {"name": "key", "label": "Key", "field": "key", "align": "left", "sortable": True},
     {"name": "name", "label": "Name", "field": "name", "align": "left"},
@@ -26,8 +28,9 @@ COLUMNS = [
 ]
 
 
-def process_rows(engine: Engine) -> list[dict[str, Any]]:
-    """Published processes merged with unpublished drafts, one row per key."""
+def process_rows(engine: Engine, *, can_design: bool) -> list[dict[str, Any]]:
+    """Published processes merged with unpublished drafts, one row per key; the key links to
+    the designer for those who may design, else to the latest published version."""
     rows: dict[str, dict[str, Any]] = {}
     for summary in catalog.list_processes(engine):
         rows[summary.key] = {
@@ -51,6 +54,13 @@ def process_rows(engine: Engine) -> list[dict[str, Any]]:
             },
         )
         row["draft"] = catalog.draft_status(engine, document) if document else ""
+    for row in rows.values():
+        if can_design:
+            row["href"] = f"/designer/{row['key']}"
+        elif row["latest"] is not None:
+            row["href"] = f"/processes/{row['key']}/versions/{row['latest']}"
+        else:
+            row["href"] = ""
     return sorted(rows.values(), key=lambda r: r["key"])
 
 
@@ -67,24 +77,28 @@ def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page("/")
     def processes_page() -> None:
         with page_frame("Processes", user=auth.username()):
-            if auth.require("definitions.read", "/") is None:
+            principal = auth.require("definitions.read", "/")
+            if principal is None:
                 return
-            rows = process_rows(engine)
+            rows = process_rows(engine, can_design=principal.can(DESIGN))
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label("Processes").classes("text-2xl font-semibold")
-                with ui.row().classes("gap-2"):
-                    ui.button("Import", icon="upload_file", on_click=lambda: importer.open()).props(
-                        'outline data-testid="import-process"'
-                    ).mark("import-process")
-                    ui.button("New process", icon="add", on_click=lambda: dialog.open()).mark(
-                        "new-process"
-                    ).props('data-testid="new-process"')
+                # shown to those who may design; the dialogs check again on the server
+                if principal.can(DESIGN):
+                    with ui.row().classes("gap-2"):
+                        ui.button(
+                            "Import", icon="upload_file", on_click=lambda: importer.open()
+                        ).props('outline data-testid="import-process"').mark("import-process")
+                        ui.button("New process", icon="add", on_click=lambda: dialog.open()).mark(
+                            "new-process"
+                        ).props('data-testid="new-process"')
             table = ui.table(columns=COLUMNS, rows=rows, row_key="key").classes("w-full")
             table.props('flat bordered data-testid="process-table"')
             table.add_slot(
                 "body-cell-key",
-                '<q-td :props="props"><a :href="\'/designer/\' + props.value" '
-                'class="text-primary font-mono">{{ props.value }}</a></q-td>',
+                '<q-td :props="props"><a v-if="props.row.href" :href="props.row.href" '
+                'class="text-primary font-mono">{{ props.value }}</a>'
+                '<span v-else class="font-mono">{{ props.value }}</span></q-td>',
             )
             table.add_slot(
                 "body-cell-versions",
@@ -94,11 +108,20 @@ def register(engine: Engine, auth: WebAuth) -> None:
             )
             if not rows:
                 ui.label("No processes yet: create one to start drawing.").classes("text-slate-500")
-            dialog = _new_process_dialog({r["key"] for r in rows})
-            importer = _import_dialog()
+            dialog = _new_process_dialog(auth, {r["key"] for r in rows})
+            importer = _import_dialog(auth)
 
 
-def _new_process_dialog(taken: set[str]) -> ui.dialog:
+def may_design(auth: WebAuth) -> bool:
+    """Asked again when a dialog acts: roles may have changed since the page was built."""
+    principal = auth.principal()
+    if principal is None or not principal.can(DESIGN):
+        ui.notify("You may not create processes; log in as an analyst", type="negative")
+        return False
+    return True
+
+
+def _new_process_dialog(auth: WebAuth, taken: set[str]) -> ui.dialog:
     with ui.dialog() as dialog, ui.card().classes("w-96"):
         ui.label("New process").classes("text-lg font-semibold")
         key = (
@@ -117,6 +140,8 @@ def _new_process_dialog(taken: set[str]) -> ui.dialog:
         name.classes("w-full")
 
         def create() -> None:
+            if not may_design(auth):
+                return
             problem = key_problem(key.value or "", taken)
             if problem:
                 ui.notify(f"Key: {problem}", type="negative")
@@ -132,10 +157,12 @@ def _new_process_dialog(taken: set[str]) -> ui.dialog:
     return dialog
 
 
-def _import_dialog() -> ui.dialog:
+def _import_dialog(auth: WebAuth) -> ui.dialog:
     """Upload a JSON/YAML definition; it becomes the draft of its key and opens in the designer."""
 
     async def receive(event: events.UploadEventArguments) -> None:
+        if not may_design(auth):
+            return
         try:
             document = draft_from_upload(await event.file.read(), event.file.name)
         except ImportRefused as refusal:

@@ -30,7 +30,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine.close()
 
 
-ANALYST_PASSWORD = "expense-claims-2026"
+ANALYST_PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture

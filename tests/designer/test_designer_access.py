@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
+from nicegui import ui
 from nicegui.testing import User
 
 from designer import drafts
@@ -40,7 +41,10 @@ async def test_a_manager_reads_processes_but_may_not_design(
     document["transitions"].append({"from": "start", "to": "paid"})
     engine.publish(document, actor="ana")
     await login(anonymous, "mo")
-    await anonymous.should_see("expense-claim")
+    await anonymous.should_see(kind=ui.table)
+    await anonymous.should_not_see(marker="new-process")
+    table = next(iter(anonymous.find(kind=ui.table).elements))
+    assert table.rows[0]["href"] == "/processes/expense-claim/versions/1"
     await anonymous.open("/processes/expense-claim/versions/1")
     await anonymous.should_see(kind=ProcessCanvas)
     await anonymous.open("/designer/expense-claim")

@@ -24,7 +24,8 @@ from runtime.cli import (  # noqa: E402
     definitions,
     instances,
     server,
+    tasks,
     users,
 )
 
-__all__ = ["app", "audit", "bench", "definitions", "instances", "server", "users"]
+__all__ = ["app", "audit", "bench", "definitions", "instances", "server", "tasks", "users"]

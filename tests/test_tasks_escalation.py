@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_tasks import ANA, SENIOR, _claim, _task_of
+from test_tasks import ADMIN, ANA, SENIOR, _claim, _task_of
 
 from runtime import Engine, ManualClock
 from runtime.tasks.housekeeping import run_once
@@ -63,3 +63,21 @@ def test_a_task_without_escalation_is_only_marked_overdue(
     assert (task.overdue, task.escalated, task.role, task.priority) == (
         True, False, "underwriter", "high")
     assert "task_escalated" not in [e.type for e in engine.history(iid)]
+
+
+def test_the_runner_sweeps_in_the_background(engine: Engine, clock: ManualClock) -> None:
+    import time
+
+    from runtime import Runner
+
+    task_id = _task_of(engine, _claim(engine))
+    clock.advance(3601)
+    runner = Runner(engine).start()
+    try:
+        for _ in range(100):  # the first round runs at once; poll for its commit
+            if engine.tasks.get(task_id, ADMIN).escalated:
+                break
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    assert engine.tasks.get(task_id, SENIOR).escalated

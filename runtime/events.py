@@ -30,6 +30,15 @@ SUBPROCESS_STARTED = "subprocess_started"
 SUBPROCESS_ENDED = "subprocess_ended"
 INCIDENT = "incident"
 CANCELLED = "cancelled"
+# Operator actions (runtime/operations.py); each event carries the `status` it leaves the
+# instance in (and `migrated` its `to_version`), so a replay needs no outside knowledge.
+SUSPENDED = "suspended"
+RESUMED = "resumed"
+RETRIED = "retried"
+MOVED = "moved"
+MIGRATED = "migrated"
+ROLLBACK_REQUESTED = "rollback_requested"
+OPERATOR_EVENTS = frozenset({SUSPENDED, RESUMED, RETRIED, MOVED, MIGRATED, ROLLBACK_REQUESTED})
 
 
 @dataclass(frozen=True)

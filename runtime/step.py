@@ -110,6 +110,9 @@ def apply(snapshot: Snapshot, seq: int, type_: str, data: dict[str, Any]) -> Sna
         return replace(snapshot, status="incident", seq=seq)
     if type_ == ev.CANCELLED:
         return replace(snapshot, status="cancelled", seq=seq)
+    if type_ in ev.OPERATOR_EVENTS:
+        return replace(snapshot, status=data["status"], seq=seq,
+                       version=data.get("to_version", snapshot.version))
     return replace(snapshot, seq=seq)
 
 
@@ -175,6 +178,14 @@ def step(
     if values:
         b.emit(ev.VARIABLES_SET, {"values": values})
     _take(b, transition, inbound.event, inbound.payload)
+    return b.result()
+
+
+def enter_state(definition: Definition, snapshot: Snapshot, state_id: str, now: datetime
+                ) -> StepResult:
+    """Enter `state_id` directly (an operator's move, retry or migration), as arriving does."""
+    b = _Builder(definition, snapshot, now)
+    _enter(b, state_id, via=None)
     return b.result()
 
 

@@ -150,3 +150,40 @@ def test_sigkill_during_compensation_neither_repeats_nor_skips_one(db_url, tmp_p
         assert marks.read_text().split() == ["cancel_car", "cancel_hotel"]
         assert ran == ["cancel_hotel", "cancel_flight"]  # the killed one again, then the rest
         assert engine.verify_audit().ok
+
+
+def test_an_operator_rollback_compensates_everything_once(engine):
+    from runtime.errors import EngineError
+    from runtime.operations import perform
+
+    engine.publish(booking())
+    ran: list[str] = []
+    register(engine, ran)
+    iid = engine.start("booking", {})
+    engine.run_until_idle()
+    perform(engine, iid, "rollback", "trip called off", actor="olga")
+    engine.run_until_idle()
+    assert ran == [f"cancel_{name}" for name in reversed(STEPS)]
+    request = next(e for e in engine.history(iid) if e.type == "rollback_requested")
+    assert (request.actor, request.data["reason"]) == ("olga", "trip called off")
+    with pytest.raises(EngineError) as refused:
+        perform(engine, iid, "rollback", "again")
+    assert refused.value.status == 409 and "left to undo" in refused.value.message
+    assert engine.verify_audit().ok
+
+
+def test_retry_after_a_failed_compensation_finishes_the_saga(engine, clock):
+    from runtime.operations import perform
+
+    engine.publish(booking())
+    ran: list[str] = []
+    broken = {"hotel"}
+    register(engine, ran, broken=broken)
+    iid = engine.start("booking", {"fail_at": "car"})
+    engine.run_until_idle()
+    assert engine.get(iid).status == "incident"
+    broken.clear()
+    assert perform(engine, iid, "retry", "hotel desk is back").status == "failed"
+    engine.run_until_idle()
+    assert ran == ["cancel_hotel", "cancel_hotel", "cancel_flight"]
+    assert engine.get(iid).status == "failed" and engine.verify_audit().ok

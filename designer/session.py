@@ -59,7 +59,18 @@ class DesignerSession:
         self.undo_stack = [*self.undo_stack[-HISTORY_LIMIT:], copy.deepcopy(self.draft.doc)]
         self.redo_stack.clear()
 
+    def may_design(self) -> bool:
+        """Roles are read again for every change and publish: a revoked role stops both."""
+        principal = self.auth.principal()
+        if principal is None or not principal.can("definitions.publish"):
+            ui.notify("You may no longer design processes; log in again", type="negative")
+            ui.navigate.to(f"/designer/{self.draft.doc.get('key', '')}")
+            return False
+        return True
+
     def changed(self, *, refresh_properties: bool = False) -> None:
+        if not self.may_design():
+            return
         drafts.save(self.draft.doc)
         self.report = validate(self.draft.doc)
         self.redraw()
@@ -106,6 +117,8 @@ class DesignerSession:
 
     def on_move(self, args: dict[str, Any]) -> None:
         """Layout only: saved with the draft, never validated, never a new version."""
+        if not self.may_design():
+            return
         self.draft.move(list(args.get("nodes", [])))
         drafts.save(self.draft.doc)
         if self.canvas is not None:
@@ -234,12 +247,11 @@ class DesignerSession:
         if self.errors:
             ui.notify("Fix the errors before publishing", type="warning")
             return
-        principal = self.auth.principal()  # checked again now: roles may have changed
-        if principal is None or not principal.can("definitions.publish"):
-            ui.notify("You may no longer publish processes; log in again", type="negative")
+        if not self.may_design():
             return
+        actor = self.auth.username() or "unknown"
         try:
-            outcome = catalog.publish(self.engine, self.draft.doc, principal.username)
+            outcome = catalog.publish(self.engine, self.draft.doc, actor)
         except EngineError as error:  # the engine's refusal is shown to the analyst, not raised
             log.warning("publishing %s failed: %s", self.draft.doc.get("key"), error.message)
             ui.notify(f"Publishing failed: {error.message}", type="negative", multi_line=True)

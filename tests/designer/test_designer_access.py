@@ -64,8 +64,20 @@ async def test_losing_the_analyst_role_stops_publishing_at_once(
     await user.should_see(marker="no-findings")
     identity.set_roles("ana", ["manager"])
     user.find(marker="publish").click()
-    await user.should_see("You may no longer publish processes")
+    await user.should_see("You may no longer design processes")
     assert engine.definitions() == []
+
+
+async def test_losing_the_analyst_role_stops_editing_at_once(
+    user: User, identity: IdentityService
+) -> None:
+    drafts.save(new_document("expense-claim"))
+    await user.open("/designer/expense-claim")
+    await user.should_see(kind=ProcessCanvas)
+    identity.set_roles("ana", ["manager"])
+    user.find(kind=ProcessCanvas).trigger("dropped", {"type": "task", "x": 200, "y": 0})
+    await user.should_see("You may no longer design processes")
+    assert [s["id"] for s in drafts.load("expense-claim")["states"]] == ["start"]
 
 
 async def test_logging_out_ends_the_session(user: User) -> None:

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime.api import audit, breakers, definitions, health, instances, tasks
+from runtime.api import audit, breakers, definitions, health, instances, operations, tasks
 from runtime.api.breakers import BreakerGauges
 from runtime.api.errors import ApiError, RequestIdAndCatchAll, install_error_handlers
 from runtime.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
@@ -50,8 +50,8 @@ def create_app(engine: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> 
     app.add_middleware(RequestIdAndCatchAll)
 
     app.state.metrics.registry.register(BreakerGauges(engine))
-    for router in (definitions.router, instances.router, breakers.router, tasks.router,
-                   audit.router, health.router):
+    for router in (definitions.router, instances.router, operations.router, breakers.router,
+                   tasks.router, audit.router, health.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router, include_in_schema=False)
     app.add_api_route(

@@ -24,8 +24,8 @@ from runtime import subprocesses
 from runtime.actions import DEFAULT_RETRY, ActionContext, ActionFailed, retry_delay_s
 from runtime.breakers import group_of, postpone
 from runtime.errors import EngineError
-from runtime.tasks.housekeeping import Housekeeping
 from runtime.saga import COMPENSATION_JOB, run_compensation
+from runtime.tasks.housekeeping import Housekeeping
 
 if TYPE_CHECKING:
     from runtime.engine import Engine

@@ -35,10 +35,9 @@ ANALYST_PASSWORD = "correct-horse-battery"
 
 @pytest.fixture
 def identity(tmp_path: Path, engine: Engine) -> Iterator[IdentityService]:
-    """Accounts in the engine's database: `ana` the analyst and `mo` the manager."""
+    """Accounts in the engine's database: `ana` the analyst."""
     service = IdentityService(engine.url)
     service.create_user("ana", password=ANALYST_PASSWORD, roles=["analyst"])
-    service.create_user("mo", password=ANALYST_PASSWORD, roles=["manager"])
     yield service
     service.close()
 

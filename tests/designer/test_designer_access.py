@@ -34,8 +34,9 @@ async def test_a_wrong_password_is_refused_without_saying_why(
 
 
 async def test_a_manager_reads_processes_but_may_not_design(
-    anonymous: User, engine: Engine, login: Login
+    anonymous: User, engine: Engine, identity: IdentityService, login: Login
 ) -> None:
+    identity.create_user("mo", password="correct-horse-battery", roles=["manager"])
     document = new_document("expense-claim")
     document["states"].append({"id": "paid", "type": "end"})
     document["transitions"].append({"from": "start", "to": "paid"})

@@ -62,9 +62,9 @@ def action_sources(modules: Iterable[str] = (), *, demo: bool,
     environ = os.environ if environ is None else environ
     sources = [ActionSource(DEMO_REFERENCE, "the demo actions")] if demo else []
     for entry in entry_points(group=ENTRY_POINT_GROUP):
-        if entry.value.replace(" ", "") != DEMO_REFERENCE:
-            sources.append(ActionSource(entry.value.replace(" ", ""),
-                                        f"entry point {entry.name!r}"))
+        target = f"{entry.module}:{entry.attr}" if entry.attr else entry.module
+        if target != DEMO_REFERENCE:
+            sources.append(ActionSource(target, f"entry point {entry.name!r}"))
     for name in environ.get(ACTIONS_ENV, "").split(","):
         if name.strip():
             sources.append(ActionSource(name.strip(), f"${ACTIONS_ENV}"))

@@ -23,9 +23,11 @@ from runtime.cli import (  # noqa: E402
     bench,
     definitions,
     instances,
+    operations,
     server,
     tasks,
     users,
 )
 
-__all__ = ["app", "audit", "bench", "definitions", "instances", "server", "tasks", "users"]
+__all__ = ["app", "audit", "bench", "definitions", "instances", "operations", "server", "tasks",
+           "users"]

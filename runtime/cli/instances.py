@@ -134,6 +134,9 @@ def show(
         instance = engine.get(instance_id)
         events = engine.history(instance_id) if history else []
         accepted = engine.accepted_events(instance_id)
+        from runtime.cli.operations import breaker_line
+
+        breaker = breaker_line(engine, instance.definition, instance.version, instance.state)
     if as_json:
         body = {**instance.to_json(), "accepts": accepted}
         if history:
@@ -142,6 +145,8 @@ def show(
         return
     _print_instance(instance, False)
     typer.echo(f"accepts: {', '.join(accepted) or '-'}")
+    if breaker:
+        typer.echo(breaker)
     for e in events:
         typer.echo(f"{e.seq:>4}  {e.at.isoformat()}  {e.actor or '-':<10} {e.type:<18} "
                    f"{json.dumps(e.data, sort_keys=True)}")

@@ -52,9 +52,9 @@ def page_frame(
         yield body
 
 
-def coming_soon(active: str, what: str, user: str | None) -> None:
-    """A page of the navigation that another part of Statewright has not delivered yet."""
-    with page_frame(active, user=user), ui.card().classes("w-full items-center py-10"):
+def coming_soon(active: str, what: str) -> None:
+    """The body of a page that another part of Statewright has not delivered yet."""
+    with ui.card().classes("w-full items-center py-10"):
         ui.icon("construction").classes("text-5xl text-slate-400")
         ui.label(f"{active}: coming soon").classes("text-xl font-semibold")
         ui.label(what).classes("text-slate-500")

@@ -23,6 +23,7 @@ from runtime import step as steps
 from runtime import subprocesses
 from runtime.actions import DEFAULT_RETRY, ActionContext, ActionFailed, retry_delay_s
 from runtime.breakers import group_of, postpone
+from runtime.bulkheads import acquire, release
 from runtime.errors import EngineError
 from runtime.saga import COMPENSATION_JOB, run_compensation
 from runtime.tasks.housekeeping import Housekeeping
@@ -66,6 +67,9 @@ def run_job(engine: Engine, job: Any) -> None:
     if reopens_at is not None:  # the breaker is open: no attempt now, none spent
         postpone(engine, job, reopens_at)
         return
+    if state.concurrency and not acquire(engine, job, state.action, state.concurrency):
+        postpone(engine, job, engine.clock.now())  # the bulkhead is full: back in the queue
+        return
     ctx = ActionContext(instance_id=row.id, action=job.payload["action"], state=state.id,
                         attempt=job.attempt, variables=engine.unsealed(row).variables)
     try:
@@ -73,6 +77,8 @@ def run_job(engine: Engine, job: Any) -> None:
         error = None
     except ActionFailed as exc:
         result, error = None, str(exc)
+    if state.concurrency:
+        release(engine, job)
     engine.breakers.record(group, error is None)
     _complete(engine, job, result, error)
 

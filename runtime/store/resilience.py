@@ -22,3 +22,13 @@ breakers = Table(
     Column("trial_until", DateTime),
     Column("changed_at", DateTime, nullable=False),
 )
+
+# Bulkheads: one row per action run holding a slot of its action's `concurrency`. A slot
+# whose `until` passed belonged to a crashed worker and is free again.
+bulkhead_slots = Table(
+    "bulkhead_slots",
+    metadata,
+    Column("job_id", String(80), primary_key=True),
+    Column("action", String(128), nullable=False, index=True),
+    Column("until", DateTime, nullable=False),
+)

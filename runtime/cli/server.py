@@ -21,6 +21,7 @@ from runtime.errors import EngineError
 from runtime.identity import IdentityError, IdentityService
 from runtime.identity.service import ADMIN_PASSWORD_ENV
 from runtime.samples import publish_samples
+from runtime.schedules import Schedules
 
 log = logging.getLogger("statewright.serve")
 
@@ -139,11 +140,13 @@ def serve(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: None)
     runner = Runner(engine).start()
+    schedules = Schedules(engine).start()  # cron-started definitions (APScheduler)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     log.info("Statewright on http://%s:%d (API under /api/v1, database %s)", shown, port, db)
     try:
         server.run()
     finally:
+        schedules.stop()
         runner.stop()
         engine.close()
 

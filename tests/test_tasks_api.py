@@ -15,7 +15,8 @@ from runtime.api import create_app
 from runtime.api.auth import Actor, current_actor
 
 API = "/api/v1"
-ROLES = {"ana": {"underwriter"}, "ben": {"underwriter"}, "carl": {"clerk"}, "root": {"admin"}}
+ROLES = {"ana": {"underwriter"}, "ben": {"underwriter"}, "carl": {"clerk"}, "root": {"admin"},
+         "mia": {"manager"}}
 
 
 @pytest.fixture
@@ -65,7 +66,8 @@ def test_an_underwriter_lists_claims_and_completes_over_rest(
     assert done.status_code == 200 and done.json()["state"] == "completed"
     inst = engine.get(done.json()["instance_id"])
     assert (inst.state, inst.variables["decision_note"]) == ("paid", "fine")
-    metrics = api.get(f"{API}/tasks/metrics", headers=_as("ana")).json()["items"]
+    assert api.get(f"{API}/tasks/metrics", headers=_as("ana")).status_code == 403
+    metrics = api.get(f"{API}/tasks/metrics", headers=_as("mia")).json()["items"]
     assert metrics[0]["completed"] == 1
 
 

@@ -15,6 +15,7 @@ from runtime import notifications
 from runtime.api.auth import Actor, current_actor
 from runtime.api.errors import ApiError, error_responses
 from runtime.api.models import PLAIN_TEXT
+from runtime.identity.permissions import permissions_for
 from runtime.tasks import TaskPage
 
 router = APIRouter(tags=["tasks"], dependencies=[Depends(current_actor)])
@@ -76,7 +77,11 @@ def list_tasks(
 @router.get("/tasks/metrics", summary="Human task metrics", responses=error_responses(403))
 def task_metrics(request: Request, actor: CallerDep,
                  definition: str | None = None) -> dict[str, Any]:
-    """Time to claim and to complete, by definition, human state and role (as they happen)."""
+    """Time to claim and to complete, by definition, human state and role (as they happen).
+    Needs `dashboards.read` (manager, admin)."""
+    if "dashboards.read" not in permissions_for(actor.roles):
+        raise ApiError(403, "forbidden", f"{actor.name!r} may not read task metrics; that "
+                       "needs the manager or admin role")
     return {"items": _tasks(request).metrics(definition)}
 
 

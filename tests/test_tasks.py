@@ -218,3 +218,30 @@ def test_sending_the_outcome_event_directly_completes_the_task(
     engine.send(iid, "reject", {}, actor="operator")
     task = engine.tasks.get(task_id, ADMIN)
     assert (task.state, task.outcome) == ("completed", "reject")
+
+
+def test_two_processes_race_to_claim_and_exactly_one_wins(db_url: str) -> None:
+    """Two engines (as two `serve` processes would) on one database, one claim each."""
+    with Engine(db_url) as first, Engine(db_url) as second:
+        task_id = _task_of(first, _claim(first))
+        outcomes: list[str] = []
+        barrier = threading.Barrier(2)
+
+        def grab(engine: Engine, who: Caller) -> None:
+            barrier.wait()
+            try:
+                engine.tasks.claim(task_id, who)
+                outcomes.append(who.name)
+            except TaskConflict:
+                outcomes.append("409")
+
+        threads = [threading.Thread(target=grab, args=pair)
+                   for pair in ((first, ANA), (second, BEN))]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert sorted(outcomes)[0] == "409" and len(outcomes) == 2
+        winner = next(o for o in outcomes if o != "409")
+        assert first.tasks.get(task_id, ADMIN).assignee == winner
+        assert first.verify_audit().ok

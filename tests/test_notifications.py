@@ -81,3 +81,21 @@ def test_a_bad_channel_is_refused_with_the_field_named(engine: Engine) -> None:
     with pytest.raises(EngineError, match="format 'email'"):
         notes.add_channel(engine, "role", "underwriter", "email", "http://127.0.0.1:1")
     assert notes.list_channels(engine) == []
+
+
+def test_a_worker_that_dies_mid_delivery_leaves_the_row_to_the_next(db_url: str) -> None:
+    from runtime.notifications.delivery import LEASE_S, _lease
+
+    clock = ManualClock()
+    with WebhookReceiver(free_port()) as receiver:
+        with Engine(db_url, clock=clock) as crashed:
+            notes.add_channel(crashed, "role", "underwriter", "webhook", receiver.url)
+            _claim(crashed)
+            assert len(_lease(crashed, 10)) == 1  # leased, then the process dies
+        with Engine(db_url, clock=clock) as restarted:
+            assert notes.deliver_due(restarted) == 0  # still leased by the dead worker
+            clock.advance(LEASE_S + 1)
+            assert notes.deliver_due(restarted) == 1
+            assert notes.deliver_due(restarted) == 0
+            [row] = notes.list_outbox(restarted)
+    assert row["status"] == "delivered" and len(receiver.received) == 1

@@ -34,7 +34,15 @@ class ActionContext:
 
 
 class ActionFailed(Exception):
-    """A handler raised, timed out, returned something that is not a dict, or is missing."""
+    """A handler raised, timed out, returned something that is not a dict, or is missing.
+
+    `type` names the kind of failure for the log: the exception's class name, `Timeout`,
+    `MissingHandler` or `BadResult`.
+    """
+
+    def __init__(self, message: str, type_: str) -> None:
+        super().__init__(message)
+        self.type = type_
 
 
 class ActionRegistry:
@@ -56,20 +64,23 @@ class ActionRegistry:
         """The handler's result dict; raises `ActionFailed` with a message naming the action."""
         handler = self._handlers.get(ctx.action)
         if handler is None:
-            raise ActionFailed(f"no handler is registered for action {ctx.action!r}")
+            raise ActionFailed(f"no handler is registered for action {ctx.action!r}",
+                               "MissingHandler")
         future = self._pool.submit(_call, handler, ctx)
         try:
             result = future.result(timeout=timeout_s)
         except FutureTimeout:
-            raise ActionFailed(f"action {ctx.action!r} timed out after {timeout_s:g} s") from None
+            raise ActionFailed(f"action {ctx.action!r} timed out after {timeout_s:g} s",
+                               "Timeout") from None
         except Exception as exc:
-            raise ActionFailed(f"action {ctx.action!r} raised {type(exc).__name__}: {exc}") from exc
+            raise ActionFailed(f"action {ctx.action!r} raised {type(exc).__name__}: {exc}",
+                               type(exc).__name__) from exc
         if result is None:
             return {}
         if not isinstance(result, dict):
             raise ActionFailed(
-                f"action {ctx.action!r} returned {type(result).__name__}; it must return a dict"
-            )
+                f"action {ctx.action!r} returned {type(result).__name__}; it must return a dict",
+                "BadResult")
         return result
 
     def close(self) -> None:

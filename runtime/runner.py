@@ -76,7 +76,7 @@ def run_job(engine: Engine, job: Any) -> None:
         result: dict[str, Any] | None = engine.actions.run(ctx, state.timeout_s)
         error = None
     except ActionFailed as exc:
-        result, error = None, str(exc)
+        result, error = None, exc
     if state.concurrency:
         release(engine, job)
     engine.breakers.record(group, error is None)
@@ -111,7 +111,8 @@ def _same_visit(snap: steps.Snapshot, payload: dict[str, Any]) -> bool:
             and snap.entered_seq == payload["entered_seq"])
 
 
-def _complete(engine: Engine, job: Any, result: dict[str, Any] | None, error: str | None) -> None:
+def _complete(engine: Engine, job: Any, result: dict[str, Any] | None,
+              error: ActionFailed | None) -> None:
     def work(conn: Connection) -> None:
         store = engine.store
         if not store.holds_lease(conn, job.id, engine.worker_id):
@@ -130,7 +131,7 @@ def _complete(engine: Engine, job: Any, result: dict[str, Any] | None, error: st
 
 
 def _outcome(engine: Engine, conn: Connection, before: steps.Snapshot, job: Any,
-             result: dict[str, Any] | None, error: str | None
+             result: dict[str, Any] | None, error: ActionFailed | None
              ) -> tuple[steps.StepResult, bool]:
     """The events of a finished job (timer fired, action succeeded or failed); True to retry."""
     definition = engine.definition_in(conn, before.definition, before.version)
@@ -145,14 +146,15 @@ def _outcome(engine: Engine, conn: Connection, before: steps.Snapshot, job: Any,
         deliver = steps.Deliver(steps.DONE, result or {}, internal=True)
     else:
         policy = definition.state(payload["state"]).retry or DEFAULT_RETRY
-        failed = {"action": payload["action"], "attempt": job.attempt, "error": error}
+        failed = {"action": payload["action"], "attempt": job.attempt, "error": str(error),
+                  "error_type": error.type}
         if job.attempt < policy.max_attempts:
             run_at = now + timedelta(seconds=retry_delay_s(policy, job.attempt))
             event = ev.NewEvent(ev.ACTION_FAILED, {**failed, "retry_at": run_at.isoformat()})
-            engine.store.retry_job(conn, job.id, run_at, error)
+            engine.store.retry_job(conn, job.id, run_at, str(error))
             return steps.StepResult(steps.apply_all(before, [event]), [event], []), True
         prefix = [ev.NewEvent(ev.ACTION_FAILED, {**failed, "final": True})]
-        deliver = steps.Deliver(steps.ERROR, {"error": error}, internal=True)
+        deliver = steps.Deliver(steps.ERROR, {"error": str(error)}, internal=True)
     middle = steps.apply_all(before, prefix)
     try:
         result_ = steps.step(definition, middle, deliver, now)

@@ -86,10 +86,11 @@ def run_compensation(engine: Engine, job: Any) -> None:
                         attempt=job.attempt, variables=variables)
     try:
         engine.actions.run(ctx, timeout_s)
-        error = None
+        error, error_type = None, None
     except ActionFailed as exc:
-        error = str(exc)
-    engine.writer.submit(lambda conn: _record(engine, conn, job, step_, error), job.instance_id)
+        error, error_type = str(exc), exc.type
+    engine.writer.submit(lambda conn: _record(engine, conn, job, step_, error, error_type),
+                         job.instance_id)
 
 
 def _log(engine: Engine, conn: Connection, instance_id: str) -> list[tuple[int, str, dict]]:
@@ -120,7 +121,8 @@ def _announce(engine: Engine, conn: Connection, job: Any) -> tuple[Step, Any, di
     return step_, definition.state(step_.state).timeout_s, before.variables
 
 
-def _record(engine: Engine, conn: Connection, job: Any, step_: Step, error: str | None) -> None:
+def _record(engine: Engine, conn: Connection, job: Any, step_: Step, error: str | None,
+            error_type: str | None) -> None:
     store = engine.store
     if not store.holds_lease(conn, job.id, engine.worker_id):
         return  # our lease ran out: whoever took the job over records the outcome
@@ -139,13 +141,15 @@ def _record(engine: Engine, conn: Connection, job: Any, step_: Step, error: str 
         new = [ev.NewEvent(COMPENSATION_DONE, base)]
     elif job.attempt < policy.max_attempts:
         run_at = now + timedelta(seconds=retry_delay_s(policy, job.attempt))
-        new = [ev.NewEvent(ev.ACTION_FAILED, {**base, "error": error, "compensation": True,
+        new = [ev.NewEvent(ev.ACTION_FAILED, {**base, "error": error, "error_type": error_type,
+                                              "compensation": True,
                                               "retry_at": run_at.isoformat()})]
         store.retry_job(conn, job.id, run_at, error)
     else:
         reason = (f"compensation {step_.action!r} of state {step_.state!r} failed after "
                   f"{job.attempt} attempt(s): {error}")
-        new = [ev.NewEvent(COMPENSATION_FAILED, {**base, "error": error}),
+        new = [ev.NewEvent(COMPENSATION_FAILED, {**base, "error": error,
+                                                 "error_type": error_type}),
                ev.NewEvent(ev.INCIDENT, {"reason": reason, "state": before.state})]
     after = steps.apply_all(before, new)
     engine.persist(conn, before, steps.StepResult(after, new, []), SYSTEM_ACTOR, row)

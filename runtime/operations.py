@@ -267,3 +267,11 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], Callable[[_Call], None]]] = {
     "migrate": (LIVE, _migrate),
     "rollback": (TERMINAL_OR_LIVE, _rollback),
 }
+
+
+def incident_reason(engine: Engine, instance_id: str) -> str | None:
+    """Why an instance in incident is there: the reason of its latest `incident` event."""
+    for event in reversed(engine.history(instance_id)):
+        if event.type == ev.INCIDENT:
+            return event.data.get("reason")
+    return None

@@ -89,3 +89,22 @@ def test_batch_reports_each_instance(client, engine):
     assert by_id[done]["error"]["code"] == "operation-refused"
     listed = client.get("/api/v1/instances", params={"status": "cancelled"}).json()
     assert {i["id"] for i in listed["items"]} == set(waiting)
+
+
+def test_incidents_are_listed_with_their_reason(client, engine, loan_approval):
+    loan_approval["transitions"] = [t for t in loan_approval["transitions"]
+                                    if t.get("on") != "error"]
+    loan_approval["states"][1]["retry"] = {"max_attempts": 1}
+    engine.publish(loan_approval)
+
+    @engine.action("credit_score")
+    def credit_score(ctx: Any) -> dict[str, Any]:
+        raise ConnectionError("bureau down")
+
+    iid = reviewing(client, engine)
+    listed = client.get("/api/v1/instances", params={"status": "incident"}).json()["items"]
+    assert [i["id"] for i in listed] == [iid]
+    assert "error" in listed[0]["incident"] and "score" in listed[0]["incident"]
+    assert client.get(f"/api/v1/instances/{iid}").json()["incident"] == listed[0]["incident"]
+    retried = client.post(f"/api/v1/instances/{iid}/retry", json={"reason": "try again"})
+    assert retried.json()["status"] == "running" and retried.json()["incident"] is None

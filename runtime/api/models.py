@@ -149,6 +149,7 @@ class Instance(BaseModel):
     started_by: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    incident: str | None = Field(None, description="Why it is in incident (status incident)")
 
 
 class InstancePage(BaseModel):

@@ -6,6 +6,7 @@ from typing import Any
 
 from runtime.api import models
 from runtime.events import Event
+from runtime.operations import incident_reason
 from runtime.views import DefinitionVersion, Instance
 
 MASK = "***"
@@ -43,6 +44,7 @@ def instance(engine: Any, inst: Instance) -> models.Instance:
         started_by=inst.started_by,
         created_at=inst.created_at,
         updated_at=inst.updated_at,
+        incident=incident_reason(engine, inst.id) if inst.status == "incident" else None,
     )
 
 

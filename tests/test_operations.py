@@ -146,3 +146,32 @@ def test_batch_reports_per_instance_results(engine, loan_approval):
     by_id = {r["id"]: r for r in results}
     assert by_id[first]["ok"] and by_id[second]["status"] == "suspended"
     assert not by_id[done]["ok"] and by_id[done]["error"]["code"] == "operation-refused"
+
+
+def test_cancelling_a_parent_cancels_its_child(engine):
+    engine.publish({
+        "schema": "statewright/v1", "key": "child",
+        "states": [{"id": "begin", "type": "start"},
+                   {"id": "wait", "type": "wait", "timeout_s": 600},
+                   {"id": "done", "type": "end", "outcome": "completed"}],
+        "transitions": [{"from": "begin", "to": "wait"},
+                        {"from": "wait", "to": "done", "on": "timeout"}]})
+    engine.publish({
+        "schema": "statewright/v1", "key": "parent",
+        "states": [{"id": "begin", "type": "start"},
+                   {"id": "sub", "type": "subprocess", "definition": "child"},
+                   {"id": "done", "type": "end", "outcome": "completed"},
+                   {"id": "broken", "type": "end", "outcome": "failed"}],
+        "transitions": [{"from": "begin", "to": "sub"},
+                        {"from": "sub", "to": "done", "on": "done"},
+                        {"from": "sub", "to": "broken", "on": "error"}]})
+    parent = engine.start("parent")
+    engine.run_until_idle()
+    [child] = engine.list_instances(definition="child").items
+    assert child.parent_id == parent and child.status == "running"
+    perform(engine, parent, "cancel", "order withdrawn", actor="olga")
+    assert engine.get(parent).status == "cancelled"
+    cancelled = engine.get(child.id)
+    assert cancelled.status == "cancelled"
+    assert "order withdrawn" in engine.history(child.id)[-1].data["reason"]
+    assert engine.verify_audit().ok

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from runtime.analytics import tables as _analytics_tables  # noqa: F401  (shared metadata)
+from runtime.analytics.updater import AnalyticsUpdater
 from runtime.errors import StoreUnavailable
 from runtime.store import resilience  # noqa: F401  (its tables join the shared metadata)
 from runtime.store.base import Store
@@ -34,6 +36,7 @@ def open_store(url: str) -> Store:
     except Exception as exc:
         store.close()
         raise StoreUnavailable(f"cannot open the database {store.display_url}: {exc}") from exc
+    store.event_hooks.append(AnalyticsUpdater())
     return store
 
 

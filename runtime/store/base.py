@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,6 +74,9 @@ class Store:
     def __init__(self, sql_engine: SqlEngine, display_url: str) -> None:
         self.sql = sql_engine
         self.display_url = display_url
+        # Called with each flushed batch of new event rows, inside its transaction
+        # (the dashboard aggregates, `runtime/analytics/updater.py`).
+        self.event_hooks: list[Callable[[Connection, list[dict[str, Any]]], None]] = []
 
     def create_schema(self) -> None:
         t.metadata.create_all(self.sql)
@@ -109,6 +112,8 @@ class Store:
         done = conn.execute(_UPDATE_PROJECTION, updates)
         if done.rowcount != len(updates):
             raise ConcurrencyError("an instance was changed by another writer")
+        for hook in self.event_hooks:
+            hook(conn, events)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -1,0 +1,81 @@
+"""Aggregate tables, on the store's metadata so `create_schema` creates them too.
+
+Every aggregate row is keyed by definition key, version and UTC hour; days are sums of
+hours. Durations are integer microseconds so that sums do not depend on the order events
+were folded in (a rebuild gives the very same numbers as the incremental updates).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+)
+
+from runtime.store.schema import metadata
+
+# kind: started | completed | failed | cancelled | cycle (finished, total = cycle time)
+#       entered (state) | exited (state, total = time in state) | transition (state -> target
+#       on event) | sla_breach (state, or '' for the process) | variant (state = path hash)
+counts = Table(
+    "analytics_counts",
+    metadata,
+    Column("definition_key", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("hour", DateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(64), nullable=False),
+    Column("target", String(64), nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("total_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("definition_key", "version", "hour", "kind", "state", "target", "event"),
+)
+
+# kind: state_time (subject = state) | cycle (subject '') | variant (subject = path hash)
+histograms = Table(
+    "analytics_histograms",
+    metadata,
+    Column("definition_key", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("hour", DateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("subject", String(64), nullable=False),
+    Column("bucket", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("definition_key", "version", "hour", "kind", "subject", "bucket"),
+)
+
+# The states a path hash stands for (the first PATH_KEPT of them, then "...").
+variants = Table(
+    "analytics_variants",
+    metadata,
+    Column("definition_key", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("hash", String(16), nullable=False),
+    Column("path", JSON, nullable=False),
+    PrimaryKeyConstraint("definition_key", "version", "hash"),
+)
+
+# Per instance, what the next event needs: where it is since when, and the path so far.
+instances = Table(
+    "analytics_instances",
+    metadata,
+    Column("instance_id", String(36), primary_key=True),
+    Column("definition_key", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("state", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("entered_at", DateTime, nullable=False),
+    Column("path_hash", String(16), nullable=False),  # chained over every state entered
+    Column("path", JSON, nullable=False),  # the first states, for display
+)
+
+ALL = (counts, histograms, variants, instances)

@@ -1,0 +1,242 @@
+"""Fold appended events into the aggregate tables, in the transaction that appends them.
+
+Each batch is summed in memory first, then written as one upsert per aggregate key
+(`INSERT ... ON CONFLICT DO UPDATE`, on SQLite and PostgreSQL alike). `rebuild` truncates
+the tables and replays the whole log through the same code, so both give equal numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from runtime import events as ev
+from runtime.analytics import tables as a
+from runtime.analytics.sketch import bucket_of
+from runtime.store import schema as t
+
+if TYPE_CHECKING:
+    from runtime.store.base import Store
+
+TERMINAL = frozenset({"completed", "failed", "cancelled"})
+REBUILD_CHUNK = 2000
+PATH_KEPT = 64  # states of a path kept for display; the variant hash covers all of them
+_TRACKED = select(a.instances).where(
+    a.instances.c.instance_id.in_(bindparam("p_ids", expanding=True)))
+
+
+@dataclass
+class _Tracked:
+    """An instance as the aggregates follow it (a row of `analytics_instances`)."""
+
+    key: str
+    version: int
+    state: str | None
+    status: str
+    started_at: datetime
+    entered_at: datetime
+    path_hash: str
+    path: list[str]
+
+    def enter(self, state: str, at: datetime) -> None:
+        self.state, self.entered_at = state, at
+        self.path_hash = hashlib.sha256(f"{self.path_hash}/{state}".encode()).hexdigest()[:16]
+        if len(self.path) < PATH_KEPT:
+            self.path.append(state)
+        elif self.path[-1] != "...":
+            self.path.append("...")
+
+
+@dataclass
+class _Batch:
+    counts: defaultdict[tuple[Any, ...], list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0]))
+    histograms: defaultdict[tuple[Any, ...], int] = field(default_factory=lambda: defaultdict(int))
+    variants: dict[tuple[str, int, str], list[str]] = field(default_factory=dict)
+
+    def count(self, who: _Tracked, at: datetime, kind: str, state: str = "", target: str = "",
+              event: str = "", duration_us: int = 0) -> None:
+        entry = self.counts[(who.key, who.version, _hour(at), kind, state, target, event)]
+        entry[0] += 1
+        entry[1] += duration_us
+
+    def duration(self, who: _Tracked, at: datetime, kind: str, subject: str, us: int) -> None:
+        self.histograms[(who.key, who.version, _hour(at), kind, subject, bucket_of(us))] += 1
+
+
+class AnalyticsUpdater:
+    """One per store: caches the SLAs of definition versions (immutable once published)."""
+
+    def __init__(self) -> None:
+        self._slas: dict[tuple[str, int], tuple[float | None, dict[str, float]]] = {}
+
+    def __call__(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.apply(conn, rows)
+
+    def apply(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Fold `rows` (events in seq order per instance) into the aggregates."""
+        if not rows:
+            return
+        ids = sorted({r["instance_id"] for r in rows})
+        tracked = {row.instance_id: _Tracked(
+            row.definition_key, row.version, row.state, row.status, row.started_at,
+            row.entered_at, row.path_hash, list(row.path))
+            for row in conn.execute(_TRACKED, {"p_ids": ids})}
+        batch, changed = _Batch(), set()
+        for row in rows:
+            iid = row["instance_id"]
+            if row["type"] == ev.INSTANCE_STARTED:
+                data, at = row["data"], row["at"]
+                tracked[iid] = _Tracked(data["definition"], data["version"], None, "running",
+                                        at, at, "", [])
+                batch.count(tracked[iid], at, "started")
+            elif iid not in tracked:
+                continue  # an instance older than the analytics tables: `rebuild` covers it
+            self._fold(conn, batch, tracked[iid], row)
+            changed.add(iid)
+        _write(conn, batch, [(iid, tracked[iid]) for iid in sorted(changed)])
+
+    def _fold(self, conn: Connection, batch: _Batch, who: _Tracked,
+              row: Mapping[str, Any]) -> None:
+        type_, data, at = row["type"], row["data"], row["at"]
+        status = who.status
+        if type_ == ev.TRANSITION:
+            if who.state is not None:
+                self._leave(conn, batch, who, at)
+            target = data["to"]
+            batch.count(who, at, "transition", who.state or "", target, data.get("event") or "")
+            batch.count(who, at, "entered", target)
+            who.enter(target, at)
+            status = data.get("status", status)
+        elif type_ == ev.INCIDENT:
+            status = "incident"
+        elif type_ == ev.CANCELLED:
+            status = "cancelled"
+        elif type_ in ev.OPERATOR_EVENTS:
+            status = data["status"]
+            who.version = data.get("to_version", who.version)
+        if status in TERMINAL and who.status not in TERMINAL:
+            if type_ != ev.TRANSITION and who.state is not None:
+                self._leave(conn, batch, who, at)  # cancelled where it stood
+            self._finish(conn, batch, who, status, at)
+        who.status = status
+
+    def _leave(self, conn: Connection, batch: _Batch, who: _Tracked, at: datetime) -> None:
+        state = who.state or ""
+        us = _micros(at - who.entered_at)
+        batch.count(who, at, "exited", state, duration_us=us)
+        batch.duration(who, at, "state_time", state, us)
+        sla = self._sla(conn, who.key, who.version)[1].get(state)
+        if sla is not None and us > sla * 1e6:
+            batch.count(who, at, "sla_breach", state)
+
+    def _finish(self, conn: Connection, batch: _Batch, who: _Tracked, status: str,
+                at: datetime) -> None:
+        us = _micros(at - who.started_at)
+        batch.count(who, at, status)
+        batch.count(who, at, "cycle", duration_us=us)
+        batch.duration(who, at, "cycle", "", us)
+        variant = who.path_hash
+        batch.count(who, at, "variant", variant, duration_us=us)
+        batch.duration(who, at, "variant", variant, us)
+        batch.variants[(who.key, who.version, variant)] = list(who.path)
+        sla = self._sla(conn, who.key, who.version)[0]
+        if sla is not None and us > sla * 1e6:
+            batch.count(who, at, "sla_breach")
+
+    def _sla(self, conn: Connection, key: str, version: int
+             ) -> tuple[float | None, dict[str, float]]:
+        """The process `sla_s` and the human states' `sla_s` of one version."""
+        cached = self._slas.get((key, version))
+        if cached is None:
+            v = t.definition_versions
+            doc = conn.execute(select(v.c.document).where(
+                v.c.key == key, v.c.version == version)).scalar() or {}
+            states = {s["id"]: float(s["sla_s"]) for s in doc.get("states", [])
+                      if s.get("type") == "human" and s.get("sla_s") is not None}
+            process = doc.get("sla_s")
+            cached = (float(process) if process is not None else None, states)
+            self._slas[(key, version)] = cached
+        return cached
+
+
+def rebuild(store: Store) -> int:
+    """Recompute every aggregate from the event log; returns the number of events replayed.
+
+    Runs in one write transaction that keeps writers out (SQLite: BEGIN IMMEDIATE;
+    PostgreSQL: a lock on the events table), so no event is missed or counted twice.
+    """
+    updater, replayed = AnalyticsUpdater(), 0
+    e = t.events
+    with store.write() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+        for table in a.ALL:
+            conn.execute(delete(table))
+        result = conn.execution_options(yield_per=REBUILD_CHUNK).execute(
+            select(e.c.instance_id, e.c.seq, e.c.type, e.c.data, e.c.at)
+            .order_by(e.c.instance_id, e.c.seq))
+        for chunk in result.mappings().partitions():
+            updater.apply(conn, chunk)
+            replayed += len(chunk)
+    return replayed
+
+
+def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]]) -> None:
+    stmts = _upserts(conn.dialect.name)
+    if batch.counts:
+        conn.execute(stmts["counts"], [
+            {"definition_key": k[0], "version": k[1], "hour": k[2], "kind": k[3],
+             "state": k[4], "target": k[5], "event": k[6], "count": v[0], "total_us": v[1]}
+            for k, v in batch.counts.items()])
+    if batch.histograms:
+        conn.execute(stmts["histograms"], [
+            {"definition_key": k[0], "version": k[1], "hour": k[2], "kind": k[3],
+             "subject": k[4], "bucket": k[5], "count": n} for k, n in batch.histograms.items()])
+    if batch.variants:
+        conn.execute(stmts["variants"], [
+            {"definition_key": k[0], "version": k[1], "hash": k[2], "path": path}
+            for k, path in batch.variants.items()])
+    if tracked:
+        conn.execute(stmts["instances"], [
+            {"instance_id": iid, "definition_key": w.key, "version": w.version,
+             "state": w.state, "status": w.status, "started_at": w.started_at,
+             "entered_at": w.entered_at, "path_hash": w.path_hash, "path": w.path}
+            for iid, w in tracked])
+
+
+@cache
+def _upserts(dialect: str) -> dict[str, Any]:
+    """The upserts, built once per dialect: building them costs more than running them."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    counts, histograms, instances = insert(a.counts), insert(a.histograms), insert(a.instances)
+    return {
+        "counts": counts.on_conflict_do_update(
+            index_elements=[c.name for c in a.counts.primary_key],
+            set_={"count": a.counts.c.count + counts.excluded["count"],
+                  "total_us": a.counts.c.total_us + counts.excluded.total_us}),
+        "histograms": histograms.on_conflict_do_update(
+            index_elements=[c.name for c in a.histograms.primary_key],
+            set_={"count": a.histograms.c.count + histograms.excluded["count"]}),
+        "variants": insert(a.variants).on_conflict_do_nothing(),
+        "instances": instances.on_conflict_do_update(
+            index_elements=["instance_id"],
+            set_={c.name: instances.excluded[c.name] for c in a.instances.columns
+                  if c.name != "instance_id"}),
+    }
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def _micros(delta: Any) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

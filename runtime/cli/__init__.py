@@ -19,6 +19,7 @@ def main() -> None:
 
 # Each module registers its commands on `app` when imported.
 from runtime.cli import (  # noqa: E402
+    analytics,
     audit,
     bench,
     definitions,
@@ -29,5 +30,5 @@ from runtime.cli import (  # noqa: E402
     users,
 )
 
-__all__ = ["app", "audit", "bench", "definitions", "instances", "operations", "server", "tasks",
-           "users"]
+__all__ = ["analytics", "app", "audit", "bench", "definitions", "instances", "operations",
+           "server", "tasks", "users"]

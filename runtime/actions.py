@@ -1,8 +1,9 @@
 """Task actions: the registry behind `@engine.action`, the context a handler gets, retries.
 
 Handlers run outside any transaction and may run more than once (at-least-once); the engine
-records a result exactly once. Sync handlers run in a worker thread so `timeout_s` can be
-enforced; async handlers run on their own event loop in that thread.
+records a result exactly once. Sync handlers run in a bounded thread pool, so `timeout_s` can
+be enforced (a late thread is abandoned); async handlers run on one shared event loop thread
+and are cancelled when they time out, so neither can stall the engine.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import random
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -51,6 +53,8 @@ class ActionRegistry:
     def __init__(self, max_workers: int = 8) -> None:
         self._handlers: dict[str, Handler] = {}
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="action")
+        self._loop: asyncio.AbstractEventLoop | None = None  # shared by async handlers
+        self._loop_lock = threading.Lock()
 
     def register(self, name: str, handler: Handler) -> None:
         if not callable(handler):
@@ -66,10 +70,14 @@ class ActionRegistry:
         if handler is None:
             raise ActionFailed(f"no handler is registered for action {ctx.action!r}",
                                "MissingHandler")
-        future = self._pool.submit(_call, handler, ctx)
+        if inspect.iscoroutinefunction(handler):  # cancelled for real when it times out
+            future = asyncio.run_coroutine_threadsafe(
+                asyncio.wait_for(handler(ctx), timeout_s), self._event_loop())
+        else:
+            future = self._pool.submit(_call, handler, ctx)
         try:
             result = future.result(timeout=timeout_s)
-        except FutureTimeout:
+        except (FutureTimeout, TimeoutError):
             raise ActionFailed(f"action {ctx.action!r} timed out after {timeout_s:g} s",
                                "Timeout") from None
         except Exception as exc:
@@ -83,13 +91,21 @@ class ActionRegistry:
                 "BadResult")
         return result
 
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        with self._loop_lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, name="action-loop",
+                                 daemon=True).start()
+            return self._loop
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
 
 
 def _call(handler: Handler, ctx: ActionContext) -> Any:
-    if inspect.iscoroutinefunction(handler):
-        return asyncio.run(handler(ctx))
     result = handler(ctx)
     if inspect.isawaitable(result):
         return asyncio.run(_await(result))

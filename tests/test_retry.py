@@ -3,6 +3,8 @@ refused connections, and a retry time that survives a restart."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -143,3 +145,27 @@ def test_a_refused_connection_without_an_error_path_is_an_incident(engine, clock
     incident = engine.history(iid)[-1]
     assert incident.type == "incident" and "error" in incident.data["reason"]
     assert failures(engine, iid)[0]["final"] is True
+
+
+def test_a_hanging_async_action_is_cancelled_at_its_timeout(engine, clock):
+    engine.publish(process({"max_attempts": 1}, timeout_s=0.2))
+    outcome: list[str] = []
+
+    @engine.action("call_service")
+    async def call_service(ctx: Any) -> dict[str, Any]:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+        return {}
+
+    iid = engine.start("call-service", {"url": down_url()})
+    engine.run_until_idle()
+    assert engine.get(iid).state == "broken"
+    assert failures(engine, iid)[0]["error_type"] == "Timeout"
+    for _ in range(50):  # the cancellation reaches the coroutine on the loop's thread
+        if outcome:
+            break
+        time.sleep(0.02)
+    assert outcome == ["cancelled"]

@@ -181,9 +181,9 @@ def rebuild(store: Store) -> int:
             conn.exec_driver_sql("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
         for table in a.ALL:
             conn.execute(delete(table))
-        result = conn.execution_options(yield_per=REBUILD_CHUNK).execute(
+        result = conn.execute(
             select(e.c.instance_id, e.c.seq, e.c.type, e.c.data, e.c.at)
-            .order_by(e.c.instance_id, e.c.seq))
+            .order_by(e.c.instance_id, e.c.seq).execution_options(yield_per=REBUILD_CHUNK))
         for chunk in result.mappings().partitions():
             updater.apply(conn, chunk)
             replayed += len(chunk)

@@ -101,6 +101,11 @@ def perform_batch(engine: Engine, operation: str, filters: dict[str, Any], reaso
                   actor: str | None = None, **params: Any) -> list[dict[str, Any]]:
     """`perform` on every instance matching `filters`; one result per instance, never raising."""
     _spec(operation)
+    filters = {k: v for k, v in filters.items() if v is not None}
+    if not filters:
+        raise OperationInvalid(f"a batch {operation} needs a filter (definition, version, "
+                               "status, state or business_key); it would touch every instance",
+                               {"field": "filter"})
     ids: list[str] = []
     while True:
         page = engine.list_instances(**filters, limit=500, offset=len(ids))

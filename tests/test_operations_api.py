@@ -89,6 +89,8 @@ def test_batch_reports_each_instance(client, engine):
     assert by_id[done]["error"]["code"] == "operation-refused"
     listed = client.get("/api/v1/instances", params={"status": "cancelled"}).json()
     assert {i["id"] for i in listed["items"]} == set(waiting)
+    unfiltered = client.post("/api/v1/instances/batch/cancel", json={"reason": "all"})
+    assert unfiltered.status_code == 422 and "filter" in unfiltered.json()["error"]["message"]
 
 
 def test_incidents_are_listed_with_their_reason(client, engine, loan_approval):

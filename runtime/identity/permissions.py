@@ -64,6 +64,8 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/instances/{id}/events"): "instances.send",
     ("GET", "/instances/{id}/history"): "instances.read",
     ("POST", "/instances/{id}/{operation}"): "instances.operate",
+    ("POST", "/instances/batch/{operation}"): "instances.operate",
+    ("GET", "/breakers"): "instances.read",
     ("GET", "/tasks"): "tasks.work",
     ("POST", "/tasks/{id}/{action}"): "tasks.work",
     ("GET", "/audit/verify"): "audit.read",

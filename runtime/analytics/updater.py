@@ -93,8 +93,8 @@ class AnalyticsUpdater:
         batch, changed = _Batch(), set()
         for row in rows:
             iid = row["instance_id"]
-            if row["type"] == ev.INSTANCE_STARTED:
-                data, at = row["data"], row["at"]
+            data, at = row["data"], row["at"]
+            if row["type"] == ev.INSTANCE_STARTED and "definition" in data:
                 tracked[iid] = _Tracked(data["definition"], data["version"], None, "running",
                                         at, at, "", [])
                 batch.count(tracked[iid], at, "started")
@@ -108,6 +108,8 @@ class AnalyticsUpdater:
               row: Mapping[str, Any]) -> None:
         type_, data, at = row["type"], row["data"], row["at"]
         status = who.status
+        if type_ == ev.INSTANCE_STARTED:
+            return
         if type_ == ev.TRANSITION:
             if who.state is not None:
                 self._leave(conn, batch, who, at)

@@ -1,35 +1,36 @@
-"""Unpublished drafts, kept in NiceGUI's server-side storage until the engine has a drafts table.
+"""Unpublished drafts, kept in the engine's drafts table.
 
-Drafts are keyed by process key and shared by everyone using this server, like a shared
-whiteboard: the last edit wins.
+Every `serve` process reading the same database sees the same drafts, and a draft survives a
+reload or a closed tab. Drafts are keyed by process key and shared like a whiteboard: the last
+edit wins, and the table records who made it and when.
 """
 
 from __future__ import annotations
 
-import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nicegui import app
-
-STORAGE_KEY = "statewright.drafts"
-
-
-def _all() -> dict[str, Any]:
-    return app.storage.general.setdefault(STORAGE_KEY, {})
+if TYPE_CHECKING:
+    from runtime import Engine
+    from runtime.views import Draft
 
 
-def load(key: str) -> dict[str, Any] | None:
-    document = _all().get(key)
-    return copy.deepcopy(document) if document is not None else None
+def load(engine: Engine, key: str) -> dict[str, Any] | None:
+    draft = engine.draft(key)
+    return draft.document if draft is not None else None
 
 
-def save(document: dict[str, Any]) -> None:
-    _all()[document["key"]] = copy.deepcopy(document)
+def save(engine: Engine, document: dict[str, Any], actor: str | None = None) -> None:
+    engine.save_draft(document["key"], document, actor=actor)
 
 
-def saved_keys() -> list[str]:
-    return sorted(_all())
+def saved(engine: Engine) -> list[Draft]:
+    """Every draft with its last change (when and by whom), sorted by key."""
+    return sorted(engine.drafts(), key=lambda d: d.key)
 
 
-def discard(key: str) -> None:
-    _all().pop(key, None)
+def saved_keys(engine: Engine) -> list[str]:
+    return [d.key for d in saved(engine)]
+
+
+def discard(engine: Engine, key: str) -> None:
+    engine.delete_draft(key)

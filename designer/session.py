@@ -71,7 +71,7 @@ class DesignerSession:
     def changed(self, *, refresh_properties: bool = False) -> None:
         if not self.may_design():
             return
-        drafts.save(self.draft.doc)
+        drafts.save(self.engine, self.draft.doc, self.auth.username())
         self.report = validate(self.draft.doc)
         self.redraw()
         self.findings_view()
@@ -120,7 +120,7 @@ class DesignerSession:
         if not self.may_design():
             return
         self.draft.move(list(args.get("nodes", [])))
-        drafts.save(self.draft.doc)
+        drafts.save(self.engine, self.draft.doc, self.auth.username())
         if self.canvas is not None:
             self.canvas.set_graph(self.draft.canvas_nodes(), self.draft.canvas_edges())
 

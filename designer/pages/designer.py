@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _open_document(engine: Engine, key: str) -> dict[str, Any] | None:
-    return drafts.load(key) or catalog.published_document(engine, key)
+    return drafts.load(engine, key) or catalog.published_document(engine, key)
 
 
 def register(engine: Engine, auth: WebAuth) -> None:
@@ -116,10 +116,10 @@ def _published_note(session: DesignerSession, key: str) -> None:
         ui.label("· never published")
         return
     ui.link(f"· latest published v{latest}", f"/processes/{key}/versions/{latest}")
-    if drafts.load(key) is not None:
+    if drafts.load(session.engine, key) is not None:
 
         def discard() -> None:
-            drafts.discard(key)
+            drafts.discard(session.engine, key)
             published = catalog.published_document(session.engine, key)
             if published is not None:
                 session.start_over(published)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import re
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from nicegui import events, ui
@@ -24,8 +28,30 @@ COLUMNS = [
     {"name": "name", "label": "Name", "field": "name", "align": "left"},
     {"name": "latest", "label": "Latest version", "field": "latest", "align": "left"},
     {"name": "versions", "label": "Versions", "field": "versions", "align": "left"},
+    {"name": "instances", "label": "Instances", "field": "instances", "align": "right"},
     {"name": "draft", "label": "Draft", "field": "draft", "align": "left"},
+    {"name": "changed", "label": "Last change", "field": "changed", "align": "left"},
+    {"name": "actions", "label": "", "field": "key", "align": "right"},
 ]
+
+ACTIONS_SLOT = (
+    '<q-td :props="props" class="whitespace-nowrap">'
+    '<q-btn flat dense size="sm" icon="download" :data-testid="\'export-\' + props.row.key" '
+    "@click=\"() => $parent.$emit('export', props.row.key)\"><q-tooltip>Export JSON"
+    " (draft if any, else latest version)</q-tooltip></q-btn>"
+    '<q-btn v-if="props.row.can_design" flat dense size="sm" icon="content_copy" '
+    ":data-testid=\"'duplicate-' + props.row.key\" "
+    "@click=\"() => $parent.$emit('duplicate', props.row.key)\"><q-tooltip>Duplicate under a"
+    " new key</q-tooltip></q-btn>"
+    '<q-btn v-if="props.row.can_design && props.row.has_draft" flat dense size="sm" '
+    'icon="delete" color="negative" :data-testid="\'delete-draft-\' + props.row.key" '
+    "@click=\"() => $parent.$emit('discard', props.row.key)\"><q-tooltip>Delete the"
+    " draft</q-tooltip></q-btn></q-td>"
+)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown time"
 
 
 def process_rows(engine: Engine, *, can_design: bool) -> list[dict[str, Any]]:
@@ -40,21 +66,27 @@ def process_rows(engine: Engine, *, can_design: bool) -> list[dict[str, Any]]:
             "versions": ", ".join(f"v{n}" for n in summary.versions),
             "version_numbers": summary.versions,
             "draft": "",
+            "changed": "",
+            "has_draft": False,
         }
-    for key in drafts.saved_keys():
-        document = drafts.load(key) or {}
+    for draft in drafts.saved(engine):
+        document = draft.document or {}
         row = rows.setdefault(
-            key,
+            draft.key,
             {
-                "key": key,
-                "name": document.get("name") or key,
+                "key": draft.key,
+                "name": document.get("name") or draft.key,
                 "latest": None,
                 "versions": "",
                 "version_numbers": [],
             },
         )
         row["draft"] = catalog.draft_status(engine, document) if document else ""
+        row["changed"] = f"{_when(draft.updated_at)} by {draft.updated_by or 'unknown'}"
+        row["has_draft"] = True
     for row in rows.values():
+        row["instances"] = engine.list_instances(definition=row["key"], limit=1).total
+        row["can_design"] = can_design
         if can_design:
             row["href"] = f"/designer/{row['key']}"
         elif row["latest"] is not None:
@@ -62,6 +94,18 @@ def process_rows(engine: Engine, *, can_design: bool) -> list[dict[str, Any]]:
         else:
             row["href"] = ""
     return sorted(rows.values(), key=lambda r: r["key"])
+
+
+def export_document(engine: Engine, key: str) -> dict[str, Any] | None:
+    """What "export" downloads: the draft when there is one, else the latest version."""
+    return drafts.load(engine, key) or catalog.published_document(engine, key)
+
+
+def duplicate_document(document: dict[str, Any], new_key: str) -> dict[str, Any]:
+    """A copy of `document` under `new_key`, as a draft of its own."""
+    copied = copy.deepcopy(document)
+    copied["key"] = new_key
+    return copied
 
 
 def key_problem(key: str, taken: set[str]) -> str | None:
@@ -106,10 +150,17 @@ def register(engine: Engine, auth: WebAuth) -> None:
                 ":href=\"'/processes/' + props.row.key + '/versions/' + n\" "
                 'class="text-primary mr-2">v{{ n }}</a></q-td>',
             )
+            table.add_slot("body-cell-actions", ACTIONS_SLOT)
             if not rows:
                 ui.label("No processes yet: create one to start drawing.").classes("text-slate-500")
-            dialog = _new_process_dialog(auth, {r["key"] for r in rows})
-            importer = _import_dialog(auth)
+            taken = {r["key"] for r in rows}
+            dialog = _new_process_dialog(engine, auth, taken)
+            importer = _import_dialog(engine, auth)
+            duplicator = _duplicate_dialog(engine, auth, taken)
+            confirm = _delete_draft_dialog(engine, auth)
+            table.on("export", lambda e: _export(engine, str(e.args)))
+            table.on("duplicate", lambda e: duplicator(str(e.args)))
+            table.on("discard", lambda e: confirm(str(e.args)))
 
 
 def may_design(auth: WebAuth) -> bool:
@@ -121,7 +172,7 @@ def may_design(auth: WebAuth) -> bool:
     return True
 
 
-def _new_process_dialog(auth: WebAuth, taken: set[str]) -> ui.dialog:
+def _new_process_dialog(engine: Engine, auth: WebAuth, taken: set[str]) -> ui.dialog:
     with ui.dialog() as dialog, ui.card().classes("w-96"):
         ui.label("New process").classes("text-lg font-semibold")
         key = (
@@ -146,7 +197,7 @@ def _new_process_dialog(auth: WebAuth, taken: set[str]) -> ui.dialog:
             if problem:
                 ui.notify(f"Key: {problem}", type="negative")
                 return
-            drafts.save(new_document(key.value, name.value or None))
+            drafts.save(engine, new_document(key.value, name.value or None), auth.username())
             ui.navigate.to(f"/designer/{key.value}")
 
         with ui.row().classes("w-full justify-end"):
@@ -157,7 +208,7 @@ def _new_process_dialog(auth: WebAuth, taken: set[str]) -> ui.dialog:
     return dialog
 
 
-def _import_dialog(auth: WebAuth) -> ui.dialog:
+def _import_dialog(engine: Engine, auth: WebAuth) -> ui.dialog:
     """Upload a JSON/YAML definition; it becomes the draft of its key and opens in the designer."""
 
     async def receive(event: events.UploadEventArguments) -> None:
@@ -168,7 +219,7 @@ def _import_dialog(auth: WebAuth) -> ui.dialog:
         except ImportRefused as refusal:
             ui.notify(str(refusal), type="negative", multi_line=True)
             return
-        drafts.save(document)
+        drafts.save(engine, document, auth.username())
         ui.navigate.to(f"/designer/{document['key']}")
 
     with ui.dialog() as dialog, ui.card().classes("w-96"):
@@ -180,3 +231,77 @@ def _import_dialog(auth: WebAuth) -> ui.dialog:
             'accept=".json,.yaml,.yml" data-testid="import-upload"'
         ).classes("w-full").mark("import-upload")
     return dialog
+
+
+def _export(engine: Engine, key: str) -> None:
+    document = export_document(engine, key)
+    if document is None:
+        ui.notify(f"Process {key!r} has no draft or version to export", type="negative")
+        return
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    ui.download.content(text.encode(), f"{key}.json", "application/json")
+
+
+def _duplicate_dialog(engine: Engine, auth: WebAuth, taken: set[str]) -> Callable[[str], None]:
+    """Ask for a new key, then save a copy of the process (draft, else latest) as its draft."""
+    source = {"key": ""}
+    with ui.dialog() as dialog, ui.card().classes("w-96"):
+        title = ui.label().classes("text-lg font-semibold")
+        key = (
+            ui.input("New key", validation=lambda v: key_problem(v or "", taken))
+            .mark("duplicate-key")
+            .props('data-testid="duplicate-key"')
+            .classes("w-full")
+        )
+
+        def duplicate() -> None:
+            if not may_design(auth):
+                return
+            problem = key_problem(key.value or "", taken)
+            document = export_document(engine, source["key"])
+            if problem or document is None:
+                ui.notify(f"Key: {problem or 'nothing to copy'}", type="negative")
+                return
+            drafts.save(engine, duplicate_document(document, key.value), auth.username())
+            ui.navigate.to(f"/designer/{key.value}")
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Cancel", on_click=dialog.close).props("flat")
+            ui.button("Duplicate and open", on_click=duplicate).mark("duplicate-confirm").props(
+                'data-testid="duplicate-confirm"'
+            )
+
+    def open_for(process_key: str) -> None:
+        source["key"] = process_key
+        title.set_text(f"Duplicate {process_key}")
+        key.value = f"{process_key}-copy"
+        dialog.open()
+
+    return open_for
+
+
+def _delete_draft_dialog(engine: Engine, auth: WebAuth) -> Callable[[str], None]:
+    """Deleting a draft loses unpublished work, so it is confirmed first."""
+    target = {"key": ""}
+    with ui.dialog() as dialog, ui.card().classes("w-96"):
+        question = ui.label().classes("text-base")
+
+        def delete() -> None:
+            if not may_design(auth):
+                return
+            drafts.discard(engine, target["key"])
+            ui.notify(f"Deleted the draft of {target['key']}", type="info")
+            ui.navigate.to("/")
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Keep it", on_click=dialog.close).props("flat")
+            ui.button("Delete draft", color="negative", on_click=delete).mark(
+                "delete-draft-confirm"
+            ).props('data-testid="delete-draft-confirm"')
+
+    def open_for(process_key: str) -> None:
+        target["key"] = process_key
+        question.set_text(f"Delete the unpublished draft of {process_key}? This cannot be undone.")
+        dialog.open()
+
+    return open_for

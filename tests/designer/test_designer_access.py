@@ -56,11 +56,11 @@ async def test_a_manager_reads_processes_but_may_not_design(
 async def test_losing_the_analyst_role_stops_publishing_at_once(
     user: User, identity: IdentityService, engine: Engine
 ) -> None:
-    drafts.save(new_document("expense-claim"))
-    document = drafts.load("expense-claim")
+    drafts.save(engine, new_document("expense-claim"))
+    document = drafts.load(engine, "expense-claim")
     document["states"].append({"id": "paid", "type": "end"})
     document["transitions"].append({"from": "start", "to": "paid"})
-    drafts.save(document)
+    drafts.save(engine, document)
     await user.open("/designer/expense-claim")
     await user.should_see(marker="no-findings")
     identity.set_roles("ana", ["manager"])
@@ -70,15 +70,15 @@ async def test_losing_the_analyst_role_stops_publishing_at_once(
 
 
 async def test_losing_the_analyst_role_stops_editing_at_once(
-    user: User, identity: IdentityService
+    user: User, identity: IdentityService, engine: Engine
 ) -> None:
-    drafts.save(new_document("expense-claim"))
+    drafts.save(engine, new_document("expense-claim"))
     await user.open("/designer/expense-claim")
     await user.should_see(kind=ProcessCanvas)
     identity.set_roles("ana", ["manager"])
     user.find(kind=ProcessCanvas).trigger("dropped", {"type": "task", "x": 200, "y": 0})
     await user.should_see("You may no longer design processes")
-    assert [s["id"] for s in drafts.load("expense-claim")["states"]] == ["start"]
+    assert [s["id"] for s in drafts.load(engine, "expense-claim")["states"]] == ["start"]
 
 
 async def test_logging_out_ends_the_session(user: User) -> None:

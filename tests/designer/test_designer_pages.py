@@ -60,13 +60,13 @@ async def test_processes_page_lists_published_versions(user: User, engine: Engin
     assert table.rows[0]["latest"] == 2
 
 
-async def test_new_process_key_must_fit_the_pattern(user: User) -> None:
+async def test_new_process_key_must_fit_the_pattern(user: User, engine: Engine) -> None:
     await user.open("/")
     user.find(marker="new-process").click()
     user.find(marker="new-key").type("Loan Approval")
     user.find(marker="create-process").click()
     await user.should_see("Key: lower-case letters")
-    assert drafts.saved_keys() == []
+    assert drafts.saved_keys(engine) == []
 
 
 async def test_dropped_states_show_dead_end_and_unreachable_findings(user: User) -> None:
@@ -121,7 +121,7 @@ async def test_a_fixed_process_publishes_and_moves_do_not_change_it(
     assert published["states"][1]["action"] == "send_payment"
 
     user.find(kind=ProcessCanvas).trigger("moved", {"nodes": [{"id": "task_1", "x": 240, "y": 80}]})
-    assert drafts.load("expense-claim")["layout"]["task_1"] == {"x": 240, "y": 80}
+    assert drafts.load(engine, "expense-claim")["layout"]["task_1"] == {"x": 240, "y": 80}
     user.find(marker="publish").click()
     await user.should_see("No change since expense-claim version 1")
     assert [v.version for v in engine.versions("expense-claim")] == [1]
@@ -220,13 +220,13 @@ async def test_the_processes_page_tells_drafts_from_published_versions(
     table = next(iter(user.find(kind=ui.table).elements))
     assert table.rows[0]["draft"] == "never published"
 
-    engine.publish(drafts.load("expense-claim"), actor="ana")
+    engine.publish(drafts.load(engine, "expense-claim"), actor="ana")
     await user.open("/")
     table = next(iter(user.find(kind=ui.table).elements))
     assert table.rows[0]["draft"] == ""
 
 
-async def test_declaring_the_guard_variable_answers_the_warning(user: User) -> None:
+async def test_declaring_the_guard_variable_answers_the_warning(user: User, engine: Engine) -> None:
     await open_new_process(user)
     drop(user, "decision", 200, 0)
     drop(user, "end", 400, 0)
@@ -241,7 +241,9 @@ async def test_declaring_the_guard_variable_answers_the_warning(user: User) -> N
     user.find(marker="add-variable").click()
     user.find(marker="variable-name-0").clear().type("amount")
     await user.should_see(marker="no-findings")
-    assert drafts.load("expense-claim")["variables"] == [{"name": "amount", "type": "string"}]
+    assert drafts.load(engine, "expense-claim")["variables"] == [
+        {"name": "amount", "type": "string"}
+    ]
 
 
 async def test_a_published_version_is_shown_read_only(user: User, engine: Engine) -> None:
@@ -291,14 +293,16 @@ async def test_discarding_a_draft_goes_back_to_the_published_version(
     await user.open("/designer/loan-approval")
     await user.should_see("· latest published v1")
     drop(user, "task", 200, 200)
-    assert drafts.load("loan-approval") is not None
+    assert drafts.load(engine, "loan-approval") is not None
     await user.open("/designer/loan-approval")
     user.find(marker="discard-draft").click()
-    assert drafts.load("loan-approval") is None
+    assert drafts.load(engine, "loan-approval") is None
     assert [n["id"] for n in canvas(user).nodes] == ["start", "approved"]
 
 
-async def test_set_assignments_and_retry_policy_are_edited_in_place(user: User) -> None:
+async def test_set_assignments_and_retry_policy_are_edited_in_place(
+    user: User, engine: Engine
+) -> None:
     await open_new_process(user)
     drop(user, "task", 200, 0)
     drop(user, "end", 400, 0)
@@ -306,7 +310,7 @@ async def test_set_assignments_and_retry_policy_are_edited_in_place(user: User) 
     connect(user, "task_1", "end_1")
     user.find(kind=ProcessCanvas).trigger("selected", {"nodes": ["task_1"], "edges": []})
     user.find(marker="field-retry-max_attempts").type("5")
-    assert drafts.load("expense-claim")["states"][1]["retry"] == {"max_attempts": 5}
+    assert drafts.load(engine, "expense-claim")["states"][1]["retry"] == {"max_attempts": 5}
 
     user.find(kind=ProcessCanvas).trigger("selected", {"nodes": [], "edges": ["t1"]})
     user.find(marker="set-add").click()
@@ -315,17 +319,19 @@ async def test_set_assignments_and_retry_policy_are_edited_in_place(user: User) 
     assert "bad-guard" in await finding_codes(user)
     user.find(marker="set-expression-0").type(" 2")
     assert "bad-guard" not in await finding_codes(user)
-    assert drafts.load("expense-claim")["transitions"][1]["set"] == {"total": "event.amount * 2"}
+    assert drafts.load(engine, "expense-claim")["transitions"][1]["set"] == {
+        "total": "event.amount * 2"
+    }
 
 
-async def test_a_human_task_form_is_declared_field_by_field(user: User) -> None:
+async def test_a_human_task_form_is_declared_field_by_field(user: User, engine: Engine) -> None:
     await open_new_process(user)
     drop(user, "human", 200, 0)
     user.find(kind=ProcessCanvas).trigger("selected", {"nodes": ["human_1"], "edges": []})
     user.find(marker="form-add").click()
     user.find(marker="form-name-0").type("comment")
-    assert drafts.load("expense-claim")["states"][1]["form"] == [
+    assert drafts.load(engine, "expense-claim")["states"][1]["form"] == [
         {"type": "string", "name": "comment"}
     ]
     user.find(marker="form-name-0").clear()
-    assert "form" not in drafts.load("expense-claim")["states"][1]
+    assert "form" not in drafts.load(engine, "expense-claim")["states"][1]

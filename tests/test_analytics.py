@@ -6,7 +6,7 @@ import json
 import math
 import random
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -188,6 +188,8 @@ def test_filters_by_hour_range_and_version(
         assert [h["hour"].hour for h in late] == [2]
         early = queries.throughput(conn, KEY, until=start.replace(hour=1))
         assert [h["hour"].hour for h in early] == [0]
+        aware = datetime(2026, 1, 1, 3, tzinfo=timezone(timedelta(hours=2)))  # 01:00 UTC
+        assert [h["hour"].hour for h in queries.throughput(conn, KEY, since=aware)] == [2]
         assert queries.cycle_time(conn, KEY, 2)["count"] == 1
         assert queries.sla_breaches(conn, KEY, 1) == {"review": 1}
         assert queries.sla_breaches(conn, KEY, 2) == {}

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Table, func, select
 
 from runtime.analytics import tables as a
 from runtime.analytics.sketch import percentile
+from runtime.clock import to_db
 
 OUTCOMES = ("started", "completed", "failed", "cancelled")
 
@@ -25,11 +26,10 @@ def _where(table: Table, key: str, version: int | None, since: datetime | None,
     clauses = [table.c.definition_key == key]
     if version is not None:
         clauses.append(table.c.version == version)
-    if since is not None:
-        clauses.append(table.c.hour >= since.replace(minute=0, second=0, microsecond=0,
-                                                     tzinfo=None))
+    if since is not None:  # the hour holding `since` counts in full
+        clauses.append(table.c.hour >= to_db(since).replace(minute=0, second=0, microsecond=0))
     if until is not None:
-        clauses.append(table.c.hour < until.replace(tzinfo=None))
+        clauses.append(table.c.hour < to_db(until))
     return clauses
 
 

@@ -193,20 +193,22 @@ def rebuild(store: Store) -> int:
 
 
 def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]]) -> None:
+    """Upsert in key order, so concurrent PostgreSQL writers lock rows in one order."""
     stmts = _upserts(conn.dialect.name)
     if batch.counts:
         conn.execute(stmts["counts"], [
             {"definition_key": k[0], "version": k[1], "hour": k[2], "kind": k[3],
              "state": k[4], "target": k[5], "event": k[6], "count": v[0], "total_us": v[1]}
-            for k, v in batch.counts.items()])
+            for k, v in sorted(batch.counts.items())])
     if batch.histograms:
         conn.execute(stmts["histograms"], [
             {"definition_key": k[0], "version": k[1], "hour": k[2], "kind": k[3],
-             "subject": k[4], "bucket": k[5], "count": n} for k, n in batch.histograms.items()])
+             "subject": k[4], "bucket": k[5], "count": n}
+            for k, n in sorted(batch.histograms.items())])
     if batch.variants:
         conn.execute(stmts["variants"], [
             {"definition_key": k[0], "version": k[1], "hash": k[2], "path": path}
-            for k, path in batch.variants.items()])
+            for k, path in sorted(batch.variants.items())])
     if tracked:
         conn.execute(stmts["instances"], [
             {"instance_id": iid, "definition_key": w.key, "version": w.version,

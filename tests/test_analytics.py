@@ -6,6 +6,8 @@ import json
 import math
 import random
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -19,6 +21,7 @@ from runtime.analytics import queries
 from runtime.analytics import tables as a
 from runtime.analytics.sketch import RELATIVE_ERROR, bucket_of, percentile, value_of
 from runtime.analytics.updater import rebuild
+from runtime.errors import EventRefused
 from runtime.operations import perform
 from runtime.store import schema as t
 
@@ -214,3 +217,27 @@ def test_percentiles_of_a_histogram() -> None:
     counts = [(bucket_of(0), 2), (bucket_of(10_000_000), 1)]
     assert percentile(counts, 0.5) == 0.0
     assert _close(percentile(counts, 0.9), 10.0)
+
+
+def test_concurrent_senders_share_batches_and_still_match_a_rebuild(
+        engine: Engine, loan_approval: dict[str, Any]) -> None:
+    """Group commits put many instances (and one instance many times) into one batch."""
+    engine.publish(loan_approval)
+    ids = [engine.start(KEY, {"amount": 50_000}) for _ in range(6)]
+    for iid in ids:  # straight to review: no action runner needed
+        perform(engine, iid, "move", "test", to="review")
+
+    def drive(iid: str) -> None:
+        for event in ("request_docs", "docs_received", "pause"):
+            with suppress(EventRefused):  # the other thread of this instance was first
+                engine.send(iid, event)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        list(pool.map(drive, ids + ids))  # two threads per instance: some sends are refused
+    incremental = _tables(engine)
+    rebuild(engine.store)
+    assert _tables(engine) == incremental
+    with engine.store.read() as conn:
+        moved = {r["to"]: r["count"] for r in queries.transitions(conn, KEY)
+                 if r["from"] == "score"}
+    assert moved == {"review": 6}

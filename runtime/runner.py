@@ -62,13 +62,15 @@ def run_job(engine: Engine, job: Any) -> None:
         return
     definition = engine.definition(row.definition_key, row.version)
     state = definition.state(job.payload["state"])
+    if state.concurrency and not acquire(engine, job, state.action, state.concurrency):
+        postpone(engine, job, engine.clock.now())  # the bulkhead is full: back in the queue
+        return
     group = group_of(state)
     reopens_at = engine.breakers.admit(group)
     if reopens_at is not None:  # the breaker is open: no attempt now, none spent
+        if state.concurrency:
+            release(engine, job)
         postpone(engine, job, reopens_at)
-        return
-    if state.concurrency and not acquire(engine, job, state.action, state.concurrency):
-        postpone(engine, job, engine.clock.now())  # the bulkhead is full: back in the queue
         return
     ctx = ActionContext(instance_id=row.id, action=job.payload["action"], state=state.id,
                         attempt=job.attempt, variables=engine.unsealed(row).variables)

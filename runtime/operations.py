@@ -197,6 +197,9 @@ def _move(call: _Call) -> None:
         raise OperationInvalid(f"move needs `to`, one of the states of version "
                                f"{call.before.version}: {', '.join(states)}",
                                {"to": target, "states": states})
+    if saga.in_progress(call.conn, call.before.id):
+        raise OperationRefused(f"instance {call.before.id} is being rolled back; move it "
+                               "once its compensations are done", {"status": call.before.status})
     _drop_state_jobs(call)
     call.write([call.note(ev.MOVED, "running", **{"from": call.before.state, "to": target})],
                entered=target)

@@ -187,3 +187,24 @@ def test_retry_after_a_failed_compensation_finishes_the_saga(engine, clock):
     engine.run_until_idle()
     assert ran == ["cancel_hotel", "cancel_hotel", "cancel_flight"]
     assert engine.get(iid).status == "failed" and engine.verify_audit().ok
+
+
+def test_an_instance_being_rolled_back_cannot_be_moved(engine, clock):
+    from runtime.errors import EngineError
+    from runtime.operations import perform
+
+    engine.publish(booking({"max_attempts": 2, "initial_s": 60, "jitter": 0}))
+    broken = {"hotel"}
+    register(engine, [], broken=broken)
+    iid = engine.start("booking", {"fail_at": "car"})
+    engine.run_until_idle()
+    clock.advance(60)  # the car's second attempt fails too: the saga begins
+    engine.run_until_idle()  # the hotel's compensation failed once and waits for its retry
+    assert engine.get(iid).status == "failed"
+    with pytest.raises(EngineError) as refused:
+        perform(engine, iid, "move", "try the car again", to="car")
+    assert refused.value.status == 409 and "rolled back" in refused.value.message
+    broken.clear()
+    clock.advance(60)
+    engine.run_until_idle()
+    assert perform(engine, iid, "move", "try the car again", to="car").state == "car"

@@ -14,7 +14,7 @@ from nicegui import app as nicegui_app
 from nicegui import ui
 
 from designer.auth import WebAuth
-from designer.pages import coming, designer, login, processes, version_view
+from designer.pages import coming, designer, login, processes, version_diff, version_view
 from runtime.identity import IdentityService
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ def register_pages(engine: Engine, identity: IdentityService) -> None:
     processes.register(engine, auth)
     designer.register(engine, auth)
     version_view.register(engine, auth)
+    version_diff.register(engine, auth)
     coming.register(engine, auth)
 
 

@@ -18,7 +18,7 @@ export default {
   components: { FlowCanvas },
   template: `
     <FlowCanvas ref="flow" :nodes="nodes" :edges="edges" :findings="findings" :styles="styles"
-      :readonly="readonly" :grid="grid" :highlight="highlight" />`,
+      :readonly="readonly" :grid="grid" :highlight="highlight" :diff="diff" />`,
   props: {
     nodes: Array,
     edges: Array,
@@ -27,6 +27,7 @@ export default {
     readonly: Boolean,
     grid: Number,
     highlight: Object,
+    diff: Object,
   },
   methods: {
     fit() {

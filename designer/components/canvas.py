@@ -46,6 +46,7 @@ class ProcessCanvas(
         self._props["readonly"] = readonly
         self._props["grid"] = GRID_PX
         self._props["highlight"] = {"states": {}, "transitions": {}}
+        self._props["diff"] = {"states": {}, "transitions": {}}
         self._subscribe("moved", on_move, throttle=MOVE_THROTTLE_S)
         self._subscribe("connected", on_connect)
         self._subscribe("deleted", on_delete)
@@ -99,6 +100,12 @@ class ProcessCanvas(
             "states": states,
             "transitions": {ref: "taken" for ref in taken},
         }
+        self.update()
+
+    def set_diff(self, states: dict[str, str], transitions: dict[str, str]) -> None:
+        """For version diffs: colour states and transitions (by edge id) by their status,
+        "added", "removed", "changed" or "unchanged"."""
+        self._props["diff"] = {"states": states, "transitions": transitions}
         self.update()
 
     def set_readonly(self, readonly: bool) -> None:

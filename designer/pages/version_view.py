@@ -41,11 +41,17 @@ def register(engine: Engine, auth: WebAuth) -> None:
                     ui.label(
                         f"published {published} by {record.published_by or 'unknown'}"
                     ).classes("text-xs text-slate-500")
-                ui.button(
-                    "Open in Designer",
-                    icon="draw",
-                    on_click=lambda: ui.navigate.to(f"/designer/{key}"),
-                )
+                with ui.row().classes("items-center gap-2"):
+                    if record.version > 1:
+                        ui.link(
+                            f"Compare with v{record.version - 1}",
+                            f"/processes/{key}/diff?a={record.version - 1}&b={record.version}",
+                        ).mark("compare-previous")
+                    ui.button(
+                        "Open in Designer",
+                        icon="draw",
+                        on_click=lambda: ui.navigate.to(f"/designer/{key}"),
+                    )
             published_graph = Draft(record.document)
             with ui.card().classes("w-full h-[calc(100vh-160px)] p-0"):
                 canvas = ProcessCanvas(readonly=True).classes("w-full h-full").mark("canvas")

@@ -13,7 +13,7 @@ import inspect
 import random
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,7 +52,10 @@ class ActionRegistry:
 
     def __init__(self, max_workers: int = 8) -> None:
         self._handlers: dict[str, Handler] = {}
+        self._max_workers = max_workers
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="action")
+        self._stuck = 0  # threads of `_pool` still inside a handler that timed out
+        self._pool_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None  # shared by async handlers
         self._loop_lock = threading.Lock()
 
@@ -70,7 +73,8 @@ class ActionRegistry:
         if handler is None:
             raise ActionFailed(f"no handler is registered for action {ctx.action!r}",
                                "MissingHandler")
-        if inspect.iscoroutinefunction(handler):  # cancelled for real when it times out
+        is_async = inspect.iscoroutinefunction(handler)
+        if is_async:  # cancelled for real when it times out
             future = asyncio.run_coroutine_threadsafe(
                 asyncio.wait_for(handler(ctx), timeout_s), self._event_loop())
         else:
@@ -78,6 +82,8 @@ class ActionRegistry:
         try:
             result = future.result(timeout=timeout_s)
         except (FutureTimeout, TimeoutError):
+            if not is_async and not future.cancel():  # stuck in the handler, not queued
+                self._abandon(future)
             raise ActionFailed(f"action {ctx.action!r} timed out after {timeout_s:g} s",
                                "Timeout") from None
         except Exception as exc:
@@ -90,6 +96,25 @@ class ActionRegistry:
                 f"action {ctx.action!r} returned {type(result).__name__}; it must return a dict",
                 "BadResult")
         return result
+
+    def _abandon(self, future: Future[Any]) -> None:
+        """Count a thread left in a timed-out handler; when half the pool is stuck, later
+        runs get a fresh pool (the stuck threads end whenever their handlers return)."""
+        with self._pool_lock:
+            self._stuck += 1
+            if self._stuck * 2 < self._max_workers:
+                pool = self._pool
+                future.add_done_callback(lambda _: self._unstick(pool))
+                return
+            self._pool.shutdown(wait=False)
+            self._pool = ThreadPoolExecutor(max_workers=self._max_workers,
+                                            thread_name_prefix="action")
+            self._stuck = 0
+
+    def _unstick(self, pool: ThreadPoolExecutor) -> None:
+        with self._pool_lock:
+            if pool is self._pool:
+                self._stuck = max(0, self._stuck - 1)
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         with self._loop_lock:

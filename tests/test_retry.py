@@ -4,6 +4,7 @@ refused connections, and a retry time that survives a restart."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -169,3 +170,25 @@ def test_a_hanging_async_action_is_cancelled_at_its_timeout(engine, clock):
             break
         time.sleep(0.02)
     assert outcome == ["cancelled"]
+
+
+def test_handlers_stuck_past_their_timeout_do_not_starve_later_actions(db_url, clock):
+    release = threading.Event()
+    with Engine(db_url, clock=clock, action_threads=2) as engine:
+        engine.publish(process({"max_attempts": 1}, timeout_s=0.1))
+
+        @engine.action("call_service")
+        def call_service(ctx: Any) -> dict[str, Any]:
+            if ctx.variables["url"] == "hang":
+                release.wait(10)  # ignores its timeout, as a blocking call without one does
+            return {}
+
+        try:
+            stuck = [engine.start("call-service", {"url": "hang"}) for _ in range(3)]
+            engine.run_until_idle()
+            quick = engine.start("call-service", {"url": "quick"})
+            engine.run_until_idle()
+            assert [engine.get(i).state for i in stuck] == ["broken"] * 3
+            assert engine.get(quick).state == "ok"  # not queued behind the stuck threads
+        finally:
+            release.set()

@@ -1,4 +1,4 @@
-"""Task actions: the registry behind `@engine.action`, the context a handler gets, retries.
+"""Task actions: the registry behind `@engine.action` and the context a handler gets.
 
 Handlers run outside any transaction and may run more than once (at-least-once); the engine
 records a result exactly once. Sync handlers run in a bounded thread pool, so `timeout_s` can
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import random
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,10 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.definition import RetryPolicy
-
 Handler = Callable[["ActionContext"], Any]
-DEFAULT_RETRY = RetryPolicy()
 
 
 @dataclass(frozen=True)
@@ -139,10 +135,3 @@ def _call(handler: Handler, ctx: ActionContext) -> Any:
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
-
-
-def retry_delay_s(policy: RetryPolicy, attempt: int, rng: random.Random | None = None) -> float:
-    """Seconds to wait after failed attempt `attempt` (1-based): capped exponential ± jitter."""
-    base = min(policy.initial_s * policy.multiplier ** (attempt - 1), policy.max_s)
-    spread = base * policy.jitter
-    return max(0.0, base + (rng or random).uniform(-spread, spread))

@@ -21,10 +21,11 @@ from sqlalchemy import Connection
 from runtime import events as ev
 from runtime import step as steps
 from runtime import subprocesses
-from runtime.actions import DEFAULT_RETRY, ActionContext, ActionFailed, retry_delay_s
+from runtime.actions import ActionContext, ActionFailed
 from runtime.breakers import group_of, postpone
 from runtime.bulkheads import acquire, release
 from runtime.errors import EngineError
+from runtime.retry import DEFAULT_RETRY, next_attempt_at
 from runtime.saga import COMPENSATION_JOB, run_compensation
 from runtime.tasks.housekeeping import Housekeeping
 
@@ -150,8 +151,8 @@ def _outcome(engine: Engine, conn: Connection, before: steps.Snapshot, job: Any,
         policy = definition.state(payload["state"]).retry or DEFAULT_RETRY
         failed = {"action": payload["action"], "attempt": job.attempt, "error": str(error),
                   "error_type": error.type}
-        if job.attempt < policy.max_attempts:
-            run_at = now + timedelta(seconds=retry_delay_s(policy, job.attempt))
+        run_at = next_attempt_at(policy, job.attempt, now)
+        if run_at is not None:
             event = ev.NewEvent(ev.ACTION_FAILED, {**failed, "retry_at": run_at.isoformat()})
             engine.store.retry_job(conn, job.id, run_at, str(error))
             return steps.StepResult(steps.apply_all(before, [event]), [event], []), True

@@ -11,14 +11,14 @@ failed attempt records `compensation_failed` and an `incident`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
 from runtime import events as ev
 from runtime import step as steps
-from runtime.actions import DEFAULT_RETRY, ActionContext, ActionFailed, retry_delay_s
+from runtime.actions import ActionContext, ActionFailed
+from runtime.retry import DEFAULT_RETRY, next_attempt_at
 from runtime.store import schema as t
 
 if TYPE_CHECKING:
@@ -137,10 +137,10 @@ def _record(engine: Engine, conn: Connection, job: Any, step_: Step, error: str 
             "attempt": job.attempt}
     now = engine.clock.now()
     policy = definition.state(step_.state).retry or DEFAULT_RETRY
+    run_at = next_attempt_at(policy, job.attempt, now)
     if error is None:
         new = [ev.NewEvent(COMPENSATION_DONE, base)]
-    elif job.attempt < policy.max_attempts:
-        run_at = now + timedelta(seconds=retry_delay_s(policy, job.attempt))
+    elif run_at is not None:
         new = [ev.NewEvent(ev.ACTION_FAILED, {**base, "error": error, "error_type": error_type,
                                               "compensation": True,
                                               "retry_at": run_at.isoformat()})]
@@ -153,7 +153,7 @@ def _record(engine: Engine, conn: Connection, job: Any, step_: Step, error: str 
                ev.NewEvent(ev.INCIDENT, {"reason": reason, "state": before.state})]
     after = steps.apply_all(before, new)
     engine.persist(conn, before, steps.StepResult(after, new, []), SYSTEM_ACTOR, row)
-    if error is None or job.attempt >= policy.max_attempts:
+    if error is None or run_at is None:
         store.finish_job(conn, job.id)
     if error is None and len(todo) > 1:
         start_saga(engine, conn, job.instance_id, after.seq)

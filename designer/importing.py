@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from designer.layout import arrange
 from shared.definition import KEY_PATTERN
 from shared.errors import DocumentError
 from shared.loading import check_shape, load_document
@@ -40,4 +41,9 @@ def draft_from_upload(data: bytes, filename: str) -> dict[str, Any]:
     layout = document.get("layout", {})
     if not isinstance(layout, dict):
         raise ImportRefused(f"{filename}: `layout` must be an object of positions")
+    if not layout:
+        document["layout"] = {
+            state_id: {"x": round(spot["x"]), "y": round(spot["y"])}
+            for state_id, spot in arrange(document).items()
+        }
     return document

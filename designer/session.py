@@ -20,7 +20,7 @@ from designer.components.findings_panel import canvas_marks, findings_list
 from designer.components.process_properties import process_properties
 from designer.components.properties import state_properties, transition_properties
 from designer.draft import Draft
-from designer.layout import free_spot
+from designer.layout import arrange, free_spot
 from runtime import EngineError
 from shared.validation import validate
 
@@ -123,6 +123,19 @@ class DesignerSession:
         drafts.save(self.engine, self.draft.doc, self.auth.username())
         if self.canvas is not None:
             self.canvas.set_graph(self.draft.canvas_nodes(), self.draft.canvas_edges())
+
+    def arrange(self) -> None:
+        """Lay the whole graph out again, left to right; an undoable layout-only change."""
+        if not self.may_design():
+            return
+        self.remember()
+        self.draft.move(
+            [{"id": state_id, **spot} for state_id, spot in arrange(self.draft.doc).items()]
+        )
+        drafts.save(self.engine, self.draft.doc, self.auth.username())
+        self.redraw()
+        if self.canvas is not None:
+            self.canvas.fit()
 
     def on_select(self, args: dict[str, Any]) -> None:
         selection = (list(args.get("nodes", [])), list(args.get("edges", [])))

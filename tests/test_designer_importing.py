@@ -26,6 +26,11 @@ def test_a_yaml_file_becomes_a_draft_even_with_findings_left():
     assert [s["id"] for s in document["states"]] == ["submitted", "approve", "booked"]
 
 
+def test_a_file_without_layout_is_arranged_left_to_right():
+    layout = draft_from_upload(TRAVEL_REQUEST_YAML, "travel.yaml")["layout"]
+    assert layout["submitted"]["x"] < layout["approve"]["x"] < layout["booked"]["x"]
+
+
 @pytest.mark.parametrize(
     ("data", "problem"),
     [

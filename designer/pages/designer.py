@@ -54,6 +54,9 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
             ui.button(icon="redo", on_click=session.redo).props("flat dense").mark("redo").tooltip(
                 "Redo (Ctrl+Shift+Z)"
             )
+            ui.button("Arrange", icon="account_tree", on_click=session.arrange).props(
+                'flat dense no-caps data-testid="arrange"'
+            ).mark("arrange").tooltip("Lay the graph out left to right")
             ui.button(icon="fit_screen", on_click=lambda: session.canvas.fit()).props(
                 "flat dense"
             ).tooltip("Fit view")

@@ -86,3 +86,17 @@ async def test_deleting_a_draft_asks_first(user: User, engine: Engine) -> None:
     assert drafts.load(engine, "loan-approval") is not None
     user.find(marker="delete-draft-confirm").click()
     assert drafts.load(engine, "loan-approval") is None
+
+
+async def test_arrange_lays_the_draft_out_again_and_can_be_undone(
+    user: User, engine: Engine
+) -> None:
+    document = loan()
+    document["layout"] = {"start": {"x": 500, "y": 500}, "approved": {"x": 0, "y": 0}}
+    drafts.save(engine, document, "ana")
+    await user.open("/designer/loan-approval")
+    user.find(marker="arrange").click()
+    layout = drafts.load(engine, "loan-approval")["layout"]
+    assert layout["start"]["x"] < layout["approved"]["x"]
+    user.find(marker="undo").click()
+    assert drafts.load(engine, "loan-approval")["layout"] == document["layout"]

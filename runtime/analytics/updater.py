@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from runtime import events as ev
 from runtime.analytics import tables as a
+from runtime.analytics.postgres_upsert import upsert_all
 from runtime.analytics.sketch import bucket_of
 from runtime.store import schema as t
 
@@ -194,6 +195,13 @@ def rebuild(store: Store) -> int:
 
 def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]]) -> None:
     """Upsert in key order, so concurrent PostgreSQL writers lock rows in one order."""
+    if conn.dialect.name == "postgresql":
+        upsert_all(conn, [(*k, *v) for k, v in sorted(batch.counts.items())],
+                   [(*k, n) for k, n in sorted(batch.histograms.items())],
+                   [(*k, path) for k, path in sorted(batch.variants.items())],
+                   [(iid, w.key, w.version, w.state, w.status, w.started_at, w.entered_at,
+                     w.path_hash, w.path) for iid, w in tracked])
+        return
     stmts = _upserts(conn.dialect.name)
     if batch.counts:
         conn.execute(stmts["counts"], [

@@ -129,6 +129,25 @@ def test_an_analyst_draws_fixes_and_publishes_a_process(designer_url: str, signe
         expect(page.locator(f'.vue-flow__node[data-id="{state_id}"]')).to_be_in_viewport()
     shoot(page, "7-published-read-only")
 
+    # version 2 changes the guard; the diff shows that one transition amber
+    page.goto(designer_url + f"/designer/{KEY}")
+    page.locator(".vue-flow__edge-textwrapper", has_text="amount < 100").click()
+    guard = page.locator('[data-testid="properties"] input[data-field="when"]')
+    expect(guard).to_have_value("amount < 100")
+    guard.fill("amount < 500")
+    expect(page.get_by_test_id("no-findings")).to_be_visible()
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_test_id("published-version")).to_have_text("Published version 2")
+    page.goto(designer_url + f"/processes/{KEY}/versions/2")
+    page.get_by_text("Compare with v1").click()
+    page.wait_for_url(f"**/processes/{KEY}/diff?a=1&b=2")
+    expect(page.locator(".vue-flow__edge.sw-edge--changed")).to_have_count(1)
+    expect(page.locator(".vue-flow__edge.sw-edge--unchanged")).to_have_count(5)
+    expect(page.locator('[data-diff="unchanged"]')).to_have_count(6)
+    expect(page.get_by_text("changed transition decision_1 → end_1: when")).to_be_visible()
+    expect(page.locator('.vue-flow__node[data-id="decision_1"]')).to_be_in_viewport()
+    shoot(page, "10-diff")
+
 
 def node_box(page: Page, state_id: str) -> dict[str, float]:
     box = page.locator(f'.vue-flow__node[data-id="{state_id}"]').bounding_box()

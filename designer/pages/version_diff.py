@@ -50,7 +50,7 @@ def register(engine: Engine, auth: WebAuth) -> None:
                                 f"border-radius:3px;background:{colour}"
                             )
                             ui.label(text).classes("text-sm")
-            with ui.row().classes("w-full gap-3 flex-nowrap h-[calc(100vh-160px)]"):
+            with ui.row().classes("w-full gap-3 flex-nowrap items-stretch h-[calc(100vh-160px)]"):
                 with ui.card().classes("grow p-0 min-w-0"):
                     canvas = (
                         ProcessCanvas(readonly=True).classes("w-full h-full").mark("diff-canvas")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from nicegui import ui
@@ -47,6 +48,14 @@ def register(engine: Engine, auth: WebAuth) -> None:
                             f"Compare with v{record.version - 1}",
                             f"/processes/{key}/diff?a={record.version - 1}&b={record.version}",
                         ).mark("compare-previous")
+                    ui.button(
+                        icon="download",
+                        on_click=lambda: ui.download.content(
+                            json.dumps(record.document, indent=2, ensure_ascii=False).encode(),
+                            f"{key}-v{record.version}.json",
+                            "application/json",
+                        ),
+                    ).props("flat dense").mark("export-version").tooltip("Export this version")
                     ui.button(
                         "Open in Designer",
                         icon="draw",

@@ -93,6 +93,8 @@ async def test_the_diff_page_colours_the_canvas_and_lists_changes(
     engine.publish(version_two(), actor="ana")
     await user.open("/processes/loan-approval/versions/2")
     await user.should_see(marker="compare-previous")
+    user.find(marker="export-version").click()
+    assert (await user.download.next()).json()["states"] == version_two()["states"]
     await user.open("/processes/loan-approval/diff?a=1&b=2")
     await user.should_see("v1 → v2")
     await user.should_see("removed (dashed)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -34,6 +35,20 @@ def connect(page: Page, source: str, target: str) -> None:
     )
     page.mouse.up()
     expect(page.locator(".vue-flow__edge")).to_have_count(edges + 1)
+
+
+def click_until_shown(target: Locator, shown: Locator, attempts: int = 3) -> None:
+    """Click `target` until `shown` appears: the findings list is redrawn after every edit, so
+    a click can land on an entry that is being replaced and be lost."""
+    for _ in range(attempts - 1):
+        target.click()
+        try:
+            shown.wait_for(state="visible", timeout=3_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    target.click()
+    expect(shown).to_be_visible()
 
 
 def select_state(page: Page, state_id: str) -> None:
@@ -95,9 +110,8 @@ def test_an_analyst_draws_fixes_and_publishes_a_process(designer_url: str, signe
     expect(findings.locator('[data-code="missing-action"]')).to_have_count(0)
 
     # the decision's second route needs a guard: pick it from the findings list
-    findings.locator('[data-code="ambiguous"]').click()
     guard = page.locator('[data-testid="properties"] input[data-field="when"]')
-    expect(guard).to_be_visible()
+    click_until_shown(findings.locator('[data-code="ambiguous"]'), guard)
     guard.fill("amount <")
     expect(page.get_by_test_id("guard-error")).not_to_be_empty()
     shoot(page, "3-bad-guard")

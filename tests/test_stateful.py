@@ -1,17 +1,28 @@
 """Random starts, sends and timer firings against a reference model of the process.
 
 After every step each instance's projection equals the model and a replay of its log.
+The same machine runs on SQLite and on PostgreSQL, each example on a fresh database.
 """
 
 from __future__ import annotations
 
 import tempfile
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from runtime import Engine, EventRefused, ManualClock
 from runtime.step import replay
@@ -50,21 +61,42 @@ class Expected:
     note: str | None = None
 
 
+# A fresh database for one example: its URL and how to throw it away.
+Database = tuple[str, Callable[[], None]]
+
+
+def sqlite_database() -> Database:
+    scratch = tempfile.TemporaryDirectory()
+    return f"sqlite:///{Path(scratch.name) / 'model.db'}", scratch.cleanup
+
+
+def postgres_database(server: str) -> Database:
+    schema = f"sw_model_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+
+    def drop() -> None:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+    return f"{server}?options=-csearch_path%3D{schema}", drop
+
+
 class ContractReviews(RuleBasedStateMachine):
     instances = Bundle("instances")
 
-    def __init__(self) -> None:
+    def __init__(self, database: Callable[[], Database]) -> None:
         super().__init__()
-        self.scratch = tempfile.TemporaryDirectory()
+        url, self.discard_database = database()
         self.clock = ManualClock()
-        self.engine = Engine(f"sqlite:///{Path(self.scratch.name) / 'model.db'}", clock=self.clock)
+        self.engine = Engine(url, clock=self.clock)
         self.engine.publish(PROCESS)
         self.now = 0.0
         self.model: dict[str, Expected] = {}
 
     def teardown(self) -> None:
         self.engine.close()
-        self.scratch.cleanup()
+        self.discard_database()
 
     @rule(target=instances)
     def start(self) -> str:
@@ -115,8 +147,20 @@ class ContractReviews(RuleBasedStateMachine):
                 inst.state, inst.status, inst.variables)
 
 
-ContractReviews.TestCase.settings = settings(
-    max_examples=30, stateful_step_count=25, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-test_contract_reviews_follow_the_model = ContractReviews.TestCase
+def model_settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples, stateful_step_count=25, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+
+
+def test_contract_reviews_follow_the_model_on_sqlite() -> None:
+    run_state_machine_as_test(lambda: ContractReviews(sqlite_database), settings=model_settings(30))
+
+
+@pytest.mark.postgres
+def test_contract_reviews_follow_the_model_on_postgres(postgres_server: str) -> None:
+    run_state_machine_as_test(
+        lambda: ContractReviews(lambda: postgres_database(postgres_server)),
+        settings=model_settings(15),
+    )

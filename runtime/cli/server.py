@@ -61,6 +61,8 @@ def _configure_logging() -> None:
         level=os.environ.get("STATEWRIGHT_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # APScheduler logs every run of its interval jobs at INFO: noise, not news.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _open_engine(db: str) -> Engine:

@@ -16,7 +16,7 @@ from nicegui import ui
 from designer import catalog, drafts
 from designer.auth import WebAuth
 from designer.components.canvas import ProcessCanvas
-from designer.components.findings_panel import canvas_marks, findings_list
+from designer.components.findings_panel import canvas_marks, findings_list, findings_signature
 from designer.components.process_properties import process_properties
 from designer.components.properties import state_properties, transition_properties
 from designer.draft import Draft
@@ -52,6 +52,7 @@ class DesignerSession:
         self.published_version: int | None = None
         self.guard_error: ui.label | None = None
         self.canvas: ProcessCanvas | None = None
+        self.findings_shown: list[tuple[Any, ...]] | None = None
 
     # --- edits -----------------------------------------------------------------------------
     def remember(self) -> None:
@@ -74,7 +75,7 @@ class DesignerSession:
         drafts.save(self.engine, self.draft.doc, self.auth.username())
         self.report = validate(self.draft.doc)
         self.redraw()
-        self.findings_view()
+        self.findings_view(only_if_changed=True)
         self.toolbar_view()
         if refresh_properties:
             self.properties_view()
@@ -83,7 +84,7 @@ class DesignerSession:
 
     def redraw(self) -> None:
         if self.canvas is not None:
-            self.canvas.set_graph(self.draft.canvas_nodes(), self.draft.canvas_edges())
+            self.canvas.patch_graph(self.draft.canvas_nodes(), self.draft.canvas_edges())
             self.canvas.set_findings(canvas_marks(self.report.findings))
 
     def add_state(self, state_type: str, x: float | None = None, y: float | None = None) -> str:
@@ -122,7 +123,7 @@ class DesignerSession:
         self.draft.move(list(args.get("nodes", [])))
         drafts.save(self.engine, self.draft.doc, self.auth.username())
         if self.canvas is not None:
-            self.canvas.set_graph(self.draft.canvas_nodes(), self.draft.canvas_edges())
+            self.canvas.patch_graph(self.draft.canvas_nodes(), self.draft.canvas_edges())
 
     def arrange(self) -> None:
         """Lay the whole graph out again, left to right; an undoable layout-only change."""
@@ -304,7 +305,11 @@ class DesignerSession:
                     "text-xs text-slate-500"
                 ).mark("publish-reason").props('data-testid="publish-reason"')
 
-    def findings_view(self) -> None:
+    def findings_view(self, *, only_if_changed: bool = False) -> None:
+        signature = findings_signature(self.report.findings)
+        if only_if_changed and signature == self.findings_shown:
+            return
+        self.findings_shown = signature
         self.findings_box.clear()
         with self.findings_box:
             findings_list(self.report.findings, self.pick_finding)

@@ -81,10 +81,30 @@ class ProcessCanvas(
         self._props["edges"] = edges
         self.update()
 
+    def patch_graph(self, nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> None:
+        """Show `nodes` and `edges` sending only what changed: the same ids in the same order
+        become a small `patch` call; anything else (added, removed, renamed) a full redraw."""
+        same_nodes = [n["id"] for n in nodes] == [n["id"] for n in self.nodes]
+        same_edges = [e["id"] for e in edges] == [e["id"] for e in self.edges]
+        if not (same_nodes and same_edges):
+            self.set_graph(nodes, edges)
+            return
+        changed_nodes = [n for n, old in zip(nodes, self.nodes, strict=True) if n != old]
+        changed_edges = [e for e, old in zip(edges, self.edges, strict=True) if e != old]
+        self._props["nodes"] = nodes
+        self._props["edges"] = edges
+        if (changed_nodes or changed_edges) and self.client.has_socket_connection:
+            self.run_method("patch", changed_nodes, changed_edges)
+
     def set_findings(self, findings: dict[str, dict[str, Any]]) -> None:
-        """Marks per element: `{"states": {id: {severity, messages}}, "transitions": {...}}`."""
+        """Marks per element: `{"states": {id: {severity, messages}}, "transitions": {...}}`.
+
+        Sent on their own (not with the whole graph) and only when they changed."""
+        if findings == self.findings:
+            return
         self._props["findings"] = findings
-        self.update()
+        if self.client.has_socket_connection:  # else the page's first render carries them
+            self.run_method("setFindings", findings)
 
     def set_highlight(
         self,

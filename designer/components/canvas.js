@@ -36,5 +36,11 @@ export default {
     focus(id) {
       return this.$refs.flow?.focus(id);
     },
+    patch(nodes, edges) {
+      return this.$refs.flow?.patch(nodes, edges);
+    },
+    setFindings(marks) {
+      return this.$refs.flow?.setFindings(marks);
+    },
   },
 };

@@ -91,8 +91,9 @@ class ProcessCanvas(
             return
         changed_nodes = [n for n, old in zip(nodes, self.nodes, strict=True) if n != old]
         changed_edges = [e for e, old in zip(edges, self.edges, strict=True) if e != old]
-        self._props["nodes"] = nodes
-        self._props["edges"] = edges
+        with self._props.suspend_updates():  # the patch below is the update
+            self._props["nodes"] = nodes
+            self._props["edges"] = edges
         if (changed_nodes or changed_edges) and self.client.has_socket_connection:
             self.run_method("patch", changed_nodes, changed_edges)
 
@@ -102,9 +103,12 @@ class ProcessCanvas(
         Sent on their own (not with the whole graph) and only when they changed."""
         if findings == self.findings:
             return
-        self._props["findings"] = findings
-        if self.client.has_socket_connection:  # else the page's first render carries them
-            self.run_method("setFindings", findings)
+        if not self.client.has_socket_connection:  # the page's first render carries them
+            self._props["findings"] = findings
+            return
+        with self._props.suspend_updates():
+            self._props["findings"] = findings
+        self.run_method("setFindings", findings)
 
     def set_highlight(
         self,

@@ -10,6 +10,7 @@ from typing import Any
 
 from nicegui import ui
 
+from designer.components.properties import duration_input
 from shared.definition import VariableType
 
 VARIABLE_TYPES = list(VariableType.__args__)
@@ -27,11 +28,8 @@ def process_properties(
     ui.input(
         "Name", value=document.get("name") or "", on_change=lambda e: on_change("name", e.value)
     ).mark("field-process-name").classes("w-full")
-    ui.number(
-        "Process SLA (s)",
-        value=document.get("sla_s"),
-        min=0,
-        on_change=lambda e: on_change("sla_s", e.value),
+    duration_input(
+        "Process SLA", document.get("sla_s"), lambda seconds: on_change("sla_s", seconds)
     ).mark("field-process-sla").classes("w-full")
     ui.input(
         "Schedule (cron)",

@@ -13,29 +13,31 @@ from nicegui import ui
 
 from designer.components.form_editor import form_editor
 from designer.components.mapping_editor import mapping_editor
+from designer.durations import duration_error, format_duration, parse_duration
 from designer.state_styles import STATE_STYLES
 
 OnChange = Callable[[str, Any], None]
 
-# (field, label, kind) per state type; kind is text | seconds | integer | a tuple of choices.
+# (field, label, kind) per state type; kind is text | duration | seconds | integer | a tuple of
+# choices (`seconds` is a plain number, `duration` is typed in human units like "2h 30m").
 STATE_FIELDS: dict[str, list[tuple[str, str, Any]]] = {
     "task": [
         ("action", "Action", "text"),
-        ("timeout_s", "Timeout (s)", "seconds"),
+        ("timeout_s", "Timeout", "duration"),
         ("compensation", "Compensation action", "text"),
     ],
     "human": [
         ("role", "Role", "text"),
-        ("sla_s", "SLA (s)", "seconds"),
+        ("sla_s", "SLA", "duration"),
         ("escalate_to", "Escalate to role", "text"),
         ("priority", "Priority", ("low", "normal", "high", "urgent")),
     ],
     "wait": [
-        ("timeout_s", "Timeout (s)", "seconds"),
+        ("timeout_s", "Timeout", "duration"),
         ("correlate", "Correlate by variable", "text"),
     ],
     "timer": [
-        ("duration_s", "Duration (s)", "seconds"),
+        ("duration_s", "Duration", "duration"),
         ("until", "Until (CEL timestamp)", "text"),
     ],
     "subprocess": [("definition", "Process key", "text"), ("version", "Version", "integer")],
@@ -48,6 +50,8 @@ def _field(label: str, kind: Any, value: Any, on_change: Callable[[Any], None]) 
         return ui.select(
             list(kind), label=label, value=value or kind[0], on_change=lambda e: on_change(e.value)
         )
+    if kind == "duration":
+        return duration_input(label, value, on_change)
     if kind in ("seconds", "integer"):
         return ui.number(
             label,
@@ -60,6 +64,23 @@ def _field(label: str, kind: Any, value: Any, on_change: Callable[[Any], None]) 
         )
     return ui.input(
         label, value=value or "", on_change=lambda e: on_change((e.value or "").strip())
+    )
+
+
+def duration_input(label: str, value: Any, on_change: Callable[[Any], None]) -> ui.input:
+    """A seconds field typed in human units; what cannot be read is shown under the field and
+    not applied."""
+
+    def changed(text: str | None) -> None:
+        if duration_error(text) is None:
+            on_change(parse_duration(text or ""))
+
+    return ui.input(
+        label,
+        value=format_duration(value) if isinstance(value, int | float) else "",
+        placeholder="e.g. 2h 30m, 3d, 90s",
+        validation=duration_error,
+        on_change=lambda e: changed(e.value),
     )
 
 
@@ -102,9 +123,9 @@ def state_properties(state: dict[str, Any], on_change: OnChange) -> None:
 
 RETRY_FIELDS = [
     ("max_attempts", "Attempts", "integer"),
-    ("initial_s", "First delay (s)", "seconds"),
+    ("initial_s", "First delay", "duration"),
     ("multiplier", "Multiplier", "seconds"),
-    ("max_s", "Longest delay (s)", "seconds"),
+    ("max_s", "Longest delay", "duration"),
 ]
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from runtime import NotFound
+from runtime.identity import BUILTIN_ROLES
 from shared.definition import Definition
 
 if TYPE_CHECKING:
@@ -83,3 +84,12 @@ def publish(engine: Engine, document: dict[str, Any], actor: str) -> PublishOutc
     """Publish through the engine, which re-validates and refuses a process with errors."""
     published = engine.publish(document, actor=actor)
     return PublishOutcome(int(published), bool(published.existed))
+
+
+def known_roles(engine: Engine) -> list[str]:
+    """The built-in roles and every role a published process's human tasks name, sorted."""
+    roles = set(BUILTIN_ROLES)
+    for summary in list_processes(engine):
+        for state in (published_document(engine, summary.key) or {}).get("states", []):
+            roles.update(r for r in (state.get("role"), state.get("escalate_to")) if r)
+    return sorted(roles)

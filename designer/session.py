@@ -7,6 +7,7 @@ validator and redraws the marks, so what the analyst sees is always the current 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 from typing import TYPE_CHECKING, Any
@@ -278,6 +279,18 @@ class DesignerSession:
             ui.notify(f"Published {key} version {outcome.version}", type="positive")
         self.toolbar_view()
 
+    @functools.cached_property
+    def suggestions(self) -> dict[str, list[str]]:
+        """What the properties panel offers: the runtime's registered actions and the known
+        roles (built-ins and those used in published definitions); free text stays allowed."""
+        actions = self.engine.actions.names()
+        return {
+            "action": actions,
+            "compensation": actions,
+            "role": (roles := catalog.known_roles(self.engine)),
+            "escalate_to": roles,
+        }
+
     # --- views -----------------------------------------------------------------------------
     def toolbar_view(self) -> None:
         errors = len(self.errors)
@@ -339,7 +352,9 @@ class DesignerSession:
         if states:
             state = self.draft.state(states[0])
             if state is not None:
-                state_properties(state, lambda f, v, s=states[0]: self.edit_state(s, f, v))
+                state_properties(
+                    state, lambda f, v, s=states[0]: self.edit_state(s, f, v), self.suggestions
+                )
             return
         transition = self.draft.transition(transitions[0])
         if transition is not None:

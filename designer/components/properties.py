@@ -45,7 +45,13 @@ STATE_FIELDS: dict[str, list[tuple[str, str, Any]]] = {
 }
 
 
-def _field(label: str, kind: Any, value: Any, on_change: Callable[[Any], None]) -> ui.element:
+def _field(
+    label: str,
+    kind: Any,
+    value: Any,
+    on_change: Callable[[Any], None],
+    suggestions: list[str] | None = None,
+) -> ui.element:
     if isinstance(kind, tuple):
         return ui.select(
             list(kind), label=label, value=value or kind[0], on_change=lambda e: on_change(e.value)
@@ -63,7 +69,10 @@ def _field(label: str, kind: Any, value: Any, on_change: Callable[[Any], None]) 
             ),
         )
     return ui.input(
-        label, value=value or "", on_change=lambda e: on_change((e.value or "").strip())
+        label,
+        value=value or "",
+        autocomplete=suggestions,
+        on_change=lambda e: on_change((e.value or "").strip()),
     )
 
 
@@ -84,8 +93,12 @@ def duration_input(label: str, value: Any, on_change: Callable[[Any], None]) -> 
     )
 
 
-def state_properties(state: dict[str, Any], on_change: OnChange) -> None:
-    """Id (applied when the field is left), name, and the fields of the state's type."""
+def state_properties(
+    state: dict[str, Any], on_change: OnChange, suggestions: dict[str, list[str]] | None = None
+) -> None:
+    """Id (applied when the field is left), name, and the fields of the state's type; text
+    fields offer `suggestions[field]` (registered actions, known roles) and take free text."""
+    suggestions = suggestions or {}
     kind = state.get("type", "")
     style = STATE_STYLES.get(kind)
     with ui.row().classes("items-center gap-2"):
@@ -104,9 +117,13 @@ def state_properties(state: dict[str, Any], on_change: OnChange) -> None:
         "Name", value=state.get("name") or "", on_change=lambda e: on_change("name", e.value)
     ).mark("field-name").props('data-field="name"').classes("w-full")
     for field, label, field_kind in STATE_FIELDS.get(kind, []):
-        _field(label, field_kind, state.get(field), lambda v, f=field: on_change(f, v)).mark(
-            f"field-{field}"
-        ).props(f'data-field="{field}"').classes("w-full")
+        _field(
+            label,
+            field_kind,
+            state.get(field),
+            lambda v, f=field: on_change(f, v),
+            suggestions.get(field),
+        ).mark(f"field-{field}").props(f'data-field="{field}"').classes("w-full")
     if kind == "task":
         _retry_fields(dict(state.get("retry") or {}), lambda retry: on_change("retry", retry))
     if kind == "human":

@@ -14,7 +14,17 @@ from nicegui import app as nicegui_app
 from nicegui import ui
 
 from designer.auth import WebAuth
-from designer.pages import coming, designer, login, processes, version_diff, version_view
+from designer.pages import (
+    admin,
+    dashboards,
+    designer,
+    instances,
+    login,
+    processes,
+    tasks,
+    version_diff,
+    version_view,
+)
 from runtime.identity import IdentityService
 
 if TYPE_CHECKING:
@@ -31,7 +41,10 @@ def register_pages(engine: Engine, identity: IdentityService) -> None:
     designer.register(engine, auth)
     version_view.register(engine, auth)
     version_diff.register(engine, auth)
-    coming.register(engine, auth)
+    instances.register(engine, auth)
+    tasks.register(engine, auth)
+    dashboards.register(engine, auth)
+    admin.register(engine, auth)
 
 
 def mount(app: FastAPI, engine: Engine) -> None:

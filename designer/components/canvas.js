@@ -18,7 +18,7 @@ export default {
   components: { FlowCanvas },
   template: `
     <FlowCanvas ref="flow" :nodes="nodes" :edges="edges" :findings="findings" :styles="styles"
-      :readonly="readonly" :grid="grid" :highlight="highlight" :diff="diff" />`,
+      :readonly="readonly" :grid="grid" :highlight="highlight" :diff="diff" :overlay="overlay" />`,
   props: {
     nodes: Array,
     edges: Array,
@@ -28,6 +28,7 @@ export default {
     grid: Number,
     highlight: Object,
     diff: Object,
+    overlay: Object,
   },
   methods: {
     fit() {

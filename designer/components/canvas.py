@@ -47,6 +47,7 @@ class ProcessCanvas(
         self._props["grid"] = GRID_PX
         self._props["highlight"] = {"states": {}, "transitions": {}}
         self._props["diff"] = {"states": {}, "transitions": {}}
+        self._props["overlay"] = {"states": {}, "transitions": {}}
         self._subscribe("moved", on_move, throttle=MOVE_THROTTLE_S)
         self._subscribe("connected", on_connect)
         self._subscribe("deleted", on_delete)
@@ -131,6 +132,21 @@ class ProcessCanvas(
         "added", "removed", "changed" or "unchanged"."""
         self._props["diff"] = {"states": states, "transitions": transitions}
         self.update()
+
+    def set_overlay(
+        self,
+        states: dict[str, dict[str, Any]] | None = None,
+        transitions: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Paint numbers on the graph (instance paths, dashboard heat); empty clears it.
+
+        States by id: `fill` (CSS colour), `badge` (short text), `mark` ("failed" or
+        "retrying"), `title` (tooltip). Transitions by edge id: `width` (px), `color`, `badge`
+        (shown after the edge's label)."""
+        overlay = {"states": states or {}, "transitions": transitions or {}}
+        if overlay != self._props["overlay"]:
+            self._props["overlay"] = overlay
+            self.update()
 
     def set_readonly(self, readonly: bool) -> None:
         self._props["readonly"] = readonly

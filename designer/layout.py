@@ -39,6 +39,7 @@ def state_graph(doc: dict[str, Any]) -> nx.DiGraph:
 def _layers(graph: nx.DiGraph, first: int) -> dict[str, int]:
     """Longest-path layers over the condensation, loops spread by distance from their entry."""
     condensed = nx.condensation(graph)
+    position = {node: index for index, node in enumerate(graph)}
     base: dict[int, int] = {}
     layer: dict[str, int] = {}
     for component in nx.topological_sort(condensed):
@@ -48,11 +49,10 @@ def _layers(graph: nx.DiGraph, first: int) -> dict[str, int]:
             default=first,
         )
         inside = graph.subgraph(members)
+        ordered = sorted(members, key=position.__getitem__)
         entries = [
-            m
-            for m in graph
-            if m in members and any(p not in members for p in graph.predecessors(m))
-        ] or [next(m for m in graph if m in members)]
+            m for m in ordered if any(p not in members for p in graph.predecessors(m))
+        ] or ordered[:1]
         depth = nx.multi_source_dijkstra_path_length(inside, entries, weight=lambda *_: 1)
         for member in members:
             layer[member] = base[component] + depth.get(member, 0)
@@ -95,8 +95,9 @@ def arrange(doc: dict[str, Any]) -> dict[str, dict[str, float]]:
     types = {s["id"]: s.get("type") for s in doc.get("states", []) if s.get("id") in graph}
     starts = [node for node, kind in types.items() if kind == "start"]
     reachable = set(nx.descendants(graph, starts[0])) | {starts[0]} if starts else set(graph)
-    layer = _layers(graph.subgraph(n for n in graph if n in reachable), 0)
-    rest = graph.subgraph(n for n in graph if n not in reachable)
+    # Copies, not views: views re-filter every neighbour lookup, quadratic on large graphs.
+    layer = _layers(graph.subgraph(n for n in graph if n in reachable).copy(), 0)
+    rest = graph.subgraph(n for n in graph if n not in reachable).copy()
     layer.update(_layers(rest, max(layer.values(), default=-1) + 1))
     columns = _order(graph, layer)
     tallest = max((len(c) for c in columns), default=0)

@@ -1,7 +1,8 @@
 """Dashboard queries: read only the aggregate tables, never the event log.
 
-Every query takes the definition `key`, an optional `version` and an optional UTC range
-`since <= hour < until` (hours are the unit; a day is the sum of its 24 hours).
+Every query takes the definition `key` (None: all definitions, for the overview), an
+optional `version` and an optional UTC range `since <= hour < until` (hours are the unit; a
+day is the sum of its 24 hours).
 Durations come back in seconds; percentiles carry the sketch's relative error
 (`runtime.analytics.sketch.RELATIVE_ERROR`, under 5%).
 """
@@ -15,15 +16,16 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select
 
 from runtime.analytics import tables as a
-from runtime.analytics.sketch import percentile
+from runtime.analytics.sketch import percentile, value_of
 from runtime.clock import to_db
 
 OUTCOMES = ("started", "completed", "failed", "cancelled")
 
 
-def _where(table: Table, key: str, version: int | None, since: datetime | None,
-           until: datetime | None) -> list[Any]:
-    clauses = [table.c.definition_key == key]
+def in_scope(table: Table, key: str | None, version: int | None, since: datetime | None,
+             until: datetime | None) -> list[Any]:
+    """WHERE clauses for one definition (or all), version and hour range."""
+    clauses = [] if key is None else [table.c.definition_key == key]
     if version is not None:
         clauses.append(table.c.version == version)
     if since is not None:  # the hour holding `since` counts in full
@@ -33,29 +35,30 @@ def _where(table: Table, key: str, version: int | None, since: datetime | None,
     return clauses
 
 
-def throughput(conn: Connection, key: str, version: int | None = None, *, by: str = "hour",
+def throughput(conn: Connection, key: str | None, version: int | None = None, *, by: str = "hour",
                since: datetime | None = None, until: datetime | None = None
                ) -> list[dict[str, Any]]:
     """Instances started/completed/failed/cancelled per `hour` or `day`, oldest first."""
-    if by not in ("hour", "day"):
-        raise ValueError(f"by={by!r}: use hour or day")
+    _check_by(by)
     c = a.counts
     rows = conn.execute(select(c.c.hour, c.c.kind, func.sum(c.c.count)).where(
-        *_where(c, key, version, since, until), c.c.kind.in_(OUTCOMES)
+        *in_scope(c, key, version, since, until), c.c.kind.in_(OUTCOMES)
     ).group_by(c.c.hour, c.c.kind))
     buckets: dict[datetime, dict[str, Any]] = {}
     for hour, kind, n in rows:
-        at = hour.replace(hour=0) if by == "day" else hour
+        at = _bucket(hour, by)
         bucket = buckets.setdefault(at, {by: at, **dict.fromkeys(OUTCOMES, 0)})
         bucket[kind] += int(n)
     return [buckets[at] for at in sorted(buckets)]
 
 
-def _histogram(conn: Connection, kind: str, key: str, version: int | None,
-               since: datetime | None, until: datetime | None) -> dict[str, list[tuple[int, int]]]:
+def histograms_by_subject(conn: Connection, kind: str, key: str | None, version: int | None,
+                          since: datetime | None, until: datetime | None
+                          ) -> dict[str, list[tuple[int, int]]]:
+    """A kind's sketches in scope, merged over hours and versions: subject -> (bucket, n)."""
     h = a.histograms
     rows = conn.execute(select(h.c.subject, h.c.bucket, func.sum(h.c.count)).where(
-        *_where(h, key, version, since, until), h.c.kind == kind
+        *in_scope(h, key, version, since, until), h.c.kind == kind
     ).group_by(h.c.subject, h.c.bucket))
     merged: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for subject, bucket, n in rows:
@@ -63,36 +66,36 @@ def _histogram(conn: Connection, kind: str, key: str, version: int | None,
     return merged
 
 
-def _totals(conn: Connection, kind: str, key: str, version: int | None,
+def _totals(conn: Connection, kind: str, key: str | None, version: int | None,
             since: datetime | None, until: datetime | None) -> dict[str, tuple[int, int]]:
     c = a.counts
     rows = conn.execute(select(c.c.state, func.sum(c.c.count), func.sum(c.c.total_us)).where(
-        *_where(c, key, version, since, until), c.c.kind == kind).group_by(c.c.state))
+        *in_scope(c, key, version, since, until), c.c.kind == kind).group_by(c.c.state))
     return {state: (int(n), int(us)) for state, n, us in rows}
 
 
-def cycle_time(conn: Connection, key: str, version: int | None = None, *,
+def cycle_time(conn: Connection, key: str | None, version: int | None = None, *,
                since: datetime | None = None, until: datetime | None = None,
                quantiles: tuple[float, ...] = (0.5, 0.9, 0.99)) -> dict[str, Any]:
     """Finished instances' count, mean and percentiles (`p50`, `p90`, ...) of start-to-end time."""
     n, us = _totals(conn, "cycle", key, version, since, until).get("", (0, 0))
-    buckets = _histogram(conn, "cycle", key, version, since, until).get("", [])
+    buckets = histograms_by_subject(conn, "cycle", key, version, since, until).get("", [])
     return {"count": n, "mean_s": us / n / 1e6 if n else None,
             **{_label(q): percentile(buckets, q) for q in quantiles}}
 
 
-def time_in_state(conn: Connection, key: str, version: int | None = None, *,
+def time_in_state(conn: Connection, key: str | None, version: int | None = None, *,
                   since: datetime | None = None, until: datetime | None = None
                   ) -> list[dict[str, Any]]:
     """Per state left in the range: visits, mean, median and p90 of the time spent there."""
     totals = _totals(conn, "exited", key, version, since, until)
-    hists = _histogram(conn, "state_time", key, version, since, until)
+    hists = histograms_by_subject(conn, "state_time", key, version, since, until)
     return [{"state": state, "count": n, "mean_s": us / n / 1e6,
              "p50": percentile(hists[state], 0.5), "p90": percentile(hists[state], 0.9)}
             for state, (n, us) in sorted(totals.items())]
 
 
-def state_counts(conn: Connection, key: str, version: int | None = None, *,
+def state_counts(conn: Connection, key: str | None, version: int | None = None, *,
                  since: datetime | None = None, until: datetime | None = None
                  ) -> list[dict[str, Any]]:
     """Entries and exits per state (over all time, entered - exited is work in progress)."""
@@ -102,13 +105,13 @@ def state_counts(conn: Connection, key: str, version: int | None = None, *,
             for s in sorted(entered.keys() | exited.keys())]
 
 
-def transitions(conn: Connection, key: str, version: int | None = None, *,
+def transitions(conn: Connection, key: str | None, version: int | None = None, *,
                 since: datetime | None = None, until: datetime | None = None
                 ) -> list[dict[str, Any]]:
     """How often each (from, to, event) was taken: edge widths, Sankey links."""
     c = a.counts
     rows = conn.execute(select(c.c.state, c.c.target, c.c.event, func.sum(c.c.count)).where(
-        *_where(c, key, version, since, until), c.c.kind == "transition"
+        *in_scope(c, key, version, since, until), c.c.kind == "transition"
     ).group_by(c.c.state, c.c.target, c.c.event))
     return sorted(({"from": s or None, "to": to, "event": e or None, "count": int(n)}
                    for s, to, e, n in rows), key=lambda r: (-r["count"], r["from"] or "", r["to"]))
@@ -125,13 +128,13 @@ def top_variants(conn: Connection, key: str, version: int | None = None, *, limi
     v = a.variants
     paths = {h: p for h, p in conn.execute(select(v.c.hash, v.c.path).where(
         v.c.definition_key == key, v.c.hash.in_([h for h, _ in top])))}
-    hists = _histogram(conn, "variant", key, version, since, until)
+    hists = histograms_by_subject(conn, "variant", key, version, since, until)
     return [{"hash": h, "path": paths.get(h), "count": n, "mean_s": us / n / 1e6,
              "p50": percentile(hists[h], 0.5), "p90": percentile(hists[h], 0.9)}
             for h, (n, us) in top]
 
 
-def sla_breaches(conn: Connection, key: str, version: int | None = None, *,
+def sla_breaches(conn: Connection, key: str | None, version: int | None = None, *,
                  since: datetime | None = None, until: datetime | None = None
                  ) -> dict[str | None, int]:
     """Breaches counted when a human state is left (or the process ends) after its `sla_s`.
@@ -156,6 +159,78 @@ def dashboard(conn: Connection, key: str, version: int | None = None, *,
         "top_variants": top_variants(conn, key, version, **scope),
         "sla_breaches": sla_breaches(conn, key, version, **scope),
     }
+
+
+def cycle_trend(conn: Connection, key: str | None, version: int | None = None, *,
+                by: str = "day", since: datetime | None = None, until: datetime | None = None
+                ) -> list[dict[str, Any]]:
+    """Per hour or day (by the hour instances finished): count, p50, p90 and p99 cycle time."""
+    _check_by(by)
+    h = a.histograms
+    rows = conn.execute(select(h.c.hour, h.c.bucket, func.sum(h.c.count)).where(
+        *in_scope(h, key, version, since, until), h.c.kind == "cycle"
+    ).group_by(h.c.hour, h.c.bucket))
+    per: dict[datetime, list[tuple[int, int]]] = defaultdict(list)
+    for hour, bucket, n in rows:
+        per[_bucket(hour, by)].append((bucket, int(n)))
+    return [{by: at, "count": sum(n for _, n in per[at]),
+             **{_label(q): percentile(per[at], q) for q in (0.5, 0.9, 0.99)}}
+            for at in sorted(per)]
+
+
+def cycle_distribution(conn: Connection, key: str | None, version: int | None = None, *,
+                       since: datetime | None = None, until: datetime | None = None
+                       ) -> list[dict[str, Any]]:
+    """Finished instances per sketch bucket: (`seconds` the bucket stands for, `count`)."""
+    buckets = histograms_by_subject(conn, "cycle", key, version, since, until).get("", [])
+    return [{"seconds": value_of(b), "count": n} for b, n in sorted(buckets)]
+
+
+def sla_trend(conn: Connection, key: str | None, version: int | None = None, *,
+              by: str = "day", since: datetime | None = None, until: datetime | None = None
+              ) -> list[dict[str, Any]]:
+    """SLA breaches per hour or day: of human states (`states`) and of whole processes."""
+    _check_by(by)
+    c = a.counts
+    rows = conn.execute(select(c.c.hour, c.c.state == "", func.sum(c.c.count)).where(
+        *in_scope(c, key, version, since, until), c.c.kind == "sla_breach"
+    ).group_by(c.c.hour, c.c.state == ""))
+    per: dict[datetime, dict[str, Any]] = {}
+    for hour, is_process, n in rows:
+        at = _bucket(hour, by)
+        row = per.setdefault(at, {by: at, "states": 0, "process": 0})
+        row["process" if is_process else "states"] += int(n)
+    return [per[at] for at in sorted(per)]
+
+
+def per_definition(conn: Connection, *, since: datetime | None = None,
+                   until: datetime | None = None) -> list[dict[str, Any]]:
+    """The overview's table: per definition key, outcomes, SLA breaches and cycle time."""
+    c, h = a.counts, a.histograms
+    counts = conn.execute(select(c.c.definition_key, c.c.kind, func.sum(c.c.count)).where(
+        *in_scope(c, None, None, since, until),
+        c.c.kind.in_((*OUTCOMES, "sla_breach"))).group_by(c.c.definition_key, c.c.kind))
+    out: dict[str, dict[str, Any]] = {}
+    for key, kind, n in counts:
+        row = out.setdefault(key, {"definition": key, **dict.fromkeys(OUTCOMES, 0),
+                                   "sla_breach": 0})
+        row[kind] += int(n)
+    cycles: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for key, bucket, n in conn.execute(select(h.c.definition_key, h.c.bucket, func.sum(
+            h.c.count)).where(*in_scope(h, None, None, since, until), h.c.kind == "cycle"
+                              ).group_by(h.c.definition_key, h.c.bucket)):
+        cycles[key].append((bucket, int(n)))
+    return [{**out[key], "p50": percentile(cycles[key], 0.5),
+             "p90": percentile(cycles[key], 0.9)} for key in sorted(out)]
+
+
+def _check_by(by: str) -> None:
+    if by not in ("hour", "day"):
+        raise ValueError(f"by={by!r}: use hour or day")
+
+
+def _bucket(hour: datetime, by: str) -> datetime:
+    return hour.replace(hour=0) if by == "day" else hour
 
 
 def _label(q: float) -> str:

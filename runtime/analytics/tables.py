@@ -22,7 +22,9 @@ from runtime.store.schema import metadata
 
 # kind: started | completed | failed | cancelled | cycle (finished, total = cycle time)
 #       entered (state) | exited (state, total = time in state) | transition (state -> target
-#       on event) | sla_breach (state, or '' for the process) | variant (state = path hash)
+#       on event) | sla_breach (state and the task's original role as target, or '' for
+#       the process) | variant (state = path hash) | task_created, task_claimed (total =
+#       created to first claim), task_completed (total = created to done): state, target = role
 counts = Table(
     "analytics_counts",
     metadata,
@@ -39,6 +41,7 @@ counts = Table(
 )
 
 # kind: state_time (subject = state) | cycle (subject '') | variant (subject = path hash)
+#       | task_claim, task_done (subject = role)
 histograms = Table(
     "analytics_histograms",
     metadata,
@@ -78,4 +81,17 @@ instances = Table(
     Column("path", JSON, nullable=False),  # the first states, for display
 )
 
-ALL = (counts, histograms, variants, instances)
+# Per instance waiting in a human state, its task: the role whose queue holds it now, the
+# role it was created for, when it was created and first claimed. Deleted when it closes.
+tasks = Table(
+    "analytics_tasks",
+    metadata,
+    Column("instance_id", String(36), primary_key=True),
+    Column("state", String(64), nullable=False),
+    Column("role", String(64), nullable=False),
+    Column("original_role", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("claimed_at", DateTime),
+)
+
+ALL = (counts, histograms, variants, instances, tasks)

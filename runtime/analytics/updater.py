@@ -22,7 +22,9 @@ from runtime import events as ev
 from runtime.analytics import tables as a
 from runtime.analytics.postgres_upsert import upsert_all
 from runtime.analytics.sketch import bucket_of
+from runtime.step import INTERNAL_EVENTS
 from runtime.store import schema as t
+from runtime.tasks.model import TASK_CLAIMED, TASK_CREATED, TASK_DELEGATED, TASK_ESCALATED
 
 if TYPE_CHECKING:
     from runtime.store.base import Store
@@ -30,8 +32,24 @@ if TYPE_CHECKING:
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 REBUILD_CHUNK = 2000
 PATH_KEPT = 64  # states of a path kept for display; the variant hash covers all of them
-_TRACKED = select(a.instances).where(
+ROLE_KEPT = 64  # characters of a role name kept in the aggregate keys
+_TRACKED = select(
+    a.instances, a.tasks.c.state.label("task_state"), a.tasks.c.role.label("task_role"),
+    a.tasks.c.original_role.label("task_original_role"),
+    a.tasks.c.created_at.label("task_created_at"), a.tasks.c.claimed_at.label("task_claimed_at"),
+).outerjoin(a.tasks, a.tasks.c.instance_id == a.instances.c.instance_id).where(
     a.instances.c.instance_id.in_(bindparam("p_ids", expanding=True)))
+
+
+@dataclass
+class _Task:
+    """The open task of an instance in a human state (a row of `analytics_tasks`)."""
+
+    state: str
+    role: str
+    original_role: str
+    created_at: datetime
+    claimed_at: datetime | None = None
 
 
 @dataclass
@@ -46,6 +64,8 @@ class _Tracked:
     entered_at: datetime
     path_hash: str
     path: list[str]
+    task: _Task | None = None
+    had_task: bool = False  # a task row was stored before this batch
 
     def enter(self, state: str, at: datetime) -> None:
         self.state, self.entered_at = state, at
@@ -87,10 +107,7 @@ class AnalyticsUpdater:
         if not rows:
             return
         ids = sorted({r["instance_id"] for r in rows})
-        tracked = {row.instance_id: _Tracked(
-            row.definition_key, row.version, row.state, row.status, row.started_at,
-            row.entered_at, row.path_hash, list(row.path))
-            for row in conn.execute(_TRACKED, {"p_ids": ids})}
+        tracked = {row.instance_id: _tracked(row) for row in conn.execute(_TRACKED, {"p_ids": ids})}
         batch, changed = _Batch(), set()
         for row in rows:
             iid = row["instance_id"]
@@ -111,9 +128,12 @@ class AnalyticsUpdater:
         status = who.status
         if type_ == ev.INSTANCE_STARTED:
             return
+        if type_ in _TASK_EVENTS:
+            _follow_task(batch, who, type_, data, at)
+            return
         if type_ == ev.TRANSITION:
             if who.state is not None:
-                self._leave(conn, batch, who, at)
+                self._leave(conn, batch, who, at, data.get("event"))
             target = data["to"]
             batch.count(who, at, "transition", who.state or "", target, data.get("event") or "")
             batch.count(who, at, "entered", target)
@@ -128,18 +148,28 @@ class AnalyticsUpdater:
             who.version = data.get("to_version", who.version)
         if status in TERMINAL and who.status not in TERMINAL:
             if type_ != ev.TRANSITION and who.state is not None:
-                self._leave(conn, batch, who, at)  # cancelled where it stood
+                self._leave(conn, batch, who, at, None)  # cancelled where it stood
             self._finish(conn, batch, who, status, at)
         who.status = status
 
-    def _leave(self, conn: Connection, batch: _Batch, who: _Tracked, at: datetime) -> None:
+    def _leave(self, conn: Connection, batch: _Batch, who: _Tracked, at: datetime,
+               event: str | None) -> None:
+        """Close the visit of the current state (and its task: done when left by an outcome)."""
         state = who.state or ""
         us = _micros(at - who.entered_at)
         batch.count(who, at, "exited", state, duration_us=us)
         batch.duration(who, at, "state_time", state, us)
+        task = who.task if who.task is not None and who.task.state == state else None
         sla = self._sla(conn, who.key, who.version)[1].get(state)
         if sla is not None and us > sla * 1e6:
-            batch.count(who, at, "sla_breach", state)
+            batch.count(who, at, "sla_breach", state, task.original_role if task else "")
+        if task is None:
+            return
+        if event and event not in INTERNAL_EVENTS:
+            done_us = _micros(at - task.created_at)
+            batch.count(who, at, "task_completed", state, task.role, duration_us=done_us)
+            batch.duration(who, at, "task_done", task.role, done_us)
+        who.task = None
 
     def _finish(self, conn: Connection, batch: _Batch, who: _Tracked, status: str,
                 at: datetime) -> None:
@@ -171,6 +201,42 @@ class AnalyticsUpdater:
         return cached
 
 
+_TASK_EVENTS = frozenset({TASK_CREATED, TASK_CLAIMED, TASK_DELEGATED, TASK_ESCALATED})
+
+
+def _follow_task(batch: _Batch, who: _Tracked, type_: str, data: Mapping[str, Any],
+                 at: datetime) -> None:
+    """Track the open task's role and claim as the inbox changes it (as `task_metrics` does:
+    only the first claim is timed; a delegation to a person counts as claimed, untimed)."""
+    if type_ == TASK_CREATED:
+        role = data["role"][:ROLE_KEPT]
+        who.task = _Task(who.state or "", role, role, at)
+        batch.count(who, at, "task_created", who.task.state, role)
+        return
+    task = who.task
+    if task is None:
+        return  # the task of a visit that began before the analytics tables existed
+    if type_ == TASK_CLAIMED and task.claimed_at is None:
+        task.claimed_at = at
+        us = _micros(at - task.created_at)
+        batch.count(who, at, "task_claimed", task.state, task.role, duration_us=us)
+        batch.duration(who, at, "task_claim", task.role, us)
+    elif type_ == TASK_DELEGATED and data.get("to_role"):
+        task.role = data["to_role"][:ROLE_KEPT]
+    elif type_ == TASK_DELEGATED and task.claimed_at is None:
+        task.claimed_at = at
+    elif type_ == TASK_ESCALATED:
+        task.role = data["to_role"][:ROLE_KEPT]
+
+
+def _tracked(row: Any) -> _Tracked:
+    task = None if row.task_state is None else _Task(
+        row.task_state, row.task_role, row.task_original_role, row.task_created_at,
+        row.task_claimed_at)
+    return _Tracked(row.definition_key, row.version, row.state, row.status, row.started_at,
+                    row.entered_at, row.path_hash, list(row.path), task, task is not None)
+
+
 def rebuild(store: Store) -> int:
     """Recompute every aggregate from the event log; returns the number of events replayed.
 
@@ -195,6 +261,7 @@ def rebuild(store: Store) -> int:
 
 def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]]) -> None:
     """Upsert in key order, so concurrent PostgreSQL writers lock rows in one order."""
+    _write_tasks(conn, tracked)
     if conn.dialect.name == "postgresql":
         upsert_all(conn, [(*k, *v) for k, v in sorted(batch.counts.items())],
                    [(*k, n) for k, n in sorted(batch.histograms.items())],
@@ -225,11 +292,24 @@ def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]])
             for iid, w in tracked])
 
 
+def _write_tasks(conn: Connection, tracked: list[tuple[str, _Tracked]]) -> None:
+    """Store the open tasks that changed, forget the closed ones (statements only when any)."""
+    open_ = [{"instance_id": iid, "state": w.task.state, "role": w.task.role,
+              "original_role": w.task.original_role, "created_at": w.task.created_at,
+              "claimed_at": w.task.claimed_at} for iid, w in tracked if w.task is not None]
+    closed = [iid for iid, w in tracked if w.task is None and w.had_task]
+    if closed:
+        conn.execute(delete(a.tasks).where(a.tasks.c.instance_id.in_(closed)))
+    if open_:
+        conn.execute(_upserts(conn.dialect.name)["tasks"], open_)
+
+
 @cache
 def _upserts(dialect: str) -> dict[str, Any]:
     """The upserts, built once per dialect: building them costs more than running them."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     counts, histograms, instances = insert(a.counts), insert(a.histograms), insert(a.instances)
+    tasks = insert(a.tasks)
     return {
         "counts": counts.on_conflict_do_update(
             index_elements=[c.name for c in a.counts.primary_key],
@@ -242,6 +322,10 @@ def _upserts(dialect: str) -> dict[str, Any]:
         "instances": instances.on_conflict_do_update(
             index_elements=["instance_id"],
             set_={c.name: instances.excluded[c.name] for c in a.instances.columns
+                  if c.name != "instance_id"}),
+        "tasks": tasks.on_conflict_do_update(
+            index_elements=["instance_id"],
+            set_={c.name: tasks.excluded[c.name] for c in a.tasks.columns
                   if c.name != "instance_id"}),
     }
 

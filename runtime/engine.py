@@ -24,6 +24,7 @@ from runtime import events as ev
 from runtime import step as steps
 from runtime.actions import ActionRegistry, Handler
 from runtime.breakers import BreakerBoard
+from runtime.changes import Change, ChangeHub, stage
 from runtime.clock import Clock, SystemClock
 from runtime.errors import DefinitionInvalid, EngineError, NotFound
 from runtime.events import GENESIS_HASH, Event, NewEvent
@@ -61,7 +62,8 @@ class Engine:
         self.breakers = BreakerBoard(self)  # circuit breakers per action group
         self.lease_s = lease_s  # how long a leased job is ours before others may take it
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.writer = GroupCommitWriter(self.store)
+        self.changes = ChangeHub()  # committed changes, for live pages and inboxes
+        self.writer = GroupCommitWriter(self.store, on_commit=self.changes.publish)
         self.job_scheduled = threading.Event()  # wakes a sleeping runner
         self._definitions: dict[tuple[str, int], Definition] = {}
         self._sensitive: dict[int, frozenset[str]] = {}  # by id() of a cached Definition
@@ -244,6 +246,9 @@ class Engine:
         prev_hash = row.last_hash if row is not None else GENESIS_HASH
         row_version = row.row_version if row is not None else 0
         self.store.append(conn, before, prev_hash, row_version, after, events, actor, now)
+        if events:
+            stage(conn, Change(before.id, before.definition, before.version, after.state,
+                               after.status, tuple(e.type for e in events), after.seq))
         for effect in result.effects:
             if isinstance(effect, steps.ScheduleJob):
                 self.store.schedule_job(conn, effect.job_id, before.id, effect.kind,

@@ -5,31 +5,36 @@ returned `send` is durable; concurrent callers share one commit (one fsync on SQ
 A unit of work raises `EngineError` only before it writes anything (`ConcurrencyError` is
 the exception), so such an error is that caller's answer and the batch goes on. Any other
 failure rolls the batch back and each unit is re-run in a transaction of its own, so one
-bad unit cannot fail its neighbours.
+bad unit cannot fail its neighbours. The changes a transaction staged (`runtime/changes.py`)
+go to `on_commit` after it committed, before any caller is answered.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
+from runtime.changes import Change, collecting
 from runtime.errors import ConcurrencyError, EngineError
 from runtime.store import Store
 
 T = TypeVar("T")
 Work = Callable[[Connection], Any]
 Item = tuple[Work, Future[Any], str | None]
+OnCommit = Callable[[Iterable[Change]], None]
 MAX_BATCH = 256
 
 
 class GroupCommitWriter:
-    def __init__(self, store: Store, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, store: Store, max_batch: int = MAX_BATCH,
+                 on_commit: OnCommit | None = None) -> None:
         self._store = store
+        self._on_commit = on_commit
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -42,8 +47,10 @@ class GroupCommitWriter:
         `instance_id` names the instance `work` will lock: a batch reads all of them at once.
         """
         if threading.current_thread() is self._thread:
-            with self._store.write() as conn:  # already on the writer: run inline
-                return work(conn)
+            with self._store.write() as conn, collecting(conn) as staged:
+                result = work(conn)  # already on the writer: run inline
+            self._committed(staged)
+            return result
         future: Future[T] = Future()
         self._ensure_thread()
         self._queue.put((work, future, instance_id))
@@ -86,7 +93,7 @@ class GroupCommitWriter:
     def _run_batch(self, batch: list[Item]) -> None:
         outcomes: list[tuple[bool, Any]] = []
         try:
-            with self._store.write() as conn:
+            with self._store.write() as conn, collecting(conn) as staged:
                 self._store.lock_instances(conn, [iid for _, _, iid in batch if iid])
                 for work, _, _ in batch:
                     try:
@@ -102,8 +109,13 @@ class GroupCommitWriter:
                 for item in batch:
                     self._run_batch([item])
             return
+        self._committed(staged)
         for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True):
             _resolve(future, ok, value)
+
+    def _committed(self, staged: dict[str, Change]) -> None:
+        if staged and self._on_commit is not None:
+            self._on_commit(staged.values())
 
 
 def _resolve(future: Future[Any], ok: bool, value: Any) -> None:

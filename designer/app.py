@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from typing import TYPE_CHECKING
@@ -14,6 +15,8 @@ from nicegui import app as nicegui_app
 from nicegui import ui
 
 from designer.auth import WebAuth
+from designer.cookies import SecureCookiesOverTls, session_middleware_kwargs
+from designer.oidc_login import OidcWebLogin, register_oidc_routes
 from designer.pages import (
     admin,
     dashboards,
@@ -25,18 +28,25 @@ from designer.pages import (
     version_diff,
     version_view,
 )
-from runtime.identity import IdentityService
+from runtime.identity import IdentityService, OidcError
 
 if TYPE_CHECKING:
     from runtime import Engine
 
 STORAGE_SECRET_ENV = "STATEWRIGHT_STORAGE_SECRET"
 
+log = logging.getLogger("statewright.web")
 
-def register_pages(engine: Engine, identity: IdentityService) -> None:
-    """Add every page of the web app to NiceGUI's router; `identity` answers who may see what."""
+
+def register_pages(
+    engine: Engine, identity: IdentityService, oidc: OidcWebLogin | None = None
+) -> None:
+    """Add every page of the web app to NiceGUI's router; `identity` answers who may see what,
+    `oidc` (if any) is the single sign-on provider offered on the login page."""
     auth = WebAuth(identity)
-    login.register(engine, auth)
+    login.register(engine, auth, oidc)
+    if oidc is not None:
+        register_oidc_routes(auth, oidc)
     processes.register(engine, auth)
     designer.register(engine, auth)
     version_view.register(engine, auth)
@@ -52,11 +62,26 @@ def mount(app: FastAPI, engine: Engine) -> None:
     database, as for `statewright users` and the API."""
     identity = IdentityService(engine.url, clock=engine.clock)
     nicegui_app.on_shutdown(identity.close)
-    register_pages(engine, identity)
+    register_pages(engine, identity, _single_sign_on())
     ui.run_with(
         app,
         title="Statewright",
         favicon="🔀",
         storage_secret=os.environ.get(STORAGE_SECRET_ENV) or secrets.token_urlsafe(32),
+        session_middleware_kwargs=session_middleware_kwargs(),
         show_welcome_message=False,
     )
+    app.add_middleware(SecureCookiesOverTls)
+
+
+def _single_sign_on() -> OidcWebLogin | None:
+    """The configured OIDC provider; a broken configuration is reported and leaves password
+    logins working rather than taking the whole web app down."""
+    try:
+        oidc = OidcWebLogin.from_env()
+    except OidcError as error:
+        log.error("Single sign-on is off: %s", error)
+        return None
+    if oidc is not None:
+        log.info("Single sign-on with %s (%s)", oidc.provider_name, oidc.client.config.issuer)
+    return oidc

@@ -1,25 +1,21 @@
-"""Logging in and out, and the password change a one-time password forces."""
+"""Logging in (password, or single sign-on when a provider is configured) and out, and the
+password change a one-time password forces."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import Request
-from nicegui import ui
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from nicegui import app, ui
 
-from designer.auth import WebAuth
-from designer.components.shell import BRAND_COLOUR
+from designer.auth import CSRF_FIELD, WebAuth, safe_next
+from designer.components.shell import BRAND_COLOUR, LOGOUT_PATH
+from designer.oidc_login import LOGIN_ERROR_KEY, OidcWebLogin, oidc_login_url
 from runtime.identity import AuthenticationFailed, IdentityError
 
 if TYPE_CHECKING:
     from runtime import Engine
-
-
-def safe_next(target: str | None) -> str:
-    """Only paths of this site: never an open redirect to another host."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
 
 
 def _card(title: str) -> ui.card:
@@ -33,10 +29,25 @@ def _card(title: str) -> ui.card:
     return card
 
 
-def register(engine: Engine, auth: WebAuth) -> None:
+def _refusal_page(reason: str) -> HTMLResponse:
+    """A plain page for a refused form post: it names the reason and leads back."""
+    body = (
+        "<!doctype html><html><head><title>Refused - Statewright</title></head>"
+        '<body style="font-family:sans-serif;background:#f1f5f9;padding:4rem">'
+        '<div style="max-width:32rem;margin:auto;background:#fff;padding:2rem;'
+        'border-radius:.5rem;box-shadow:0 1px 3px #0002">'
+        '<h1 style="font-size:1.25rem">This request was refused</h1>'
+        f"<p>Not logged out: {reason}.</p>"
+        '<p><a href="/">Back to Statewright</a></p></div></body></html>'
+    )
+    return HTMLResponse(body, status_code=403)
+
+
+def register(engine: Engine, auth: WebAuth, oidc: OidcWebLogin | None = None) -> None:
     @ui.page("/login")
     def login_page(request: Request, next: str = "/") -> None:
         client_ip = request.client.host if request.client else None
+        problem = app.storage.user.pop(LOGIN_ERROR_KEY, None)
 
         def submit() -> None:
             try:
@@ -51,6 +62,24 @@ def register(engine: Engine, auth: WebAuth) -> None:
                 ui.navigate.to(safe_next(next))
 
         with _card("Statewright"):
+            if problem:
+                with (
+                    ui.row()
+                    .classes("w-full items-start gap-2 rounded bg-red-50 p-3 text-sm text-red-800")
+                    .mark("login-problem")
+                ):
+                    ui.icon("error_outline").classes("text-lg")
+                    ui.label(problem).classes("flex-1")
+            if oidc is not None:
+                ui.button(
+                    f"Sign in with {oidc.provider_name}",
+                    icon="login",
+                    on_click=lambda: ui.navigate.to(oidc_login_url(next)),
+                ).classes("w-full").props('data-testid="oidc-login"').mark("oidc-login")
+                with ui.row().classes("w-full items-center gap-2 text-xs text-slate-400"):
+                    ui.separator().classes("flex-1")
+                    ui.label("or with a local account")
+                    ui.separator().classes("flex-1")
             username = ui.input("Username").props('autofocus data-testid="login-username"')
             username.classes("w-full").mark("login-username")
             password = ui.input("Password", password=True).props('data-testid="login-password"')
@@ -59,10 +88,30 @@ def register(engine: Engine, auth: WebAuth) -> None:
                 'data-testid="login-submit"'
             ).mark("login-submit")
 
+    @app.post(LOGOUT_PATH, include_in_schema=False)
+    def logout_post(request: Request, csrf: str = Form("", alias=CSRF_FIELD)) -> Response:
+        refusal = auth.csrf_refusal(request, csrf)
+        if refusal:
+            return _refusal_page(refusal)
+        auth.logout()
+        return RedirectResponse("/login", status_code=303)
+
     @ui.page("/logout")
     def logout_page() -> None:
-        auth.logout()
-        ui.navigate.to("/login")
+        """Asks first: logging out on a plain GET would let any site log the user out."""
+        if auth.username() is None:
+            ui.navigate.to("/login")
+            return
+        with (
+            _card("Log out of Statewright?"),
+            ui.element("form").props(f'method="post" action="{LOGOUT_PATH}"'),
+        ):
+            ui.element("input").props(
+                f'type="hidden" name="{CSRF_FIELD}" value="{auth.csrf_token()}"'
+            ).mark("logout-csrf")
+            ui.button("Log out").props('type="submit" data-testid="logout-confirm"').classes(
+                "w-full"
+            )
 
     @ui.page("/password")
     def password_page(next: str = "/") -> None:

@@ -66,9 +66,12 @@ class OidcConfig:
 
 
 def parse_role_map(text: str, where: str = f"{ENV_PREFIX}ROLE_MAP") -> dict[str, tuple]:
-    """Parse `{"provider group": ["role", ...]}` (a single role may be a string)."""
+    """Parse `{"provider group": ["role", ...]}` (a single role may be a string), or the
+    shorter `group=role,group=role` (a group named twice gets both roles)."""
     if not text.strip():
         return {}
+    if not text.lstrip().startswith("{"):
+        return _parse_role_pairs(text, where)
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
@@ -82,6 +85,27 @@ def parse_role_map(text: str, where: str = f"{ENV_PREFIX}ROLE_MAP") -> dict[str,
         roles = [roles] if isinstance(roles, str) else roles
         if not isinstance(roles, list):
             raise OidcError(f"{where}[{group!r}] must be a role name or a list of role names.")
+        try:
+            mapping[group] = check_roles(roles)
+        except InvalidName as error:
+            raise OidcError(f"{where}[{group!r}]: {error}") from None
+    return mapping
+
+
+def _parse_role_pairs(text: str, where: str) -> dict[str, tuple]:
+    pairs: dict[str, list[str]] = {}
+    for position, item in enumerate(text.split(","), start=1):
+        group, equals, role = (part.strip() for part in item.partition("="))
+        if not item.strip():
+            continue
+        if not equals or not group or not role:
+            raise OidcError(
+                f"{where} item {position} ({item.strip()!r}) is not group=role; "
+                "write e.g. sw-admins=admin,sw-ops=operator."
+            )
+        pairs.setdefault(group, []).append(role)
+    mapping = {}
+    for group, roles in pairs.items():
         try:
             mapping[group] = check_roles(roles)
         except InvalidName as error:

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from runtime.identity import passwords, tokens
+from runtime.identity import admin_log, passwords, tokens
 from runtime.identity.database import create_identity_engine, writing
 from runtime.identity.errors import (
     AuthenticationFailed,
@@ -193,6 +193,30 @@ class IdentityService:
                     updated_at=self._clock(),
                 )
             )
+
+    def unlock(self, username: str) -> User:
+        """Lift a lock-out and forget counted failures, without changing the password."""
+        with writing(self._db) as conn:
+            self._require_row(conn, username)
+            conn.execute(
+                update(users)
+                .where(users.c.username == username)
+                .values(failed_logins=0, locked_until=None, updated_at=self._clock())
+            )
+        return self.get_user(username)
+
+    # -- record of administrative acts --------------------------------------------------
+
+    def record_admin_act(self, actor: str, action: str, target: str, detail: str = "") -> None:
+        """Append who (`actor`) did `action` (e.g. `user.disable`) to `target`; never pass
+        a secret in `detail`."""
+        with writing(self._db) as conn:
+            admin_log.insert_act(conn, self._clock(), actor, action, target, detail)
+
+    def admin_acts(self, limit: int = 50) -> list[admin_log.AdminAct]:
+        """The latest administrative acts, newest first."""
+        with self._db.connect() as conn:
+            return admin_log.select_acts(conn, limit)
 
     # -- logins -------------------------------------------------------------------------
 

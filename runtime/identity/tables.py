@@ -92,3 +92,17 @@ api_tokens = Table(
     Column("last_used_at", UtcDateTime(), nullable=True),
     Index("ix_api_tokens_username", "username"),
 )
+
+# Who changed accounts and tokens, for the admin page's "recent activity" and audits: an
+# append-only record, one row per act (create user, set roles, revoke token, ...).
+admin_acts = Table(
+    "identity_admin_acts",
+    metadata,
+    Column("act_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(256), nullable=False),
+    Column("detail", String(1000), nullable=False, default=""),
+    Index("ix_identity_admin_acts_at", "at"),
+)

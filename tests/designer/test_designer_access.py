@@ -82,7 +82,9 @@ async def test_losing_the_analyst_role_stops_editing_at_once(
 
 
 async def test_logging_out_ends_the_session(user: User) -> None:
-    await user.open("/logout")
+    await user.open("/logout")  # asks first; the form posts this session's CSRF token
+    token = next(iter(user.find(marker="logout-csrf").elements)).props["value"]
+    await user.http_client.post("/auth/logout", data={"csrf": token})
     await user.open("/")
     await user.should_see(marker="login-username")
 

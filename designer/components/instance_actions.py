@@ -1,0 +1,92 @@
+"""Operator actions from the web app: a reason dialog, a server-side permission check, a result.
+
+Every action goes through `runtime.operations.perform` (the same audited code as the REST API
+and the CLI); the permission is checked again when the operator confirms, not only when the
+button was drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from nicegui import ui
+
+from designer.auth import WebAuth
+from runtime.errors import EngineError
+from runtime.operations import perform
+
+if TYPE_CHECKING:
+    from runtime import Engine
+
+OPERATE = "instances.operate"
+VERBS = {"suspend": "Suspend", "resume": "Resume", "cancel": "Cancel", "retry": "Retry",
+         "move": "Move", "migrate": "Migrate", "rollback": "Roll back", "set-vars": "Set variables"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    instance_id: str
+    ok: bool
+    message: str
+
+
+def run_operation(engine: Engine, auth: WebAuth, ids: Iterable[str], operation: str,
+                  reason: str, **params: Any) -> list[Outcome] | None:
+    """Perform `operation` on each instance as the logged-in operator; None when not allowed.
+
+    A refused instance does not stop the others; each outcome says what happened."""
+    principal = auth.allowed(OPERATE, f"{VERBS.get(operation, operation).lower()} instances")
+    if principal is None:
+        return None
+    outcomes = []
+    for iid in ids:
+        try:
+            after = perform(engine, iid, operation, reason, principal.username, **params)
+            outcomes.append(Outcome(iid, True, f"{after.status}, in {after.state}"))
+        except EngineError as exc:
+            outcomes.append(Outcome(iid, False, exc.message))
+    _report(operation, outcomes)
+    return outcomes
+
+
+def _report(operation: str, outcomes: list[Outcome]) -> None:
+    verb = VERBS.get(operation, operation)
+    failed = [o for o in outcomes if not o.ok]
+    if len(outcomes) == 1:
+        only = outcomes[0]
+        ui.notify(f"{verb}: {only.message}" if only.ok else f"{verb} refused: {only.message}",
+                  type="positive" if only.ok else "negative", multi_line=True)
+        return
+    done = len(outcomes) - len(failed)
+    text = f"{verb}: {done} of {len(outcomes)} done"
+    if failed:
+        text += "; refused: " + "; ".join(f"{o.instance_id[:8]}: {o.message}" for o in failed[:3])
+    ui.notify(text, type="negative" if failed else "positive", multi_line=True)
+
+
+def reason_dialog(title: str, on_confirm: Callable[[str], Any],
+                  extra: Callable[[], Any] | None = None) -> ui.dialog:
+    """A dialog asking why (required: it goes into the audit log); `extra` adds fields."""
+    with ui.dialog() as dialog, ui.card().classes("w-[28rem]").mark("reason-dialog"):
+        ui.label(title).classes("text-lg font-semibold")
+        if extra is not None:
+            extra()
+        reason = ui.textarea("Reason (recorded in the audit log)").props(
+            "outlined autogrow").classes("w-full").mark("reason-input")
+        error = ui.label().classes("text-negative text-sm")
+
+        def confirm() -> None:
+            text = (reason.value or "").strip()
+            if not text:
+                error.set_text("Please give a reason.")
+                return
+            dialog.close()
+            on_confirm(text)
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Back", on_click=dialog.close).props("flat")
+            ui.button("Confirm", on_click=confirm).mark("reason-confirm")
+    dialog.open()
+    return dialog

@@ -1,0 +1,102 @@
+"""Beside a task's form: what the worker needs to know about its instance.
+
+The instance's variables (sensitive ones masked, as in every view: SPEC §2) other than the
+form's own fields, and a short history: the latest events in plain words. Built only after the
+task service has let the user see the task, so it shows nothing a user may not see.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from nicegui import ui
+
+from runtime.api.presenters import masked
+from runtime.tasks import Task
+
+if TYPE_CHECKING:
+    from runtime import Engine
+    from runtime.events import Event
+
+RECENT = 8
+
+
+def context_variables(engine: Engine, task: Task) -> list[dict[str, str]]:
+    """The instance's variables as (name, value, description) rows, declared ones first in
+    their declared order; the form's fields are left out (they are in the form)."""
+    definition = engine.definition(task.definition, task.version)
+    declared = {v.name: v for v in definition.variables}
+    sensitive = engine.sensitive(definition)
+    values = masked(engine.get(task.instance_id).variables, sensitive)
+    in_form = {f["name"] for f in task.form}
+    names = [n for n in declared if n in values] + sorted(set(values) - set(declared))
+    rows = []
+    for name in names:
+        if name in in_form:
+            continue
+        variable = declared.get(name)
+        rows.append({"name": name, "value": _shown(values[name]),
+                     "description": (variable.description or "") if variable else "",
+                     "sensitive": name in sensitive})
+    return rows
+
+
+def history_summary(engine: Engine, task: Task, recent: int = RECENT) -> tuple[list[str], int]:
+    """(the latest `recent` events as sentences, newest first; how many events in all)."""
+    events = engine.history(task.instance_id)
+    return [f"{_when(e.at)} · {describe(e)}" for e in reversed(events[-recent:])], len(events)
+
+
+def describe(event: Event) -> str:
+    """One event in plain words: what happened and who did it (no variable values)."""
+    data, who = event.data, event.actor or "system"
+    text = {
+        "instance_started": f"started by {who}",
+        "transition": f"moved {data.get('from') or 'in'} → {data.get('to')}"
+        + (f" on {data['event']}" if data.get("event") else ""),
+        "task_created": f"task for {data.get('role')} created",
+        "task_claimed": f"claimed by {data.get('assignee')}",
+        "task_unclaimed": f"given back by {data.get('previous') or who}",
+        "task_delegated": f"delegated by {who} to {data.get('to_user') or data.get('to_role')}",
+        "task_completed": f"completed by {who} with {data.get('outcome')}",
+        "task_escalated": f"escalated to {data.get('to_role')} ({data.get('priority')})",
+    }.get(event.type)
+    return text or f"{event.type.replace('_', ' ')} ({who})"
+
+
+def instance_context(engine: Engine, task: Task) -> None:
+    """The context card: variables, then the history summary."""
+    variables = context_variables(engine, task)
+    lines, total = history_summary(engine, task)
+    with ui.card().classes("w-full").mark("task-context"):
+        ui.label("Instance").classes("text-base font-semibold")
+        ui.label(f"{task.definition} v{task.version} · {task.instance_id}").classes(
+            "font-mono text-xs text-slate-500")
+        if variables:
+            with ui.grid(columns="auto 1fr").classes("w-full gap-x-4 gap-y-1 text-sm"):
+                for row in variables:
+                    ui.label(row["name"]).classes("font-mono text-slate-600").tooltip(
+                        row["description"] or row["name"])
+                    value = ui.label(row["value"]).classes("break-all")
+                    value.mark(f"variable-{row['name']}")
+                    if row["sensitive"]:
+                        value.classes("text-slate-400 italic").tooltip("sensitive: masked")
+        else:
+            ui.label("No other variables.").classes("text-slate-500 text-sm")
+        ui.separator()
+        ui.label(f"History ({total} events, latest first)").classes("text-base font-semibold")
+        with ui.column().classes("gap-0 text-sm").mark("task-history"):
+            for line in lines:
+                ui.label(line)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%m-%d %H:%M:%S")

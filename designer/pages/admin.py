@@ -127,7 +127,9 @@ class AdminPage:
                     'data-testid="new-user"'
                 ).mark("new-user")
             self.users = ui.table(columns=USER_COLUMNS, rows=[], row_key="username")
-            self.users.classes("w-full").props('flat bordered data-testid="user-table"')
+            self.users.classes("w-full").props('flat bordered data-testid="user-table"').mark(
+                "user-table"
+            )
             self.users.add_slot("body-cell-roles", ROLES_SLOT)
             self.users.add_slot("body-cell-status", STATUS_SLOT)
             self.users.add_slot("body-cell-actions", USER_ACTIONS_SLOT)
@@ -142,7 +144,9 @@ class AdminPage:
                     'data-testid="new-token"'
                 ).mark("new-token")
             self.tokens = ui.table(columns=TOKEN_COLUMNS, rows=[], row_key="token_id")
-            self.tokens.classes("w-full").props('flat bordered data-testid="token-table"')
+            self.tokens.classes("w-full").props('flat bordered data-testid="token-table"').mark(
+                "token-table"
+            )
             self.tokens.add_slot("body-cell-actions", TOKEN_ACTIONS_SLOT)
             self.tokens.on("revoke", lambda e: self.revoke(str(e.args)))
             self.no_tokens = ui.label("No API tokens yet.").classes("text-slate-500")
@@ -151,7 +155,9 @@ class AdminPage:
                 "Recent admin activity", "Who changed which account or token, newest first"
             )
             self.acts = ui.table(columns=ACT_COLUMNS, rows=[], row_key="key")
-            self.acts.classes("w-full").props('flat bordered dense data-testid="act-table"')
+            self.acts.classes("w-full").props('flat bordered dense data-testid="act-table"').mark(
+                "act-table"
+            )
         self.refresh()
 
     def refresh(self) -> None:

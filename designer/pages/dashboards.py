@@ -1,4 +1,7 @@
-"""The Dashboards page (being built: replace this placeholder body)."""
+"""The Dashboards pages: `/dashboards` across processes, `/dashboards/{key}` per process.
+
+Both need `dashboards.read` (managers, admins); they read the analytics aggregates only.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,36 @@ from typing import TYPE_CHECKING
 from nicegui import ui
 
 from designer.auth import WebAuth
-from designer.components.shell import coming_soon, page_frame
+from designer.components.shell import page_frame
+from designer.pages.dashboard_view import DashboardView
+from runtime import NotFound
 
 if TYPE_CHECKING:
     from runtime import Engine
 
+PERMISSION = "dashboards.read"
+
 
 def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page("/dashboards")
-    def page() -> None:
-        with page_frame("Dashboards", user=auth.username()):
-            if auth.require("dashboards.read", "/dashboards") is None:
+    def overview() -> None:
+        with page_frame("Dashboards", user=auth.username(), full_width=True):
+            if auth.require(PERMISSION, "/dashboards") is None:
                 return
-            coming_soon("Dashboards", "Bottlenecks, SLAs and throughput.")
+            DashboardView(engine).build()
+
+    @ui.page("/dashboards/{key}")
+    def per_process(key: str) -> None:
+        with page_frame("Dashboards", user=auth.username(), full_width=True):
+            if auth.require(PERMISSION, f"/dashboards/{key}") is None:
+                return
+            try:
+                versions = engine.versions(key)
+            except NotFound:
+                versions = []
+            if not versions:
+                ui.label(f"No published process has the key {key!r}.").classes(
+                    "text-lg").mark("unknown-process")
+                ui.link("All dashboards", "/dashboards")
+                return
+            DashboardView(engine, key, versions).build()

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     PrimaryKeyConstraint,
     String,
@@ -38,6 +39,7 @@ counts = Table(
     Column("count", BigInteger, nullable=False),
     Column("total_us", BigInteger, nullable=False),
     PrimaryKeyConstraint("definition_key", "version", "hour", "kind", "state", "target", "event"),
+    Index("ix_analytics_counts_kind", "kind", "definition_key", "hour"),
 )
 
 # kind: state_time (subject = state) | cycle (subject '') | variant (subject = path hash)
@@ -53,6 +55,8 @@ histograms = Table(
     Column("bucket", Integer, nullable=False),
     Column("count", BigInteger, nullable=False),
     PrimaryKeyConstraint("definition_key", "version", "hour", "kind", "subject", "bucket"),
+    # Dashboards read one kind over a range of hours, across versions (or definitions).
+    Index("ix_analytics_histograms_kind", "kind", "definition_key", "hour"),
 )
 
 # The states a path hash stands for (the first PATH_KEPT of them, then "...").

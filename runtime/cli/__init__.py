@@ -23,6 +23,7 @@ from runtime.cli import (  # noqa: E402
     audit,
     bench,
     definitions,
+    demo,
     instances,
     operations,
     server,
@@ -30,5 +31,5 @@ from runtime.cli import (  # noqa: E402
     users,
 )
 
-__all__ = ["analytics", "app", "audit", "bench", "definitions", "instances", "operations",
+__all__ = ["analytics", "app", "audit", "bench", "definitions", "demo", "instances", "operations",
            "server", "tasks", "users"]

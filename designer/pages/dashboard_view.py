@@ -1,0 +1,153 @@
+"""One dashboard, for a definition or the overview: filters on top, numbers, charts, heat map.
+
+Every control re-reads the aggregates (never the event log) and redraws every chart; the
+heat overlay on the process graph follows the same range and version.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from nicegui import ui
+
+from designer.components.canvas import ProcessCanvas
+from designer.components.dashboard_charts import chart_grid
+from designer.components.dashboard_heat import heat_overlay
+from designer.components.dashboard_range import DEFAULT, PRESETS, RangeInvalid, resolve
+from designer.draft import Draft
+from runtime.analytics import board as boards
+from runtime.analytics.figures import charts, short_duration
+
+if TYPE_CHECKING:
+    from runtime import Engine
+    from runtime.analytics.board import Board
+    from runtime.views import DefinitionVersion
+
+ALL_VERSIONS = 0
+
+
+class DashboardView:
+    """The controls and charts of `/dashboards` (`key` None) or `/dashboards/{key}`."""
+
+    def __init__(self, engine: Engine, key: str | None = None,
+                 versions: list[DefinitionVersion] | None = None) -> None:
+        self.engine, self.key = engine, key
+        self.versions = {v.version: v for v in versions or []}
+        self.preset, self.first_day, self.last_day = DEFAULT, "", ""
+        self.version = ALL_VERSIONS
+        self.canvas: ProcessCanvas | None = None
+        self.shown_version: int | None = None
+
+    def build(self) -> None:
+        self._controls()
+        if self.key is not None:
+            self._heat_map()
+        self.body()
+
+    def _controls(self) -> None:
+        with ui.row().classes("w-full items-center gap-4 flex-wrap"):
+            title = f"Dashboard: {self.key}" if self.key else "Dashboards: all processes"
+            ui.label(title).classes("text-xl font-semibold mr-4").mark("dashboard-title")
+            ui.toggle({k: label for k, (label, _) in PRESETS.items()}, value=self.preset,
+                      on_change=lambda e: self._set(preset=e.value)).mark("range")
+            with ui.row().classes("items-center gap-2").bind_visibility_from(
+                    self, "preset", value="custom"):
+                ui.input("From (UTC day)", placeholder="2026-01-01",
+                         on_change=lambda e: self._set(first_day=e.value or "")).props(
+                    "dense outlined").classes("w-40").mark("range-from")
+                ui.input("To (UTC day)", placeholder="2026-01-31",
+                         on_change=lambda e: self._set(last_day=e.value or "")).props(
+                    "dense outlined").classes("w-40").mark("range-to")
+            if self.key is not None:
+                options = {ALL_VERSIONS: "All versions", **{
+                    n: f"Version {n}" for n in sorted(self.versions, reverse=True)}}
+                ui.select(options, value=ALL_VERSIONS, label="Version",
+                          on_change=lambda e: self._set(version=e.value)).props(
+                    "dense outlined").classes("w-44").mark("version")
+            else:
+                ui.label("Pick a process below for its bottlenecks, paths and SLAs.").classes(
+                    "text-sm text-slate-500")
+
+    def _set(self, **changes: Any) -> None:
+        for name, value in changes.items():
+            setattr(self, name, value)
+        if self.preset == "custom" and not (self.first_day and self.last_day):
+            return  # wait until both days are typed
+        self.body.refresh()
+
+    def _heat_map(self) -> None:
+        with ui.expansion("Heat map on the process graph", icon="local_fire_department",
+                          on_value_change=lambda e: self._fit(e.value)).classes(
+                "w-full bg-white rounded shadow-sm").mark("heat"):
+            ui.label("Colour: median time in the state (pale fast, red slow); badge: median; "
+                     "hover a state for visits and p90. Edge width and badge: transitions "
+                     "taken.").classes("text-xs text-slate-500")
+            self.canvas = ProcessCanvas(readonly=True).classes("w-full h-[560px]").mark(
+                "heat-canvas")
+
+    def _fit(self, opened: bool) -> None:
+        if opened and self.canvas is not None:
+            self.canvas.fit()
+
+    @ui.refreshable_method
+    def body(self) -> None:
+        try:
+            span = resolve(self.preset, self.engine.clock.now(), self.first_day, self.last_day)
+        except RangeInvalid as exc:
+            ui.label(str(exc)).classes("text-red-700").mark("range-error")
+            return
+        version = self.version or None
+        with self.engine.store.read() as conn:
+            board = boards.load(conn, self.key, version, since=span.since, until=span.until,
+                                now=self.engine.clock.now())
+        ui.label(f"{span.describe()} · per {board.by}" + (
+            f" · version {version}" if version else "")).classes(
+            "text-xs text-slate-500").mark("range-shown")
+        _numbers(board)
+        if self.key is None:
+            _process_links(board, [d.key for d in self.engine.definitions()])
+        else:
+            self._paint_heat(board)
+        prefix = f"{self.key or 'all'}{f'-v{version}' if version else ''}"
+        chart_grid(charts(board), prefix)
+
+    def _paint_heat(self, board: Board) -> None:
+        if self.canvas is None or not self.versions:
+            return
+        number = board.version or max(self.versions)
+        document = self.versions[number].document
+        if number != self.shown_version:
+            draft = Draft(document)
+            self.canvas.set_graph(draft.canvas_nodes(), draft.canvas_edges())
+            self.shown_version = number
+        self.canvas.set_overlay(*heat_overlay(document, board.time_in_state, board.transitions))
+
+
+def _numbers(board: Board) -> None:
+    """The headline figures of the range, above the charts."""
+    totals = {k: sum(r[k] for r in board.throughput)
+              for k in ("started", "completed", "failed", "cancelled")}
+    breaches = sum(r["states"] + r["process"] for r in board.sla_trend)
+    waiting = sum(r["open"] for r in board.open_tasks)
+    overdue = sum(r["overdue"] for r in board.open_tasks)
+    tiles = [("Started", f"{totals['started']:,}"), ("Completed", f"{totals['completed']:,}"),
+             ("Failed", f"{totals['failed']:,}"), ("Cancelled", f"{totals['cancelled']:,}"),
+             ("Cycle time p50", short_duration(board.cycle["p50"])),
+             ("Cycle time p90", short_duration(board.cycle["p90"])),
+             ("SLA breaches", f"{breaches:,}"),
+             ("Open tasks (overdue)", f"{waiting:,} ({overdue:,})")]
+    with ui.row().classes("w-full gap-3 flex-wrap"):
+        for label, value in tiles:
+            with ui.card().classes("px-4 py-2 gap-0 min-w-[130px]").mark(
+                    f"number-{label.split()[0].lower()}"):
+                ui.label(label).classes("text-xs text-slate-500")
+                ui.label(value).classes("text-xl font-semibold")
+
+
+def _process_links(board: Board, keys: list[str]) -> None:
+    started = {r["definition"]: r["started"] for r in board.processes}
+    with ui.row().classes("w-full gap-2 items-center"):
+        ui.label("Per process:").classes("text-sm text-slate-600")
+        for key in sorted(set(keys) | started.keys()):
+            ui.link(f"{key} ({started.get(key, 0):,} started)", f"/dashboards/{key}").classes(
+                "text-sm").mark(f"dashboard-link-{key}")

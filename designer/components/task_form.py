@@ -109,6 +109,10 @@ class TaskForm:
                 values[field["name"]] = value
         return values, problems
 
+    def set_enabled(self, enabled: bool) -> None:
+        for widget in self.inputs.values():
+            widget.set_enabled(enabled)
+
     def show_errors(self, errors: dict[str, str]) -> None:
         """Each field's problem under it (cleared where there is none); problems not tied to a
         field of this form go under the form."""

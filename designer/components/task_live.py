@@ -2,9 +2,10 @@
 
 `engine.changes` calls subscribers on the engine's writer thread, where no NiceGUI element
 may be touched. The callback here only filters and hands over to the page's event loop with
-`call_soon_threadsafe`; there (in a context of its own, as NiceGUI's event handlers
-have, holding the page's request so the session can be read), changes arriving within `settle_s` are folded into one refresh,
-so a burst of a thousand commits costs one re-query per open page, not a thousand.
+`call_soon_threadsafe`. There, changes arriving within `settle_s` are folded into one refresh,
+so a burst of a thousand commits costs one re-query per open page, not a thousand; the
+refresh runs with the page's request set, as NiceGUI does for event handlers, so the
+session (who is logged in) can be read.
 """
 
 from __future__ import annotations

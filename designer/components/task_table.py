@@ -17,18 +17,29 @@ from runtime.tasks import Task
 
 PRIORITY_COLOURS = {"urgent": "red-7", "high": "orange-8", "normal": "blue-7", "low": "grey-6"}
 
+
+def _column(name: str, label: str, field: str, width: str | None = None,
+            align: str = "left") -> dict[str, str]:
+    """A column; fixed widths keep the two queues' columns lined up under each other."""
+    column = {"name": name, "label": label, "field": field, "align": align}
+    if width:
+        column["headerStyle"] = column["style"] = f"width: {width}"
+    return column
+
+
 COLUMNS = [
-    {"name": "priority", "label": "Priority", "field": "priority", "align": "left"},
-    {"name": "name", "label": "Task", "field": "name", "align": "left"},
-    {"name": "definition", "label": "Process", "field": "definition", "align": "left"},
-    {"name": "instance", "label": "Instance", "field": "instance_id", "align": "left"},
-    {"name": "state", "label": "State", "field": "state", "align": "left"},
-    {"name": "holder", "label": "Role / assignee", "field": "holder", "align": "left"},
-    {"name": "due", "label": "Due", "field": "due_at", "align": "left"},
-    {"name": "actions", "label": "", "field": "id", "align": "right"},
+    _column("priority", "Priority", "priority", "7rem"),
+    _column("name", "Task", "name"),
+    _column("definition", "Process", "definition", "12rem"),
+    _column("instance", "Instance", "instance_id", "6rem"),
+    _column("state", "State", "state", "9rem"),
+    _column("holder", "Role / assignee", "holder", "13rem"),
+    _column("due", "Due", "due_at", "10rem"),
+    _column("actions", "", "id", "10rem", align="right"),
 ]
 
 _SLOTS = {
+    "no-data": '<div class="w-full text-center text-slate-500 py-1">No tasks here</div>',
     "body-cell-priority": (
         '<q-td :props="props"><q-badge :color="props.row.priority_colour" '
         ':label="props.value" :data-testid="\'priority-\' + props.row.id" />'
@@ -164,7 +175,7 @@ def task_row(task: Task, me: str, roles: frozenset[str], admin: bool,
 def task_table(marker: str, on_action: dict[str, Callable[[str], None]]) -> ui.table:
     """An empty queue table; `on_action` maps claim/unclaim/delegate to handlers of a task id."""
     table = ui.table(columns=COLUMNS, rows=[], row_key="id").classes("w-full")
-    table.props(f'flat bordered dense data-testid="{marker}" no-data-label="No tasks here"')
+    table.props(f'flat bordered dense data-testid="{marker}"')
     table.mark(marker)
     for name, template in _SLOTS.items():
         table.add_slot(name, template)

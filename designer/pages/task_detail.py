@@ -98,7 +98,7 @@ class TaskPage:
                         .props(f'data-testid="outcome-{outcome}"').mark(f"outcome-{outcome}")
                         for outcome in task.outcomes]
             with ui.column().classes("w-[26rem] max-lg:w-full gap-4"):
-                instance_context(engine, task)
+                self.context()
         self.enable_outcomes()
         follow_changes(engine, lambda c: c.instance_id == task.instance_id, self.reload)
 
@@ -132,6 +132,10 @@ class TaskPage:
                          f"{inst.state}.").mark("task-done")
                 ui.link("Back to the inbox", "/tasks")
 
+    @ui.refreshable_method
+    def context(self) -> None:
+        instance_context(self.engine, self.task)
+
     def _buttons(self, task: Task) -> None:
         mine, offered = task.assignee == self.me, self.admin or task.role in self.principal.roles
         if task.assignee is None and offered:
@@ -159,13 +163,16 @@ class TaskPage:
             ui.navigate.to("/tasks")
             return
         self.status.refresh()
+        self.context.refresh()
         self.enable_outcomes()
 
     def enable_outcomes(self) -> None:
-        """Outcomes work for the assignee (or an admin) of an open task; the service checks."""
+        """Outcomes work for the assignee (or an admin) of an open task; the service checks.
+        A finished task's form stays readable but can no longer be edited."""
         ready = self.task.state == "claimed" and (self.task.assignee == self.me or self.admin)
         for button in self.outcomes:
             button.set_enabled(ready)
+        self.form.set_enabled(self.task.state in ("open", "claimed"))
 
     def complete(self, outcome: str) -> None:
         principal = self.actions.worker()

@@ -184,7 +184,9 @@ async def test_the_form_shows_each_fields_problem_then_completing_moves_the_inst
     anonymous.find("travel").click()
     anonymous.find(marker="outcome-approve").click()
     await anonymous.should_see("The instance moved on: it is now running in state pay.")
+    await anonymous.should_see("completed by rita with approve")  # the history follows
     await anonymous.should_not_see(marker="error-note")
+    assert not next(iter(anonymous.find(marker="field-note").elements)).enabled
     instance = engine.get(iid)
     assert instance.state == "pay"
     assert (instance.variables["note"], instance.variables["pay_on"],
@@ -211,6 +213,18 @@ async def soon(condition: Callable[[], bool], within_s: float = 3.0) -> None:
             return
         await asyncio.sleep(0.05)
     assert condition()
+
+
+async def test_an_open_task_page_shows_a_colleagues_claim_without_reload(
+    anonymous: User, engine: Engine, people: IdentityService
+) -> None:
+    _, review = start_expense(engine)
+    await sign_in(anonymous, "rita", f"/tasks/{review}")
+    await anonymous.should_see(marker="claim")
+    await asyncio.to_thread(engine.tasks.claim, review, BO)
+    await anonymous.should_see("Claimed by bo.", retries=30)
+    await anonymous.should_not_see(marker="claim")
+    assert not next(iter(anonymous.find(marker="outcome-approve").elements)).enabled
 
 
 async def test_search_narrows_both_queues(

@@ -1,0 +1,131 @@
+"""A task worker's day in the browser: a loan application arrives in the open inbox without a
+reload, the underwriter claims it, submits the form with a field missing (the message shows
+under the field), fixes it, approves, and the loan moves on. Screenshots in test-artifacts/."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from runtime.demo.loans import LOWEST_SCORE, SCORE_RANGE
+from runtime.demo.services import fraction
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+WORKER, PASSWORD = "uma", "uma-underwrites-loans"
+
+
+def shoot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"tasks-{name}.png"), full_page=True)
+
+
+def cli(db: str, *args: str, stdin: str | None = None) -> str:
+    """`statewright ...` against the e2e server's database, as an admin would run it."""
+    done = subprocess.run([sys.executable, "-m", "runtime.cli", *args, "--db", db], input=stdin,
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def server_db(designer_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The database of the session's `statewright serve` (e2e/conftest.py puts it there)."""
+    found = sorted(tmp_path_factory.getbasetemp().glob("designer-server[0-9]*/e2e.db"))
+    assert len(found) == 1, f"expected the e2e server's database, found {found}"
+    return f"sqlite:///{found[0]}"
+
+
+@pytest.fixture(scope="module")
+def admin_token(server_db: str) -> str:
+    return cli(server_db, "tokens", "create", "admin", "--name", "task-e2e").strip()
+
+
+@pytest.fixture(scope="module")
+def underwriter(server_db: str) -> str:
+    cli(server_db, "users", "add", WORKER, "--role", "underwriter", "--password-stdin",
+        stdin=PASSWORD + "\n")
+    return WORKER
+
+
+def reviewed_applicant() -> str:
+    """An applicant whose (deterministic demo) credit score sends a large loan to review."""
+    for n in range(100):
+        ssn = f"078-05-{1120 + n:04d}"
+        middle = (fraction(ssn, "score", 1) + fraction(ssn, "score", 2)) / 2
+        if 550 <= LOWEST_SCORE + round(middle * SCORE_RANGE) < 700:
+            return ssn
+    raise AssertionError("no demo applicant scores between 550 and 699")
+
+
+def start_loan(url: str, token: str) -> str:
+    """Start a loan in the server's own process (the REST API), so its engine announces it."""
+    answer = httpx.post(f"{url}/api/v1/instances", headers={"Authorization": f"Bearer {token}"},
+                        json={"definition": "loan-approval", "variables": {
+                            "applicant_name": "Grace Hopper", "amount": 25000,
+                            "ssn": reviewed_applicant(), "application_id": "LN-E2E-7"}},
+                        timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+def test_a_task_worker_claims_fills_in_and_completes_a_loan_review(
+    browser_page: Page, designer_url: str, underwriter: str, admin_token: str, server_db: str
+) -> None:
+    page = browser_page
+    page.goto(f"{designer_url}/login?next=/tasks")
+    page.locator('input[data-testid="login-username"]').fill(underwriter)
+    page.locator('input[data-testid="login-password"]').fill(PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(f"{designer_url}/tasks")
+    roles = page.get_by_test_id("role-tasks")
+    expect(roles).to_be_visible()
+    shoot(page, "1-empty-inbox")
+
+    instance_id = start_loan(designer_url, admin_token)
+    started = time.monotonic()
+    link = roles.locator('a[data-testid^="open-"]', has_text="Underwriter review")
+    expect(link).to_be_visible(timeout=30_000)  # the runner scores the applicant first
+    print(f"\nnew task shown {time.monotonic() - started:.2f} s after the REST start "
+          "(credit check by the runner included), without reload")
+    task_id = link.get_attribute("data-testid").removeprefix("open-")
+    assert task_id.startswith(instance_id)
+    expect(page.get_by_test_id(f"priority-{task_id}")).to_have_text("high")
+    expect(roles.locator("[data-due]")).to_contain_text("in 23h")
+    shoot(page, "2-task-arrived")
+
+    page.get_by_test_id(f"claim-{task_id}").click()
+    mine = page.get_by_test_id("my-tasks")
+    expect(mine.get_by_test_id(f"open-{task_id}")).to_be_visible()
+    shoot(page, "3-claimed")
+
+    mine.get_by_test_id(f"open-{task_id}").click()
+    page.wait_for_url(f"{designer_url}/tasks/{task_id}")
+    expect(page.get_by_text("Claimed by you")).to_be_visible()
+    expect(page.get_by_text("Grace Hopper")).to_be_visible()
+    expect(page.get_by_text("078-05-")).to_have_count(0)  # the SSN is sensitive: masked
+    page.locator('input[data-testid="field-approved_amount"]').fill("20000")
+    page.get_by_test_id("outcome-approve").click()
+    expect(page.get_by_test_id("error-underwriter_comment")).to_have_text(
+        "Comment is required")
+    expect(page.get_by_test_id("error-approved_amount")).to_be_hidden()
+    shoot(page, "4-field-error")
+
+    page.locator('input[data-testid="field-underwriter_comment"]').fill(
+        "Stable income; approve 20k of 25k.")
+    page.get_by_test_id("outcome-approve").click()
+    expect(page.get_by_text("The instance moved on")).to_be_visible()
+    expect(page.get_by_test_id("error-underwriter_comment")).to_be_hidden()
+    shoot(page, "5-completed")
+
+    answer = httpx.get(f"{designer_url}/api/v1/instances/{instance_id}",
+                       headers={"Authorization": f"Bearer {admin_token}"}, timeout=10)
+    instance = answer.json()
+    assert instance["state"] in ("cooling_off", "disburse", "approved"), instance
+    assert instance["variables"]["approved_amount"] == 20000
+    assert instance["variables"]["underwriter_comment"] == "Stable income; approve 20k of 25k."

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from api_callers import Callers
 from fastapi.testclient import TestClient
 
 from runtime import Engine
@@ -17,7 +18,9 @@ API = "/api/v1"
 
 @pytest.fixture
 def api(engine: Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(engine)) as client:
+    """The API as the analyst Ana sees it."""
+    app = create_app(engine)
+    with TestClient(app, headers=Callers(app).bearer("ana", "analyst")) as client:
         yield client
 
 

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from api_callers import Callers
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
@@ -18,14 +20,25 @@ API = "/api/v1"
 
 
 @pytest.fixture
-def api(engine: Engine, loan_approval: dict[str, Any]) -> Iterator[TestClient]:
+def app(engine: Engine, loan_approval: dict[str, Any]) -> FastAPI:
     engine.publish(loan_approval)
 
     @engine.action("credit_score")
     def credit_score(ctx: Any) -> dict[str, Any]:
         return {"score": 640}
 
-    with TestClient(create_app(engine)) as client:
+    return create_app(engine)
+
+
+@pytest.fixture
+def callers(app: FastAPI) -> Callers:
+    return Callers(app)
+
+
+@pytest.fixture
+def api(app: FastAPI, callers: Callers) -> Iterator[TestClient]:
+    """The API as the operator Otto calls it; probes and metrics need no token."""
+    with TestClient(app, headers=callers.bearer("otto", "operator")) as client:
         yield client
 
 
@@ -109,10 +122,11 @@ def test_the_openapi_document_describes_every_endpoint_and_the_definition_format
     assert api.get("/api/docs").status_code == 200
 
 
-def test_the_audit_check_passes_and_then_names_a_tampered_event(api, engine):
+def test_the_audit_check_passes_and_then_names_a_tampered_event(api, engine, callers):
     iid = _start(api, 500)
     engine.run_until_idle(timeout_s=10)
-    report = api.get(f"{API}/audit/verify").json()
+    manager = callers.bearer("mia", "manager")
+    report = api.get(f"{API}/audit/verify", headers=manager).json()
     assert report["ok"] is True and report["instances"] == 1 and report["events"] > 2
 
     with engine.store.write() as conn:
@@ -121,7 +135,7 @@ def test_the_audit_check_passes_and_then_names_a_tampered_event(api, engine):
             .where(schema.events.c.instance_id == iid, schema.events.c.seq == 2)
             .values(actor="mallory")
         )
-    broken = api.get(f"{API}/audit/verify")
+    broken = api.get(f"{API}/audit/verify", headers=manager)
     assert broken.status_code == 200
     assert (broken.json()["ok"], broken.json()["instance_id"], broken.json()["seq"]) == (
         False, iid, 2,

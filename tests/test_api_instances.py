@@ -1,4 +1,4 @@
-"""REST stories of instances: an operator starts loans, an underwriter decides, both read logs."""
+"""REST stories of instances: operators start loans, send decisions and read the logs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from api_callers import Callers
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from runtime import Engine
@@ -15,7 +17,7 @@ API = "/api/v1"
 
 
 @pytest.fixture
-def api(engine: Engine, loan_approval: dict[str, Any]) -> Iterator[TestClient]:
+def app(engine: Engine, loan_approval: dict[str, Any]) -> FastAPI:
     """The API over an engine with the loan process published and its scoring action."""
     loan_approval["variables"].append({"name": "ssn", "type": "string", "sensitive": True})
     engine.publish(loan_approval)
@@ -24,7 +26,18 @@ def api(engine: Engine, loan_approval: dict[str, Any]) -> Iterator[TestClient]:
     def credit_score(ctx: Any) -> dict[str, Any]:
         return {"score": 712}
 
-    with TestClient(create_app(engine)) as client:
+    return create_app(engine)
+
+
+@pytest.fixture
+def callers(app: FastAPI) -> Callers:
+    return Callers(app)
+
+
+@pytest.fixture
+def api(app: FastAPI, callers: Callers) -> Iterator[TestClient]:
+    """The API as the operator Otto calls it."""
+    with TestClient(app, headers=callers.bearer("otto", "operator")) as client:
         yield client
 
 
@@ -66,12 +79,12 @@ def test_an_operator_starts_a_loan_and_it_is_scored_and_approved(api, engine):
     assert done["variables"] == {"amount": 5000, "score": 712}
 
 
-def test_an_underwriter_approves_and_the_history_shows_who_did_what(api, engine):
+def test_an_operator_approves_and_the_history_shows_who_did_what(api, engine, callers):
     iid = _in_review(api, engine)
     response = api.post(
         f"{API}/instances/{iid}/events",
         json={"event": "approve", "payload": {"comment": "good payer"}},
-        headers={"X-Statewright-Actor": "uma"},
+        headers=callers.bearer("uma", "operator"),
     )
     assert response.status_code == 200, response.text
     assert (response.json()["state"], response.json()["status"]) == ("approved", "completed")
@@ -80,7 +93,7 @@ def test_an_underwriter_approves_and_the_history_shows_who_did_what(api, engine)
     assert history["instance_id"] == iid
     events = history["events"]
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
-    assert events[0]["type"] == "instance_started" and events[0]["actor"] == "anonymous"
+    assert events[0]["type"] == "instance_started" and events[0]["actor"] == "otto"
     assert events[-1]["type"] == "transition" and events[-1]["actor"] == "uma"
     assert events[-1]["data"]["to"] == "approved"
     assert all(len(e["hash"]) == 64 and e["at"] for e in events)

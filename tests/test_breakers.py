@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from api_callers import Callers
 from fastapi.testclient import TestClient
 from flaky_service import down_url, running_service  # noqa: F401 (the `service` fixture)
 
@@ -104,7 +105,8 @@ def test_breaker_states_over_rest_and_metrics(engine, clock):
     http_action(engine)
     engine.start("svc", {"url": down_url()})
     engine.run_until_idle()
-    with TestClient(create_app(engine)) as client:
+    app = create_app(engine)
+    with TestClient(app, headers=Callers(app).bearer("otto", "operator")) as client:
         body = client.get("/api/v1/breakers").json()
         assert [(b["name"], b["state"], b["failures"]) for b in body] == [("bureau", "open", 1)]
         assert 'statewright_breaker_state{group="bureau"} 2.0' in client.get("/metrics").text

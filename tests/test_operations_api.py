@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from api_callers import Callers
 from fastapi.testclient import TestClient
 
 from runtime.api import create_app
 
-OLGA = {"X-Statewright-Actor": "olga"}
-
 
 @pytest.fixture
 def client(engine, loan_approval) -> Any:
+    """The API as the operator Olga calls it."""
     engine.publish(loan_approval)
     engine.action("credit_score")(lambda ctx: {"score": 700})
-    with TestClient(create_app(engine)) as c:
+    app = create_app(engine)
+    with TestClient(app, headers=Callers(app).bearer("olga", "operator")) as c:
         yield c
 
 
@@ -29,8 +30,7 @@ def reviewing(client: Any, engine: Any, amount: int = 50_000) -> str:
 
 def test_suspend_then_resume_over_rest(client, engine):
     iid = reviewing(client, engine)
-    answer = client.post(f"/api/v1/instances/{iid}/suspend", json={"reason": "hold"},
-                         headers=OLGA)
+    answer = client.post(f"/api/v1/instances/{iid}/suspend", json={"reason": "hold"})
     assert answer.status_code == 200 and answer.json()["status"] == "suspended"
     event = engine.history(iid)[-1]
     assert (event.type, event.actor, event.data["reason"]) == ("suspended", "olga", "hold")

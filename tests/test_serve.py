@@ -84,14 +84,31 @@ def _stop(process: subprocess.Popen, signum: int, log: Path) -> str:
     return output
 
 
+def _cli_token(db: str, username: str) -> dict[str, str]:
+    """A bearer header from `statewright tokens create`, as an operator would make one."""
+    made = subprocess.run(
+        [sys.executable, "-m", "runtime.cli", "tokens", "create", username, "--name", "tests",
+         "--db", db], capture_output=True, text=True, timeout=60, check=True,
+    )
+    return {"Authorization": f"Bearer {made.stdout.strip()}"}
+
+
 def test_serve_publishes_the_samples_serves_api_and_ui_and_stops_on_ctrl_c(launch, tmp_path):
     port = _free_port()
-    process, log = launch("serve", "--port", str(port), "--db", f"sqlite:///{tmp_path / 'sw.db'}")
+    db = f"sqlite:///{tmp_path / 'sw.db'}"
+    process, log = launch("serve", "--port", str(port), "--db", db)
     base = f"http://127.0.0.1:{port}"
     _wait_for(_answers(f"{base}/healthz"), process, log)
 
     assert httpx.get(f"{base}/readyz").json() == {"status": "ok"}
-    listed = httpx.get(f"{base}/api/v1/definitions").json()
+    assert httpx.get(f"{base}/api/v1/definitions").status_code == 401
+    one_time = next(line for line in log.read_text().splitlines() if "one-time password" in line)
+    password = one_time.split("one-time password ")[1].split(" ")[0]
+    refused = httpx.post(f"{base}/api/v1/auth/token",
+                         json={"username": "admin", "password": password})
+    assert refused.status_code == 403, "a one-time password must be changed before API use"
+    assert refused.json()["error"]["code"] == "password-change-required"
+    listed = httpx.get(f"{base}/api/v1/definitions", headers=_cli_token(db, "admin")).json()
     assert {d["key"] for d in listed["items"]} == {p.stem for p in SAMPLES.glob("*.json")}
     assert httpx.get(f"{base}/api/openapi.json").json()["info"]["title"] == "Statewright"
     assert httpx.get(f"{base}/api/v1/no-such-thing").json()["error"]["code"] == "not-found"
@@ -111,7 +128,12 @@ def test_serve_without_samples_and_with_the_database_from_the_environment(launch
     )
     base = f"http://127.0.0.1:{port}"
     _wait_for(_answers(f"{base}/healthz"), process, log)
-    assert httpx.get(f"{base}/api/v1/definitions").json() == {"items": [], "total": 0}
+    issued = httpx.post(f"{base}/api/v1/auth/token",
+                        json={"username": "admin", "password": "Correct-Horse-Battery-9"})
+    assert issued.status_code == 201, issued.text
+    bearer = {"Authorization": f"Bearer {issued.json()['token']}"}
+    assert httpx.get(f"{base}/api/v1/definitions", headers=bearer).json() == {
+        "items": [], "total": 0}
     output = _stop(process, signal.SIGTERM, log)
     assert db.exists(), "the database named by STATEWRIGHT_DB was used"
     assert "one-time password" not in output, "the admin password came from the environment"

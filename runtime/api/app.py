@@ -1,33 +1,73 @@
 """Builds the FastAPI app: REST under /api/v1, OpenAPI at /api/openapi.json, probes at the root.
 
 The app claims only `/api/...`, `/healthz`, `/readyz` and `/metrics`, so the web UI can be
-mounted at `/` on the same app (NiceGUI's `ui.run_with`).
+mounted at `/` on the same app (NiceGUI's `ui.run_with`); the security headers and the body
+limit wrap the web UI too. Every router is included with the `authorize` dependency, which
+checks each route against the one permission table.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime.api import audit, breakers, definitions, health, instances, operations, tasks
+from runtime.api import (
+    audit,
+    breakers,
+    definitions,
+    health,
+    instances,
+    operations,
+    tasks,
+    tokens,
+)
+from runtime.api.auth import API_PREFIX, authorize
 from runtime.api.breakers import BreakerGauges
+from runtime.api.denials import denial_counter
 from runtime.api.errors import ApiError, RequestIdAndCatchAll, install_error_handlers
 from runtime.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from runtime.api.openapi_security import document_security
 from runtime.api.probes import DatabaseProbe
+from runtime.api.security_headers import SecurityHeaders
+from runtime.identity import IdentityService, RequestLimits
 from runtime.metrics import Metrics
 from shared.definition import Definition
 
-API_PREFIX = "/api/v1"
+ROUTERS = (definitions.router, instances.router, operations.router, breakers.router,
+           tasks.router, audit.router, tokens.router, health.router)
 
 
-def create_app(engine: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
-    """The REST API over `engine`; the caller owns the engine's lifecycle (runner, close)."""
+def create_app(
+    engine: Any,
+    *,
+    identity: IdentityService | None = None,
+    limits: RequestLimits | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> FastAPI:
+    """The REST API over `engine`; the caller owns the engine's lifecycle (runner, close).
+
+    Users and tokens live in the engine's database: without `identity` the app opens an
+    `IdentityService` on `engine.url` and closes it on shutdown. `limits` are the per-address
+    and per-token rate limits (defaults: `RequestLimits()`).
+    """
+    owned = identity is None
+    identity = identity or IdentityService(engine.url, clock=engine.clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            identity.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Statewright",
         version="1",
         description="Publish workflow definitions, start instances and send them events.",
@@ -40,20 +80,24 @@ def create_app(engine: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> 
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.engine = engine
+    app.state.identity = identity
+    app.state.limits = limits or RequestLimits()
     app.state.probe = DatabaseProbe(engine)
     app.state.metrics = Metrics()
     app.state.metrics.watch_database(app.state.probe.gauges)
+    app.state.denied = denial_counter(app.state.metrics.registry)
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(RequestCounter, metrics=app.state.metrics)
     app.add_middleware(RequestIdAndCatchAll)
+    app.add_middleware(SecurityHeaders)
 
     app.state.metrics.registry.register(BreakerGauges(engine))
-    for router in (definitions.router, instances.router, operations.router, breakers.router,
-                   tasks.router, audit.router, health.router):
-        app.include_router(router, prefix=API_PREFIX)
-    app.include_router(health.router, include_in_schema=False)
+    guarded = [Depends(authorize)]
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX, dependencies=guarded)
+    app.include_router(health.router, include_in_schema=False, dependencies=guarded)
     app.add_api_route(
         "/api/{path:path}", unknown_api_path, methods=ANY_METHOD, include_in_schema=False
     )
@@ -132,5 +176,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(model.pop("$defs", {}))
         components["Definition"] = model
+        document_security(schema, API_PREFIX)
         app.openapi_schema = schema
     return app.openapi_schema

@@ -1,39 +1,98 @@
-"""Who is calling: the single place where authentication and authorization plug in.
+"""Who is calling, and may they: the one check every `/api/v1` route goes through.
 
-Every router depends on `current_actor`. Today it trusts the optional `X-Statewright-Actor`
-header (a name recorded as the actor of the events the call causes) and otherwise answers the
-anonymous actor; no roles are checked yet. When bearer tokens and the roles of SPEC §7 arrive,
-this function resolves the token to a user and refuses with 401/403 — no router changes.
+`authorize` is a dependency of every API router (see `app.py`). It finds what the matched
+route needs in the table `runtime.identity.permissions.API_PERMISSIONS` (a route missing
+there is refused: fail closed), limits the client address, resolves the bearer token to a
+`Principal` and checks the permission. Routers that record who did something take the
+principal with `Depends(caller)`; its username is the actor of every event the call causes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
 from typing import Annotated
 
-from fastapi import Header
+from fastapi import Depends, Request
 
-ANONYMOUS = "anonymous"
-ACTOR_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$"
+from runtime.api.errors import ApiError
+from runtime.identity import (
+    PUBLIC,
+    SIGNED_IN,
+    IdentityService,
+    PermissionDenied,
+    Principal,
+    RateLimited,
+    RequestLimits,
+    TokenInvalid,
+    authorize_api_call,
+    permission_for_route,
+    retry_after_header,
+)
+
+log = logging.getLogger("statewright.security")
+
+API_PREFIX = "/api/v1"
+CHALLENGE = 'Bearer realm="statewright"'
 
 
-@dataclass(frozen=True)
-class Actor:
-    """The caller of an API request: `name` goes into the audit log of what the call does."""
-
-    name: str
-    roles: frozenset[str] = field(default_factory=frozenset)
-    authenticated: bool = False
+def client_ip(request: Request) -> str | None:
+    """The peer address; behind a proxy, uvicorn's `--proxy-headers` makes it the client's."""
+    return request.client.host if request.client else None
 
 
-def current_actor(
-    x_statewright_actor: Annotated[
-        str | None,
-        Header(
-            pattern=ACTOR_PATTERN,
-            description="Name recorded as the actor of the events this call causes "
-            "(until authentication is configured).",
-        ),
-    ] = None,
-) -> Actor:
-    return Actor(name=x_statewright_actor or ANONYMOUS)
+def route_template(request: Request) -> str:
+    """The matched route's path template relative to `/api/v1` (e.g. `/tasks/{task_id}`)."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None) or request.url.path
+    return template.removeprefix(API_PREFIX) or "/"
+
+
+def authorize(request: Request) -> Principal | None:
+    """The authenticated caller (None on a public route), or an `ApiError`: 401 without a
+    valid token, 403 naming the missing permission, 429 with `Retry-After`."""
+    template = route_template(request)
+    needed = permission_for_route(request.method, template)
+    if needed == PUBLIC:
+        return None
+    if needed is None:
+        log.error("Route %s %s has no entry in API_PERMISSIONS; refused", request.method,
+                  template)
+        raise ApiError(403, "forbidden",
+                       f"{request.method} {API_PREFIX}{template} declares no permission, so "
+                       "nobody may call it (the server's permission table lacks it).",
+                       {"permission": None})
+    identity: IdentityService = request.app.state.identity
+    limits: RequestLimits = request.app.state.limits
+    header = request.headers.get("authorization")
+    try:
+        principal = authorize_api_call(identity, limits, header, client_ip(request))
+    except RateLimited as exc:
+        raise too_many(exc) from None
+    except TokenInvalid as exc:
+        challenge = CHALLENGE + (', error="invalid_token"' if header else "")
+        raise ApiError(401, "unauthorized", exc.message, None,
+                       {"WWW-Authenticate": challenge}) from None
+    request.state.principal = principal
+    if needed != SIGNED_IN:
+        try:
+            principal.require(needed)
+        except PermissionDenied as exc:
+            raise ApiError(403, "forbidden", exc.message,
+                           {"permission": needed, "roles": sorted(principal.roles)}) from None
+    return principal
+
+
+def too_many(exc: RateLimited) -> ApiError:
+    return ApiError(429, "rate-limited", exc.message,
+                    {"retry_after_s": round(exc.retry_after_s, 1)},
+                    {"Retry-After": retry_after_header(exc.retry_after_s)})
+
+
+def caller(principal: Annotated[Principal | None, Depends(authorize)]) -> Principal:
+    """The signed-in caller of a route that is not public."""
+    if principal is None:  # only if a public route asks for a caller: a programming error
+        raise RuntimeError("caller() used on a public route")
+    return principal
+
+
+Caller = Annotated[Principal, Depends(caller)]

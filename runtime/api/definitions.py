@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request, Response
+from fastapi import APIRouter, Body, Path, Request, Response
 
 from runtime.api import presenters
-from runtime.api.auth import Actor, current_actor
+from runtime.api.auth import Caller
 from runtime.api.errors import ApiError, error_responses
 from runtime.api.models import (
     DefinitionDetail,
@@ -27,9 +27,7 @@ from runtime.errors import DefinitionInvalid
 from shared.definition import KEY_PATTERN
 from shared.findings import Finding
 
-router = APIRouter(
-    prefix="/definitions", tags=["definitions"], dependencies=[Depends(current_actor)]
-)
+router = APIRouter(prefix="/definitions", tags=["definitions"])
 
 KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -51,14 +49,14 @@ def _engine(request: Request) -> Any:
 
 
 def _publish(
-    engine: Any, document: dict[str, Any], actor: Actor, response: Response
+    engine: Any, document: dict[str, Any], actor: str, response: Response
 ) -> PublishedVersion:
     try:
         storable_json(document)
     except ValueError as exc:
         message = f"the definition cannot be stored: {exc}"
         raise DefinitionInvalid(message, [Finding.of("schema", message)]) from None
-    published = engine.publish(document, actor=actor.name)
+    published = engine.publish(document, actor=actor)
     stored = engine.version(published.key, published.version)
     response.status_code = 200 if published.existed else 201
     return PublishedVersion(
@@ -88,9 +86,9 @@ def publish_definition(
     request: Request,
     response: Response,
     document: DefinitionBody,
-    actor: Annotated[Actor, Depends(current_actor)],
+    caller: Caller,
 ) -> PublishedVersion:
-    return _publish(_engine(request), document, actor, response)
+    return _publish(_engine(request), document, caller.username, response)
 
 
 @router.get(
@@ -129,7 +127,7 @@ def publish_version(
     response: Response,
     key: KeyPath,
     document: DefinitionBody,
-    actor: Annotated[Actor, Depends(current_actor)],
+    caller: Caller,
 ) -> PublishedVersion:
     """The document's `key` may be left out; when given it must equal the path's key."""
     given = document.get("key", key)
@@ -140,7 +138,7 @@ def publish_version(
             f"The document's key {given!r} does not match the path's key {key!r}.",
             {"path_key": key, "document_key": given},
         )
-    return _publish(_engine(request), {**document, "key": key}, actor, response)
+    return _publish(_engine(request), {**document, "key": key}, caller.username, response)
 
 
 @router.get(

@@ -22,6 +22,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runtime.api import denials
 from runtime.errors import EngineError
 
 log = logging.getLogger("statewright.api")
@@ -120,10 +121,14 @@ async def _on_http_exception(request: Request, exc: HTTPException) -> JSONRespon
     message = exc.detail if isinstance(exc.detail, str) else code.replace("-", " ")
     if exc.status_code == 404 and message == "Not Found":
         message = f"No such endpoint: {request.method} {request.url.path}"
+    if exc.status_code in denials.DENIED_STATUSES:
+        denials.record(request, exc.status_code, code, message)
     return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
 
 async def _on_engine_error(request: Request, exc: EngineError) -> JSONResponse:
+    if exc.status in denials.DENIED_STATUSES:
+        denials.record(request, exc.status, exc.code, exc.message)
     return error_response(exc.status, exc.code, exc.message, exc.details)
 
 
@@ -139,6 +144,8 @@ async def _on_database_down(request: Request, exc: DBAPIError) -> JSONResponse:
 
 
 async def _on_api_error(request: Request, exc: ApiError) -> JSONResponse:
+    if exc.status in denials.DENIED_STATUSES:
+        denials.record(request, exc.status, exc.code, exc.message)
     return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from runtime.api import presenters
-from runtime.api.auth import Actor, current_actor
+from runtime.api.auth import Caller
 from runtime.api.errors import error_responses
 from runtime.api.models import (
     PLAIN_TEXT,
@@ -26,7 +26,7 @@ from runtime.errors import EngineError
 from runtime.metrics import Metrics
 from shared.definition import KEY_PATTERN, STATE_ID_PATTERN
 
-router = APIRouter(prefix="/instances", tags=["instances"], dependencies=[Depends(current_actor)])
+router = APIRouter(prefix="/instances", tags=["instances"])
 
 MAX_PAGE = 500
 InstanceId = Annotated[str, Path(max_length=100, pattern=PLAIN_TEXT, description="Instance id")]
@@ -58,9 +58,7 @@ def _links_to_the_instance(path: str) -> dict[str, Any]:
         **error_responses(400, 404, 413, 422),
     },
 )
-def start_instance(
-    request: Request, body: StartInstance, actor: Annotated[Actor, Depends(current_actor)]
-) -> Instance:
+def start_instance(request: Request, body: StartInstance, caller: Caller) -> Instance:
     """Starts `definition` (latest version unless `version`) and runs its automatic steps.
 
     With an `idempotency_key`, repeating the call answers the instance the first call started.
@@ -70,7 +68,7 @@ def start_instance(
     instance_id = engine.start(
         body.definition,
         body.variables,
-        actor=actor.name,
+        actor=caller.username,
         version=body.version,
         idempotency_key=body.idempotency_key,
         business_key=body.business_key,
@@ -130,7 +128,7 @@ def send_event(
     request: Request,
     instance_id: InstanceId,
     body: SendEvent,
-    actor: Annotated[Actor, Depends(current_actor)],
+    caller: Caller,
 ) -> Instance:
     """409 when the instance does not accept the event now: `details.accepted` lists what it
     would accept. 422 when the payload does not fit the declared variable types. A refused
@@ -142,7 +140,7 @@ def send_event(
             instance_id,
             body.event,
             body.payload,
-            actor=actor.name,
+            actor=caller.username,
             idempotency_key=body.idempotency_key,
         )
     except EngineError as exc:

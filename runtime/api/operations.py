@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from runtime import operations
 from runtime.api import presenters
-from runtime.api.auth import Actor, current_actor
+from runtime.api.auth import Caller
 from runtime.api.errors import error_responses
 from runtime.api.models import PLAIN_TEXT, Instance, InstanceStatus
 from shared.definition import KEY_PATTERN, STATE_ID_PATTERN
 
-router = APIRouter(prefix="/instances", tags=["operations"],
-                   dependencies=[Depends(current_actor)])
+router = APIRouter(prefix="/instances", tags=["operations"])
 
 Operation = Literal["suspend", "resume", "cancel", "retry", "move", "set-vars", "migrate",
                     "rollback"]
@@ -67,11 +66,11 @@ class BatchAnswer(BaseModel):
              summary="An operator action on every instance matching a filter",
              responses=error_responses(404, 422))
 def batch_operation(request: Request, operation: Operation, body: BatchRequest,
-                    actor: Annotated[Actor, Depends(current_actor)]) -> BatchAnswer:
+                    caller: Caller) -> BatchAnswer:
     """Each instance is done on its own: one in the wrong status does not stop the others."""
     results = operations.perform_batch(
         request.app.state.engine, operation, body.filter.model_dump(exclude_none=True),
-        body.reason, actor.name, **body.params())
+        body.reason, caller.username, **body.params())
     ok = sum(1 for r in results if r["ok"])
     return BatchAnswer(results=[BatchResult(**r) for r in results], succeeded=ok,
                        failed=len(results) - ok)
@@ -81,9 +80,9 @@ def batch_operation(request: Request, operation: Operation, body: BatchRequest,
              summary="An operator action: suspend, resume, cancel, retry, move, set-vars, "
                      "migrate or rollback", responses=error_responses(404, 409, 422))
 def operate(request: Request, instance_id: InstanceId, operation: Operation,
-            body: OperationRequest, actor: Annotated[Actor, Depends(current_actor)]) -> Instance:
+            body: OperationRequest, caller: Caller) -> Instance:
     """Refused with 409 when the instance's status does not allow the operation."""
     engine = request.app.state.engine
-    inst = operations.perform(engine, instance_id, operation, body.reason, actor.name,
+    inst = operations.perform(engine, instance_id, operation, body.reason, caller.username,
                               **body.params())
     return presenters.instance(engine, inst)

@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, str] = {
     "dashboards.read": "read bottleneck and SLA dashboards",
     "audit.read": "read and verify the audit log",
     "admin.users": "manage users, their roles and their API tokens",
+    "admin.notifications": "configure where task notifications are sent",
     "admin.keys": "manage encryption and signing keys",
     "admin.retention": "configure data retention and purge",
 }
@@ -49,25 +50,45 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 TASK_ROLE_PERMISSIONS: frozenset[str] = frozenset({"tasks.work"})
 
-# The REST routes of SPEC §5 and the permission each needs; routes not listed here
-# (`/healthz`, `/readyz`, `/metrics`) are public. Task routes need `tasks.work` and, in
-# the task layer, the caller must also hold the role the task is assigned to.
+# Two markers the API table uses besides permissions: anyone may call a PUBLIC route (probes,
+# getting a token); a SIGNED_IN route needs a valid token but no particular permission.
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+
+# Every REST route under `/api/v1`, as its router declares it, and what it needs. The API
+# refuses a route missing here (fail closed), and a test derived from the OpenAPI document
+# checks that none is missing. Task routes need `tasks.work`; the task layer then lets a
+# caller see only tasks of their roles, assigned or delegated to them.
 API_PERMISSIONS: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("POST", "/auth/token"): PUBLIC,
+    ("DELETE", "/auth/token"): SIGNED_IN,
+    ("GET", "/auth/me"): SIGNED_IN,
     ("GET", "/definitions"): "definitions.read",
     ("POST", "/definitions"): "definitions.publish",
     ("GET", "/definitions/{key}"): "definitions.read",
     ("POST", "/definitions/{key}/versions"): "definitions.publish",
-    ("GET", "/definitions/{key}/versions/{n}"): "definitions.read",
+    ("GET", "/definitions/{key}/versions/{version}"): "definitions.read",
     ("POST", "/instances"): "instances.start",
     ("GET", "/instances"): "instances.read",
-    ("GET", "/instances/{id}"): "instances.read",
-    ("POST", "/instances/{id}/events"): "instances.send",
-    ("GET", "/instances/{id}/history"): "instances.read",
-    ("POST", "/instances/{id}/{operation}"): "instances.operate",
+    ("GET", "/instances/{instance_id}"): "instances.read",
+    ("POST", "/instances/{instance_id}/events"): "instances.send",
+    ("GET", "/instances/{instance_id}/history"): "instances.read",
+    ("POST", "/instances/{instance_id}/{operation}"): "instances.operate",
     ("POST", "/instances/batch/{operation}"): "instances.operate",
     ("GET", "/breakers"): "instances.read",
     ("GET", "/tasks"): "tasks.work",
-    ("POST", "/tasks/{id}/{action}"): "tasks.work",
+    ("GET", "/tasks/metrics"): "dashboards.read",
+    ("GET", "/tasks/{task_id}"): "tasks.work",
+    ("POST", "/tasks/{task_id}/claim"): "tasks.work",
+    ("POST", "/tasks/{task_id}/unclaim"): "tasks.work",
+    ("POST", "/tasks/{task_id}/complete"): "tasks.work",
+    ("POST", "/tasks/{task_id}/delegate"): "tasks.work",
+    ("GET", "/notification-channels"): "admin.notifications",
+    ("POST", "/notification-channels"): "admin.notifications",
+    ("DELETE", "/notification-channels/{channel_id}"): "admin.notifications",
     ("GET", "/audit/verify"): "audit.read",
 }
 
@@ -86,16 +107,10 @@ _PERMISSION_BY_ROUTE_SHAPE = {
 
 
 def permission_for_route(method: str, path_template: str) -> str | None:
-    """The permission a REST route needs, from its method and path template relative to
-    `/api/v1` (parameter names do not matter: `/instances/{instance_id}` matches
-    `/instances/{id}`), and a literal last segment matches a parameter, so a route written
-    as `/instances/{instance_id}/suspend` needs what `/instances/{id}/{operation}` needs.
-    None for a route not in the table: callers should fail closed."""
-    shape = _route_shape(path_template)
-    key = (method.upper(), shape)
-    if key not in _PERMISSION_BY_ROUTE_SHAPE and "/" in shape.lstrip("/"):
-        key = (key[0], shape.rsplit("/", 1)[0] + "/{}")
-    return _PERMISSION_BY_ROUTE_SHAPE.get(key)
+    """What a REST route needs (a permission, `PUBLIC` or `SIGNED_IN`), from its method and
+    path template relative to `/api/v1`; parameter names do not matter (`/instances/{id}`
+    matches `/instances/{instance_id}`). None for a route not in the table: refuse it."""
+    return _PERMISSION_BY_ROUTE_SHAPE.get((method.upper(), _route_shape(path_template)))
 
 
 def is_task_role(role: str) -> bool:

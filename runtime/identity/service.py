@@ -21,6 +21,7 @@ from runtime.identity.errors import (
     AuthenticationFailed,
     OidcError,
     RateLimited,
+    UnknownToken,
     UnknownUser,
     UserExists,
 )
@@ -315,6 +316,13 @@ class IdentityService:
         """Revoke at once. With `username`, only that user's own token may be revoked."""
         with writing(self._db) as conn:
             tokens.revoke_token(conn, token_id, username, self._clock())
+
+    def get_token(self, token_id: str) -> TokenInfo:
+        with self._db.connect() as conn:
+            found = tokens.select_tokens(conn, None, token_id)
+        if not found:
+            raise UnknownToken(f"No token {token_id!r} exists.")
+        return found[0]
 
     def list_tokens(self, username: str | None = None) -> list[TokenInfo]:
         with self._db.connect() as conn:

@@ -156,10 +156,14 @@ def revoke_token(conn: Connection, token_id: str, username: str | None, now: dat
         conn.execute(update(api_tokens).where(*conditions).values(revoked_at=now))
 
 
-def select_tokens(conn: Connection, username: str | None) -> list[TokenInfo]:
+def select_tokens(
+    conn: Connection, username: str | None, token_id: str | None = None
+) -> list[TokenInfo]:
     query = select(api_tokens).order_by(api_tokens.c.username, api_tokens.c.created_at)
     if username is not None:
         query = query.where(api_tokens.c.username == username)
+    if token_id is not None:
+        query = query.where(api_tokens.c.token_id == token_id)
     return [
         TokenInfo(
             token_id=row.token_id,

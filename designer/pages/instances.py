@@ -15,16 +15,15 @@ from nicegui import ui
 
 from designer.auth import WebAuth
 from designer.components.instance_actions import OPERATE, reason_dialog, run_operation
+from designer.components.instance_status import STATUS_COLOURS, STATUSES
 from designer.components.shell import page_frame
+from designer.pages import instance_view
 from runtime.instance_queries import InstanceQuery, QueryInvalid, incident_groups, search
 from runtime.views import Instance
 
 if TYPE_CHECKING:
     from runtime import Engine
 
-STATUSES = ["running", "suspended", "incident", "completed", "failed", "cancelled"]
-STATUS_COLOURS = {"running": "blue", "suspended": "amber", "incident": "red",
-                  "completed": "green", "failed": "deep-orange", "cancelled": "grey"}
 _JS_COLOURS = json.dumps(STATUS_COLOURS).replace('"', "'")  # inside a Vue attribute
 PAGE_SIZE = 25
 BATCH = ("suspend", "resume", "cancel", "retry")
@@ -44,6 +43,8 @@ COLUMNS = [
 
 
 def register(engine: Engine, auth: WebAuth) -> None:
+    instance_view.register(engine, auth)  # /instances/{id}
+
     @ui.page("/instances")
     def page(status: str | None = None, definition: str | None = None,
              state: str | None = None) -> None:
@@ -81,18 +82,17 @@ class InstanceList:
 
     def __init__(self, engine: Engine, auth: WebAuth, may_operate: bool,
                  query: InstanceQuery) -> None:
-        self.engine, self.auth = engine, auth
+        self.engine, self.auth, self.may_operate = engine, auth, may_operate
         self.query = query
         self.total = 0
         self._filters(query)
         self.error = ui.label().classes("text-negative").mark("filter-error")
-        with ui.row().classes("items-center gap-2") as self.batch:
+        with ui.row().classes("items-center gap-2"):
             self.selected_label = ui.label("").classes("text-sm text-slate-600")
-            for operation in BATCH:
+            for operation in BATCH if may_operate else ():
                 ui.button(operation.capitalize(),
                           on_click=lambda op=operation: self.ask_batch(op)).props(
                     "outline dense no-caps").mark(f"batch-{operation}")
-        self.batch.set_visibility(may_operate)
         self.table = ui.table(
             rows=[], columns=COLUMNS, row_key="id",
             selection="multiple" if may_operate else None,
@@ -168,8 +168,9 @@ class InstanceList:
 
     def _show_selection(self) -> None:
         count = len(self.table.selected)
+        hint = "; select some to act on them" if self.may_operate else ""
         self.selected_label.set_text(f"{count} selected" if count else
-                                     f"{self.total} instance(s); select some to act on them")
+                                     f"{self.total} instance(s){hint}")
 
     def ask_batch(self, operation: str) -> None:
         ids = [row["id"] for row in self.table.selected]

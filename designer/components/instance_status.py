@@ -1,0 +1,5 @@
+"""Instance statuses (SPEC §5) and the badge colour each has on every instance view."""
+
+STATUSES = ["running", "suspended", "incident", "completed", "failed", "cancelled"]
+STATUS_COLOURS = {"running": "blue", "suspended": "amber", "incident": "red",
+                  "completed": "green", "failed": "deep-orange", "cancelled": "grey"}

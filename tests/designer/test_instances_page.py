@@ -1,0 +1,212 @@
+"""The Instances and Instance pages as an operator, a manager and an analyst, without a browser."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from typing import Any
+
+import pytest
+from nicegui import ElementFilter, ui
+from nicegui.testing import User
+
+from designer.components.canvas import ProcessCanvas
+from runtime import Engine
+from runtime.identity import IdentityService
+
+pytestmark = pytest.mark.anyio
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def loan(loan_approval: dict[str, Any]) -> dict[str, Any]:
+    """The loan process with a sensitive variable; a scoring failure is an incident."""
+    loan = loan_approval
+    loan["variables"].append({"name": "ssn", "type": "string", "sensitive": True})
+    loan["states"][1]["retry"]["max_attempts"] = 1
+    loan["transitions"] = [t for t in loan["transitions"] if t.get("on") != "error"]
+    return loan
+
+
+@pytest.fixture
+def loans(engine: Engine, loan: dict[str, Any]) -> list[str]:
+    """Three loans waiting in review, one completed, one in incident (scoring failed)."""
+    engine.publish(copy.deepcopy(loan))
+    scores = iter([{"score": 700}] * 4 + [RuntimeError("scoring down")] + [{"score": 1}] * 9)
+
+    def score(ctx: Any) -> dict[str, Any]:
+        result = next(scores)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    engine.action("credit_score")(score)
+    ids = [engine.start("loan-approval", {"amount": a, "ssn": "123-45-6789"},
+                        business_key=f"LN-{n}", actor="ana")
+           for n, a in enumerate([50_000, 60_000, 70_000, 5_000])]
+    engine.run_until_idle()
+    ids.append(engine.start("loan-approval", {"amount": 80_000}, business_key="LN-BAD"))
+    engine.run_until_idle()
+    assert engine.get(ids[-1]).status == "incident"
+    return ids
+
+
+@pytest.fixture
+async def operator(anonymous: User, identity: IdentityService, login: Any) -> User:
+    identity.create_user("olga", password=PASSWORD, roles=["operator"])
+    await login(anonymous, "olga", PASSWORD)
+    await anonymous.should_see("Instances")
+    return anonymous
+
+
+def table(user: User) -> Any:
+    return next(iter(user.find(marker="instances-table").elements))
+
+
+def only(user: User, marker: str) -> Any:
+    return next(iter(user.find(marker=marker).elements))
+
+
+async def test_the_table_pages_sorts_and_filters_in_the_store(operator: User, loans,
+                                                             engine: Engine) -> None:
+    await operator.open("/instances")
+    rows = table(operator).rows
+    assert {r["business_key"] for r in rows} == {"LN-0", "LN-1", "LN-2", "LN-3", "LN-BAD"}
+    assert table(operator).pagination["rowsNumber"] == 5
+    operator.find(marker="instances-table").trigger("request", {"pagination": {
+        "page": 2, "rowsPerPage": 2, "sortBy": "business_key", "descending": False}})
+    assert [r["business_key"] for r in table(operator).rows] == ["LN-2", "LN-3"]
+    only(operator, "filter-state").value = "review"
+    only(operator, "filter-variable").value = "amount=60000"
+    operator.find(marker="filter-apply").click()
+    assert [r["business_key"] for r in table(operator).rows] == ["LN-1"]
+    only(operator, "filter-variable").value = "amount"
+    operator.find(marker="filter-apply").click()
+    await operator.should_see("write it as name=value")
+
+
+async def test_batch_suspend_needs_a_reason_and_reports_each_instance(
+        operator: User, loans, engine: Engine) -> None:
+    await operator.open("/instances?state=review")
+    grid = table(operator)
+    grid.selected = [r for r in grid.rows if r["business_key"] in ("LN-0", "LN-1")]
+    operator.find(marker="batch-suspend").click()
+    await operator.should_see(marker="reason-dialog")
+    operator.find(marker="reason-confirm").click()
+    await operator.should_see("Please give a reason.")
+    operator.find(marker="reason-input").type("month-end freeze")
+    operator.find(marker="reason-confirm").click()
+    await operator.should_see("Suspend: 2 of 2 done")
+    assert engine.get(loans[0]).status == engine.get(loans[1]).status == "suspended"
+    assert engine.history(loans[0])[-1].actor == "olga"
+    assert engine.get(loans[2]).status == "running"
+
+
+async def test_incidents_are_grouped_and_retried_in_one_click(operator: User, loans,
+                                                             engine: Engine) -> None:
+    await operator.open("/instances?status=incident")
+    await operator.should_see("in state 'score': no transition on 'error'")
+    await operator.should_see("1 instance(s) of loan-approval, in score")
+    operator.find(marker="incident-retry").click()
+    await operator.should_see("Retry: running, in score")
+    retried = next(e for e in engine.history(loans[4]) if e.type == "retried")
+    assert (retried.type, retried.actor) == ("retried", "olga")
+    assert "retried after a fix of: in state 'score'" in retried.data["reason"]
+    await operator.should_see(marker="no-incidents")
+
+
+async def test_an_analyst_reads_but_cannot_act(user: User, loans, engine: Engine) -> None:
+    await user.open("/instances")
+    assert table(user).rows
+    await user.should_not_see(marker="batch-suspend")
+    await user.open(f"/instances/{loans[0]}")
+    await user.should_see(marker="instance-status")
+    await user.should_not_see(marker="op-suspend")
+
+
+async def test_an_operator_who_lost_the_role_is_refused_on_the_server(
+        anonymous: User, identity: IdentityService, login: Any, loans, engine: Engine) -> None:
+    identity.create_user("mia", password=PASSWORD, roles=["operator"])
+    await login(anonymous, "mia", PASSWORD)
+    await anonymous.open(f"/instances/{loans[0]}")
+    await anonymous.should_see(marker="op-suspend")
+    identity.set_roles("mia", ["manager"])  # after the page was drawn
+    anonymous.find(marker="op-suspend").click()
+    anonymous.find(marker="reason-input").type("try anyway")
+    anonymous.find(marker="reason-confirm").click()
+    await anonymous.should_see("You may no longer")
+    assert engine.get(loans[0]).status == "running"
+
+
+async def test_the_instance_page_draws_the_path_and_masks_sensitive_values(
+        operator: User, loans, engine: Engine) -> None:
+    await operator.open(f"/instances/{loans[0]}")
+    await operator.should_see(marker="instance-status")
+    canvas = next(iter(operator.find(kind=ProcessCanvas).elements))
+    assert canvas.props["highlight"]["states"]["review"] == "current"
+    overlay = canvas.props["overlay"]
+    assert overlay["states"]["review"]["badge"] == "1"
+    assert overlay["transitions"]["t1"]["badge"] == "x1"
+    with operator.client:
+        texts = " ".join(e.text for e in ElementFilter(kind=ui.label))
+    assert "123-45-6789" not in texts and "***" in texts
+
+
+async def test_clicking_an_event_shows_the_graph_as_it_was(operator: User, loans,
+                                                           engine: Engine) -> None:
+    await operator.open(f"/instances/{loans[0]}")
+    first_task = next(e.seq for e in engine.history(loans[0]) if e.data.get("to") == "score")
+    operator.find(marker=f"event-{first_task}").trigger("click")
+    await operator.should_see(marker="travel-banner")
+    canvas = next(iter(operator.find(kind=ProcessCanvas).elements))
+    assert canvas.props["highlight"]["states"]["score"] == "current"
+    assert "review" not in canvas.props["overlay"]["states"]
+    operator.find(marker="travel-now").click()
+    assert canvas.props["highlight"]["states"]["review"] == "current"
+
+
+async def test_move_with_a_reason_appears_in_the_timeline_live(operator: User, loans,
+                                                               engine: Engine) -> None:
+    await operator.open(f"/instances/{loans[1]}")
+    operator.find(kind=ProcessCanvas).trigger("selected", {"nodes": ["wait_docs"], "edges": []})
+    operator.find(marker="op-move").click()
+    assert only(operator, "move-target").value == "wait_docs"
+    operator.find(marker="reason-input").type("customer sent the wrong form")
+    operator.find(marker="reason-confirm").click()
+    await operator.should_see("moved review → wait_docs")
+    assert engine.get(loans[1]).state == "wait_docs"
+    engine.send(loans[1], "docs_received", actor="api")  # another writer: arrives live
+    for _ in range(40):
+        await asyncio.sleep(0.05)
+        canvas = next(iter(operator.find(kind=ProcessCanvas).elements))
+        if canvas.props["highlight"]["states"].get("review") == "current":
+            break
+    assert canvas.props["highlight"]["states"]["review"] == "current"
+    await operator.should_see("wait_docs → review on docs_received")
+
+
+async def test_set_variable_and_migrate_are_operator_actions(operator: User, loans, loan,
+                                                             engine: Engine) -> None:
+    loan["states"].append({"id": "second_look", "type": "wait"})
+    loan["transitions"] += [{"from": "review", "to": "second_look", "on": "second_opinion"},
+                            {"from": "second_look", "to": "approved", "on": "approve"}]
+    engine.publish(loan)
+    await operator.open(f"/instances/{loans[2]}")
+    operator.find(marker="edit-amount").click()
+    only(operator, "variable-value").value = "75000"
+    operator.find(marker="reason-input").type("typo in the application")
+    operator.find(marker="reason-confirm").click()
+    await operator.should_see("Set variables: running, in review")
+    assert engine.get(loans[2]).variables["amount"] == 75000
+    operator.find(marker="op-migrate").click()
+    assert only(operator, "migrate-version").value == 2
+    only(operator, "migrate-state").value = "second_look"
+    operator.find(marker="reason-input").type("new review step")
+    operator.find(marker="reason-confirm").click()
+    await operator.should_see("Migrate: running, in second_look")
+    assert (engine.get(loans[2]).version, engine.get(loans[2]).state) == (2, "second_look")
+
+
+async def test_an_unknown_instance_says_so(operator: User) -> None:
+    await operator.open("/instances/nope")
+    await operator.should_see("There is no instance 'nope'.")

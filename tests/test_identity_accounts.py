@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from api_callers import cheap_passwords  # noqa: F401 (fixture)
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
@@ -20,9 +21,12 @@ from runtime.identity import (
     UnknownUser,
     UserExists,
     lockout_delay_s,
+    passwords,
 )
 from runtime.identity.database import create_identity_engine
 from runtime.identity.tables import users
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 STRONG = "correct horse battery staple"
 
@@ -198,7 +202,7 @@ def test_a_hash_with_outdated_parameters_is_upgraded_at_login(service, db_url):
             upgraded = conn.execute(select(users.c.password_hash)).scalar_one()
     finally:
         engine.dispose()
-    assert upgraded != weak and not PasswordHasher().check_needs_rehash(upgraded)
+    assert upgraded != weak and not passwords.needs_rehash(upgraded)
     assert service.authenticate("ana", STRONG).username == "ana"
 
 

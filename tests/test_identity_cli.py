@@ -7,10 +7,13 @@ import subprocess
 import sys
 
 import pytest
+from api_callers import cheap_passwords  # noqa: F401 (fixture)
 from typer.testing import CliRunner
 
 from runtime.cli import app
 from runtime.identity import IdentityService
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 STRONG = "correct horse battery staple"
 

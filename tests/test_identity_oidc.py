@@ -12,11 +12,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from api_callers import cheap_passwords  # noqa: F401 (fixture)
 from joserfc.jwk import RSAKey
 from oidc_provider import LocalOpenIdProvider
 
 from runtime.identity import IdentityService, OidcClient, OidcConfig, OidcError
 from runtime.identity.oidc import parse_role_map
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 REDIRECT_URI = "http://127.0.0.1:8080/auth/callback"
 ROLE_MAP = {"wf-admins": ("admin",), "underwriters": ("underwriter", "operator")}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from api_callers import cheap_passwords  # noqa: F401 (fixture)
 from sqlalchemy import select
 
 from runtime.clock import ManualClock
@@ -21,6 +22,8 @@ from runtime.identity import (
 )
 from runtime.identity.database import create_identity_engine
 from runtime.identity.tables import api_tokens
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 STRONG = "correct horse battery staple"
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer.auth import WebAuth
+from designer.components.instance_status import testid
 from runtime.errors import EngineError
 from runtime.operations import perform
 
@@ -21,8 +22,16 @@ if TYPE_CHECKING:
     from runtime import Engine
 
 OPERATE = "instances.operate"
-VERBS = {"suspend": "Suspend", "resume": "Resume", "cancel": "Cancel", "retry": "Retry",
-         "move": "Move", "migrate": "Migrate", "rollback": "Roll back", "set-vars": "Set variables"}
+VERBS = {
+    "suspend": "Suspend",
+    "resume": "Resume",
+    "cancel": "Cancel",
+    "retry": "Retry",
+    "move": "Move",
+    "migrate": "Migrate",
+    "rollback": "Roll back",
+    "set-vars": "Set variables",
+}
 
 
 @dataclass(frozen=True)
@@ -32,8 +41,9 @@ class Outcome:
     message: str
 
 
-def run_operation(engine: Engine, auth: WebAuth, ids: Iterable[str], operation: str,
-                  reason: str, **params: Any) -> list[Outcome] | None:
+def run_operation(
+    engine: Engine, auth: WebAuth, ids: Iterable[str], operation: str, reason: str, **params: Any
+) -> list[Outcome] | None:
     """Perform `operation` on each instance as the logged-in operator; None when not allowed.
 
     A refused instance does not stop the others; each outcome says what happened."""
@@ -56,8 +66,11 @@ def _report(operation: str, outcomes: list[Outcome]) -> None:
     failed = [o for o in outcomes if not o.ok]
     if len(outcomes) == 1:
         only = outcomes[0]
-        ui.notify(f"{verb}: {only.message}" if only.ok else f"{verb} refused: {only.message}",
-                  type="positive" if only.ok else "negative", multi_line=True)
+        ui.notify(
+            f"{verb}: {only.message}" if only.ok else f"{verb} refused: {only.message}",
+            type="positive" if only.ok else "negative",
+            multi_line=True,
+        )
         return
     done = len(outcomes) - len(failed)
     text = f"{verb}: {done} of {len(outcomes)} done"
@@ -66,15 +79,24 @@ def _report(operation: str, outcomes: list[Outcome]) -> None:
     ui.notify(text, type="negative" if failed else "positive", multi_line=True)
 
 
-def reason_dialog(title: str, on_confirm: Callable[[str], Any],
-                  extra: Callable[[], Any] | None = None) -> ui.dialog:
+def reason_dialog(
+    title: str, on_confirm: Callable[[str], Any], extra: Callable[[], Any] | None = None
+) -> ui.dialog:
     """A dialog asking why (required: it goes into the audit log); `extra` adds fields."""
-    with ui.dialog() as dialog, ui.card().classes("w-[28rem]").mark("reason-dialog"):
+    with (
+        ui.dialog() as dialog,
+        ui.card().classes("w-[28rem]").mark("reason-dialog").props(testid("reason-dialog")),
+    ):
         ui.label(title).classes("text-lg font-semibold")
         if extra is not None:
             extra()
-        reason = ui.textarea("Reason (recorded in the audit log)").props(
-            "outlined autogrow").classes("w-full").mark("reason-input")
+        reason = (
+            ui.textarea("Reason (recorded in the audit log)")
+            .props("outlined autogrow")
+            .classes("w-full")
+            .mark("reason-input")
+            .props(testid("reason-input"))
+        )
         error = ui.label().classes("text-negative text-sm")
 
         def confirm() -> None:
@@ -87,6 +109,8 @@ def reason_dialog(title: str, on_confirm: Callable[[str], Any],
 
         with ui.row().classes("w-full justify-end"):
             ui.button("Back", on_click=dialog.close).props("flat")
-            ui.button("Confirm", on_click=confirm).mark("reason-confirm")
+            ui.button("Confirm", on_click=confirm).mark("reason-confirm").props(
+                testid("reason-confirm")
+            )
     dialog.open()
     return dialog

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
 
+from designer.components.instance_status import testid
 from runtime.api.presenters import MASK, masked
 from runtime.breakers import group_of
 from runtime.instance_queries import children, pending_jobs
@@ -25,10 +26,11 @@ if TYPE_CHECKING:
 BREAKER_COLOURS = {"closed": "green", "open": "red", "half-open": "amber"}
 
 
-def variables_panel(inst: Instance, sensitive: frozenset[str],
-                    on_edit: Callable[[str, Any], None] | None) -> None:
+def variables_panel(
+    inst: Instance, sensitive: frozenset[str], on_edit: Callable[[str, Any], None] | None
+) -> None:
     shown = masked(inst.variables, sensitive)
-    with ui.column().classes("w-full gap-1").mark("variables"):
+    with ui.column().classes("w-full gap-1").mark("variables").props(testid("variables")):
         if not shown:
             ui.label("No variables.").classes("text-slate-500 text-sm")
         for name in sorted(shown):
@@ -36,17 +38,22 @@ def variables_panel(inst: Instance, sensitive: frozenset[str],
                 ui.label(name).classes("text-sm font-medium")
                 value = shown[name]
                 text = value if value == MASK else json.dumps(value, ensure_ascii=False)
-                label = ui.label(text).classes("text-sm font-mono truncate").mark(
-                    f"variable-{name}")
+                label = (
+                    ui.label(text)
+                    .classes("text-sm font-mono truncate")
+                    .mark(f"variable-{name}")
+                    .props(testid(f"variable-{name}"))
+                )
                 if name in sensitive:
                     label.classes("italic text-slate-400").tooltip("sensitive: masked")
                 if on_edit is not None and name not in sensitive:
-                    ui.button(icon="edit", on_click=lambda n=name, v=value: on_edit(n, v)
-                              ).props("flat dense round size=sm").mark(f"edit-{name}")
+                    ui.button(icon="edit", on_click=lambda n=name, v=value: on_edit(n, v)).props(
+                        "flat dense round size=sm"
+                    ).mark(f"edit-{name}").props(testid(f"edit-{name}"))
 
 
 def work_panel(engine: Engine, inst: Instance) -> None:
-    with ui.column().classes("w-full gap-2").mark("work"):
+    with ui.column().classes("w-full gap-2").mark("work").props(testid("work")):
         _jobs(engine, inst)
         _breaker(engine, inst)
         _relatives(engine, inst)
@@ -61,7 +68,7 @@ def _jobs(engine: Engine, inst: Instance) -> None:
         what = job.payload.get("action") or job.payload.get("event") or job.kind
         when = f"{job.run_at:%Y-%m-%d %H:%M:%S}" if job.run_at else "now"
         retry = f" · attempt {job.attempt + 1}" if job.attempt else ""
-        with ui.column().classes("w-full gap-0").mark("job"):
+        with ui.column().classes("w-full gap-0").mark("job").props(testid("job")):
             ui.label(f"{job.kind}: {what} — {job.state}, due {when}{retry}").classes("text-sm")
             if job.last_error:
                 ui.label(f"last error: {job.last_error}").classes("text-xs text-red-600")
@@ -72,7 +79,7 @@ def _breaker(engine: Engine, inst: Instance) -> None:
     if state is None or state.type != "task" or not group_of(state):
         return
     breaker = engine.breakers.state(group_of(state))
-    with ui.row().classes("items-center gap-2").mark("breaker"):
+    with ui.row().classes("items-center gap-2").mark("breaker").props(testid("breaker")):
         ui.label(f"Breaker {breaker.name}").classes("text-sm font-semibold")
         ui.badge(breaker.state, color=BREAKER_COLOURS.get(breaker.state, "grey"))
         if breaker.failures:
@@ -85,12 +92,15 @@ def _relatives(engine: Engine, inst: Instance) -> None:
         with ui.row().classes("items-center gap-2"):
             ui.label("Parent").classes("text-sm font-semibold")
             ui.link(inst.parent_id[:8], f"/instances/{inst.parent_id}").classes(
-                "font-mono text-sm").mark("parent-link")
+                "font-mono text-sm"
+            ).mark("parent-link").props(testid("parent-link"))
     if kids:
         ui.label("Subprocesses").classes("text-sm font-semibold")
         for kid in kids:
             with ui.row().classes("items-center gap-2"):
                 ui.link(kid.id[:8], f"/instances/{kid.id}").classes("font-mono text-sm").mark(
-                    "child-link")
-                ui.label(f"{kid.definition} v{kid.version} · {kid.status} · {kid.state}"
-                         ).classes("text-xs text-slate-500")
+                    "child-link"
+                ).props(testid("child-link"))
+                ui.label(f"{kid.definition} v{kid.version} · {kid.status} · {kid.state}").classes(
+                    "text-xs text-slate-500"
+                )

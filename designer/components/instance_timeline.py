@@ -12,11 +12,20 @@ from typing import Any
 
 from nicegui import ui
 
+from designer.components.instance_status import testid
 from runtime.api.presenters import masked
 from runtime.events import Event
 
-OPERATOR_TYPES = {"suspended", "resumed", "retried", "moved", "migrated", "rollback_requested",
-                  "cancelled", "variables_set"}
+OPERATOR_TYPES = {
+    "suspended",
+    "resumed",
+    "retried",
+    "moved",
+    "migrated",
+    "rollback_requested",
+    "cancelled",
+    "variables_set",
+}
 TROUBLE_TYPES = {"action_failed", "incident", "compensation_failed"}
 
 
@@ -36,25 +45,38 @@ def describe(event: Event) -> str:
     return event.type.replace("_", " ")
 
 
-def timeline(events: list[Event], sensitive: frozenset[str], selected: int | None,
-             on_pick: Callable[[int], Any]) -> None:
+def timeline(
+    events: list[Event],
+    sensitive: frozenset[str],
+    selected: int | None,
+    on_pick: Callable[[int], Any],
+) -> None:
     """Newest first; the `selected` event (time travel) is outlined."""
-    with ui.column().classes("w-full gap-1").mark("timeline"):
+    with ui.column().classes("w-full gap-1").mark("timeline").props(testid("timeline")):
         for event in reversed(events):
             trouble = event.type in TROUBLE_TYPES
-            colour = ("border-red-400 bg-red-50" if trouble else
-                      "border-amber-400 bg-amber-50" if event.type in OPERATOR_TYPES else
-                      "border-slate-200 bg-white")
+            colour = (
+                "border-red-400 bg-red-50"
+                if trouble
+                else "border-amber-400 bg-amber-50"
+                if event.type in OPERATOR_TYPES
+                else "border-slate-200 bg-white"
+            )
             outline = " ring-2 ring-blue-500" if event.seq == selected else ""
-            with ui.element("div").classes(
-                    f"w-full border-l-4 {colour}{outline} rounded px-2 py-1 cursor-pointer"
-                    ).mark(f"event-{event.seq}").on(
-                    "click", lambda _, s=event.seq: on_pick(s)):
+            with (
+                ui.element("div")
+                .classes(f"w-full border-l-4 {colour}{outline} rounded px-2 py-1 cursor-pointer")
+                .mark(f"event-{event.seq}")
+                .props(testid(f"event-{event.seq}"))
+                .on("click", lambda _, s=event.seq: on_pick(s))
+            ):
                 with ui.row().classes("w-full justify-between items-baseline gap-2"):
                     ui.label(f"#{event.seq} {describe(event)}").classes("text-sm font-medium")
-                    ui.label(f"{event.at:%Y-%m-%d %H:%M:%S} · {event.actor or 'system'}"
-                             ).classes("text-xs text-slate-500")
+                    ui.label(f"{event.at:%Y-%m-%d %H:%M:%S} · {event.actor or 'system'}").classes(
+                        "text-xs text-slate-500"
+                    )
                 payload = masked(event.data, sensitive)
                 if payload:
-                    ui.label(json.dumps(payload, ensure_ascii=False, default=str)[:400]
-                             ).classes("text-xs font-mono text-slate-600 break-all")
+                    ui.label(json.dumps(payload, ensure_ascii=False, default=str)[:400]).classes(
+                        "text-xs font-mono text-slate-600 break-all"
+                    )

@@ -17,7 +17,7 @@ from designer.auth import WebAuth
 from designer.components.instance_actions import OPERATE, VERBS, reason_dialog, run_operation
 from designer.components.instance_graph import InstanceGraph
 from designer.components.instance_panels import variables_panel, work_panel
-from designer.components.instance_status import STATUS_COLOURS
+from designer.components.instance_status import STATUS_COLOURS, testid
 from designer.components.instance_timeline import timeline
 from designer.components.shell import page_frame
 from designer.components.task_live import follow_changes
@@ -41,19 +41,18 @@ def register(engine: Engine, auth: WebAuth) -> None:
                 engine.get(instance_id)
             except NotFound:
                 ui.label(f"There is no instance {instance_id!r}.").classes("text-lg").mark(
-                    "missing-instance")
+                    "missing-instance"
+                ).props(testid("missing-instance"))
                 ui.link("Back to Instances", "/instances")
                 return
             view = InstanceView(engine, auth, instance_id, principal.can(OPERATE))
-            follow_changes(engine, lambda change: change.instance_id == instance_id,
-                           view.refresh)
+            follow_changes(engine, lambda change: change.instance_id == instance_id, view.refresh)
 
 
 class InstanceView:
     """Builds the page once, then `refresh` re-reads the instance after every change."""
 
-    def __init__(self, engine: Engine, auth: WebAuth, instance_id: str,
-                 may_operate: bool) -> None:
+    def __init__(self, engine: Engine, auth: WebAuth, instance_id: str, may_operate: bool) -> None:
         self.engine, self.auth, self.id, self.may_operate = engine, auth, instance_id, may_operate
         self.at_seq: int | None = None  # time travel: show the graph after this event
         self.picked: str | None = None  # a state picked on the graph (the move target)
@@ -68,8 +67,10 @@ class InstanceView:
             with ui.card().classes("w-[30rem] shrink-0 h-[calc(100vh-220px)] p-2"):
                 with ui.tabs().classes("w-full") as tabs:
                     history_tab = ui.tab("History")
-                    variables_tab = ui.tab("Variables").mark("tab-variables")
-                    work_tab = ui.tab("Work").mark("tab-work")
+                    variables_tab = (
+                        ui.tab("Variables").mark("tab-variables").props(testid("tab-variables"))
+                    )
+                    work_tab = ui.tab("Work").mark("tab-work").props(testid("tab-work"))
                 with ui.tab_panels(tabs, value=history_tab).classes("w-full grow overflow-auto"):
                     with ui.tab_panel(history_tab).classes("p-1"):
                         self.history_box = ui.column().classes("w-full")
@@ -94,12 +95,12 @@ class InstanceView:
         self.inst = self.engine.get(self.id)
         if self.inst.version != self.shown_version:  # migrated: draw the other version
             self.shown_version = self.inst.version
-            self.document = self.engine.version(self.inst.definition,
-                                                self.inst.version).document
+            self.document = self.engine.version(self.inst.definition, self.inst.version).document
             self._draw_graph()
         self.events = self.engine.history(self.id)
         self.sensitive = self.engine.sensitive(
-            self.engine.definition(self.inst.definition, self.inst.version))
+            self.engine.definition(self.inst.definition, self.inst.version)
+        )
         self._header()
         self._show_path()
         self.history_box.clear()
@@ -107,8 +108,9 @@ class InstanceView:
             timeline(self.events, self.sensitive, self.at_seq, self.travel_to)
         self.variables_box.clear()
         with self.variables_box:
-            variables_panel(self.inst, self.sensitive,
-                            self.ask_set_variable if self.may_operate else None)
+            variables_panel(
+                self.inst, self.sensitive, self.ask_set_variable if self.may_operate else None
+            )
         self.work_box.clear()
         with self.work_box:
             work_panel(self.engine, self.inst)
@@ -127,11 +129,13 @@ class InstanceView:
             event = next(e for e in self.events if e.seq == self.at_seq)
             with self.travel:
                 ui.icon("history").classes("text-blue-700")
-                ui.label(f"As it was after event #{event.seq} ({event.type}, "
-                         f"{event.at:%Y-%m-%d %H:%M:%S}): {path.status} in {path.state}"
-                         ).mark("travel-banner")
+                ui.label(
+                    f"As it was after event #{event.seq} ({event.type}, "
+                    f"{event.at:%Y-%m-%d %H:%M:%S}): {path.status} in {path.state}"
+                ).mark("travel-banner").props(testid("travel-banner"))
                 ui.button("Back to now", on_click=lambda: self.travel_to(None)).props(
-                    "flat dense no-caps").mark("travel-now")
+                    "flat dense no-caps"
+                ).mark("travel-now").props(testid("travel-now"))
 
     def _header(self) -> None:
         inst = self.inst
@@ -139,29 +143,38 @@ class InstanceView:
         with self.header:
             with ui.column().classes("gap-0"):
                 with ui.row().classes("items-center gap-2"):
-                    ui.label(f"{inst.definition} v{inst.version}").classes(
-                        "text-xl font-semibold")
+                    ui.label(f"{inst.definition} v{inst.version}").classes("text-xl font-semibold")
                     ui.badge(inst.status, color=STATUS_COLOURS.get(inst.status, "grey")).mark(
-                        "instance-status")
-                    ui.label(f"in {inst.state}").classes("text-lg").mark("instance-state")
-                ui.label(f"{inst.id} · business key {inst.business_key or '—'} · started "
-                         f"{inst.created_at:%Y-%m-%d %H:%M:%S} by {inst.started_by or '—'}"
-                         ).classes("text-xs text-slate-500 font-mono")
+                        "instance-status"
+                    ).props(testid("instance-status"))
+                    ui.label(f"in {inst.state}").classes("text-lg").mark("instance-state").props(
+                        testid("instance-state")
+                    )
+                ui.label(
+                    f"{inst.id} · business key {inst.business_key or '—'} · started "
+                    f"{inst.created_at:%Y-%m-%d %H:%M:%S} by {inst.started_by or '—'}"
+                ).classes("text-xs text-slate-500 font-mono")
             if self.may_operate:
                 with ui.row().classes("gap-1"):
                     for operation in SIMPLE:
-                        ui.button(VERBS[operation], on_click=lambda op=operation: self.ask(op)
-                                  ).props("outline dense no-caps").mark(f"op-{operation}")
-                    ui.button("Move…", on_click=self.ask_move).props(
-                        "outline dense no-caps").mark("op-move")
+                        ui.button(
+                            VERBS[operation], on_click=lambda op=operation: self.ask(op)
+                        ).props("outline dense no-caps").mark(f"op-{operation}").props(
+                            testid(f"op-{operation}")
+                        )
+                    ui.button("Move…", on_click=self.ask_move).props("outline dense no-caps").mark(
+                        "op-move"
+                    ).props(testid("op-move"))
                     ui.button("Migrate…", on_click=self.ask_migrate).props(
-                        "outline dense no-caps").mark("op-migrate")
+                        "outline dense no-caps"
+                    ).mark("op-migrate").props(testid("op-migrate"))
 
     # ---- operator actions ----------------------------------------------------------------
 
     def ask(self, operation: str) -> None:
-        reason_dialog(f"{VERBS[operation]} this instance",
-                      lambda reason: self._do(operation, reason))
+        reason_dialog(
+            f"{VERBS[operation]} this instance", lambda reason: self._do(operation, reason)
+        )
 
     def _do(self, operation: str, reason: str, **params: Any) -> None:
         run_operation(self.engine, self.auth, [self.id], operation, reason, **params)
@@ -172,21 +185,30 @@ class InstanceView:
         target: dict[str, Any] = {"to": self.picked if self.picked in states else None}
 
         def fields() -> None:
-            ui.label("Pick the state on the graph before opening this, or choose it here."
-                     ).classes("text-xs text-slate-500")
-            ui.select(states, label="Move to", value=target["to"],
-                      on_change=lambda e: target.update(to=e.value)).classes("w-full").mark(
-                "move-target")
+            ui.label("Pick the state on the graph before opening this, or choose it here.").classes(
+                "text-xs text-slate-500"
+            )
+            ui.select(
+                states,
+                label="Move to",
+                value=target["to"],
+                on_change=lambda e: target.update(to=e.value),
+            ).classes("w-full").mark("move-target").props(testid("move-target"))
 
-        reason_dialog("Move this instance to another state",
-                      lambda reason: self._do("move", reason, to=target["to"]), fields)
+        reason_dialog(
+            "Move this instance to another state",
+            lambda reason: self._do("move", reason, to=target["to"]),
+            fields,
+        )
 
     def ask_migrate(self) -> None:
-        versions = [v.version for v in self.engine.versions(self.inst.definition)
-                    if v.version != self.inst.version]
+        versions = [
+            v.version
+            for v in self.engine.versions(self.inst.definition)
+            if v.version != self.inst.version
+        ]
         if not versions:
-            ui.notify(f"{self.inst.definition} has no other version to migrate to",
-                      type="warning")
+            ui.notify(f"{self.inst.definition} has no other version to migrate to", type="warning")
             return
         choice: dict[str, Any] = {"version": versions[-1], "to": None}
 
@@ -200,13 +222,16 @@ class InstanceView:
                 mapping_box.clear()
                 with mapping_box:
                     ui.label(f"Current state {self.inst.state!r} becomes:").classes("text-sm")
-                    ui.select(states, value=choice["to"],
-                              on_change=lambda e: choice.update(to=e.value)).classes(
-                        "w-full").mark("migrate-state")
+                    ui.select(
+                        states, value=choice["to"], on_change=lambda e: choice.update(to=e.value)
+                    ).classes("w-full").mark("migrate-state").props(testid("migrate-state"))
 
-            ui.select(versions, label="To version", value=choice["version"],
-                      on_change=lambda e: (choice.update(version=e.value), mapping_form())
-                      ).classes("w-full").mark("migrate-version")
+            ui.select(
+                versions,
+                label="To version",
+                value=choice["version"],
+                on_change=lambda e: (choice.update(version=e.value), mapping_form()),
+            ).classes("w-full").mark("migrate-version").props(testid("migrate-version"))
             mapping_form()
 
         def confirm(reason: str) -> None:
@@ -219,9 +244,11 @@ class InstanceView:
         entered: dict[str, Any] = {"value": value}
 
         def fields() -> None:
-            ui.input(f"New value of {name} (JSON: 5000, \"text\", true)",
-                     value=_as_json(value), on_change=lambda e: entered.update(value=e.value)
-                     ).classes("w-full font-mono").mark("variable-value")
+            ui.input(
+                f'New value of {name} (JSON: 5000, "text", true)',
+                value=_as_json(value),
+                on_change=lambda e: entered.update(value=e.value),
+            ).classes("w-full font-mono").mark("variable-value").props(testid("variable-value"))
 
         def confirm(reason: str) -> None:
             self._do("set-vars", reason, variables={name: _parsed(entered["value"])})

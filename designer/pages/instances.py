@@ -15,7 +15,7 @@ from nicegui import ui
 
 from designer.auth import WebAuth
 from designer.components.instance_actions import OPERATE, reason_dialog, run_operation
-from designer.components.instance_status import STATUS_COLOURS, STATUSES
+from designer.components.instance_status import STATUS_COLOURS, STATUSES, testid
 from designer.components.shell import page_frame
 from designer.pages import instance_view
 from runtime.instance_queries import InstanceQuery, QueryInvalid, incident_groups, search
@@ -29,16 +29,24 @@ PAGE_SIZE = 25
 BATCH = ("suspend", "resume", "cancel", "retry")
 COLUMNS = [
     {"name": "id", "label": "Instance", "field": "id", "align": "left", "sortable": True},
-    {"name": "definition", "label": "Process", "field": "definition", "align": "left",
-     "sortable": True},
+    {
+        "name": "definition",
+        "label": "Process",
+        "field": "definition",
+        "align": "left",
+        "sortable": True,
+    },
     {"name": "state", "label": "State", "field": "state", "align": "left", "sortable": True},
     {"name": "status", "label": "Status", "field": "status", "align": "left", "sortable": True},
-    {"name": "business_key", "label": "Business key", "field": "business_key", "align": "left",
-     "sortable": True},
-    {"name": "started", "label": "Started", "field": "started", "align": "left",
-     "sortable": True},
-    {"name": "updated", "label": "Updated", "field": "updated", "align": "left",
-     "sortable": True},
+    {
+        "name": "business_key",
+        "label": "Business key",
+        "field": "business_key",
+        "align": "left",
+        "sortable": True,
+    },
+    {"name": "started", "label": "Started", "field": "started", "align": "left", "sortable": True},
+    {"name": "updated", "label": "Updated", "field": "updated", "align": "left", "sortable": True},
 ]
 
 
@@ -46,31 +54,46 @@ def register(engine: Engine, auth: WebAuth) -> None:
     instance_view.register(engine, auth)  # /instances/{id}
 
     @ui.page("/instances")
-    def page(status: str | None = None, definition: str | None = None,
-             state: str | None = None) -> None:
+    def page(
+        status: str | None = None, definition: str | None = None, state: str | None = None
+    ) -> None:
         with page_frame("Instances", user=auth.username()):
             principal = auth.require("instances.read", "/instances")
             if principal is None:
                 return
             may_operate = principal.can(OPERATE)
             with ui.tabs().classes("w-full") as tabs:
-                all_tab = ui.tab("All instances").mark("tab-all")
-                incident_tab = ui.tab("Incidents").mark("tab-incidents")
+                all_tab = ui.tab("All instances").mark("tab-all").props(testid("tab-all"))
+                incident_tab = (
+                    ui.tab("Incidents").mark("tab-incidents").props(testid("tab-incidents"))
+                )
             start = incident_tab if status == "incident" else all_tab
             with ui.tab_panels(tabs, value=start).classes("w-full bg-transparent"):
                 with ui.tab_panel(all_tab).classes("p-0"):
-                    InstanceList(engine, auth, may_operate,
-                                 InstanceQuery(definition=definition, state=state,
-                                               status=status if status in STATUSES else None))
+                    InstanceList(
+                        engine,
+                        auth,
+                        may_operate,
+                        InstanceQuery(
+                            definition=definition,
+                            state=state,
+                            status=status if status in STATUSES else None,
+                        ),
+                    )
                 with ui.tab_panel(incident_tab).classes("p-0"):
                     IncidentList(engine, auth, may_operate)
 
 
 def row_of(inst: Instance) -> dict[str, Any]:
-    return {"id": inst.id, "definition": f"{inst.definition} v{inst.version}",
-            "state": inst.state or "", "status": inst.status,
-            "business_key": inst.business_key or "", "started": _when(inst.created_at),
-            "updated": _when(inst.updated_at)}
+    return {
+        "id": inst.id,
+        "definition": f"{inst.definition} v{inst.version}",
+        "state": inst.state or "",
+        "status": inst.status,
+        "business_key": inst.business_key or "",
+        "started": _when(inst.created_at),
+        "updated": _when(inst.updated_at),
+    }
 
 
 def _when(moment: datetime | None) -> str:
@@ -80,56 +103,120 @@ def _when(moment: datetime | None) -> str:
 class InstanceList:
     """The filter bar, the server-paged table and the batch actions on its selection."""
 
-    def __init__(self, engine: Engine, auth: WebAuth, may_operate: bool,
-                 query: InstanceQuery) -> None:
+    def __init__(
+        self, engine: Engine, auth: WebAuth, may_operate: bool, query: InstanceQuery
+    ) -> None:
         self.engine, self.auth, self.may_operate = engine, auth, may_operate
         self.query = query
         self.total = 0
         self._filters(query)
-        self.error = ui.label().classes("text-negative").mark("filter-error")
+        self.error = (
+            ui.label().classes("text-negative").mark("filter-error").props(testid("filter-error"))
+        )
         with ui.row().classes("items-center gap-2"):
             self.selected_label = ui.label("").classes("text-sm text-slate-600")
             for operation in BATCH if may_operate else ():
-                ui.button(operation.capitalize(),
-                          on_click=lambda op=operation: self.ask_batch(op)).props(
-                    "outline dense no-caps").mark(f"batch-{operation}")
-        self.table = ui.table(
-            rows=[], columns=COLUMNS, row_key="id",
-            selection="multiple" if may_operate else None,
-            pagination={"rowsPerPage": PAGE_SIZE, "page": 1, "sortBy": "started",
-                        "descending": True, "rowsNumber": 0},
-            on_select=lambda _: self._show_selection(),
-        ).classes("w-full").props("flat bordered dense").mark("instances-table")
-        self.table.add_slot("body-cell-id", r'''
+                ui.button(
+                    operation.capitalize(), on_click=lambda op=operation: self.ask_batch(op)
+                ).props("outline dense no-caps").mark(f"batch-{operation}").props(
+                    testid(f"batch-{operation}")
+                )
+        self.table = (
+            ui.table(
+                rows=[],
+                columns=COLUMNS,
+                row_key="id",
+                selection="multiple" if may_operate else None,
+                pagination={
+                    "rowsPerPage": PAGE_SIZE,
+                    "page": 1,
+                    "sortBy": "started",
+                    "descending": True,
+                    "rowsNumber": 0,
+                },
+                on_select=lambda _: self._show_selection(),
+            )
+            .classes("w-full")
+            .props("flat bordered dense")
+            .mark("instances-table")
+            .props(testid("instances-table"))
+        )
+        self.table.add_slot(
+            "body-cell-id",
+            r"""
             <q-td :props="props"><a :href="'/instances/' + props.value"
-               class="text-primary font-mono">{{ props.value.slice(0, 8) }}</a></q-td>''')
-        self.table.add_slot("body-cell-status", f'''
+               class="text-primary font-mono">{{ props.value.slice(0, 8) }}</a></q-td>""",
+        )
+        self.table.add_slot(
+            "body-cell-status",
+            f"""
             <q-td :props="props"><q-badge :color="({_JS_COLOURS})[props.value]
-              || 'grey'" :label="props.value" /></q-td>''')
+              || 'grey'" :label="props.value" /></q-td>""",
+        )
         self.table.on("request", lambda e: self.load(e.args.get("pagination") or {}))
         self.load({})
 
     def _filters(self, query: InstanceQuery) -> None:
         keys = [d.key for d in self.engine.definitions()]
         with ui.row().classes("w-full items-end gap-2"):
-            self.definition = ui.select(keys, label="Process", clearable=True,
-                                        value=query.definition if query.definition in keys
-                                        else None).classes("w-48").mark("filter-definition")
-            self.version = ui.number("Version", min=1, precision=0).classes("w-24").mark(
-                "filter-version")
-            self.status = ui.select(STATUSES, label="Status", clearable=True,
-                                    value=query.status).classes("w-36").mark("filter-status")
-            self.state = ui.input("State", value=query.state or "").classes("w-36").mark(
-                "filter-state")
-            self.started_from = ui.input("Started from").props("type=date").classes(
-                "w-40").mark("filter-from")
-            self.started_to = ui.input("Started to").props("type=date").classes("w-40").mark(
-                "filter-to")
-            self.variable = ui.input("Variable", placeholder="amount=5000").classes(
-                "w-40").mark("filter-variable")
-            self.text = ui.input("Id or business key").classes("w-48").mark("filter-text")
+            self.definition = (
+                ui.select(
+                    keys,
+                    label="Process",
+                    clearable=True,
+                    value=query.definition if query.definition in keys else None,
+                )
+                .classes("w-48")
+                .mark("filter-definition")
+                .props(testid("filter-definition"))
+            )
+            self.version = (
+                ui.number("Version", min=1, precision=0)
+                .classes("w-24")
+                .mark("filter-version")
+                .props(testid("filter-version"))
+            )
+            self.status = (
+                ui.select(STATUSES, label="Status", clearable=True, value=query.status)
+                .classes("w-36")
+                .mark("filter-status")
+                .props(testid("filter-status"))
+            )
+            self.state = (
+                ui.input("State", value=query.state or "")
+                .classes("w-36")
+                .mark("filter-state")
+                .props(testid("filter-state"))
+            )
+            self.started_from = (
+                ui.input("Started from")
+                .props("type=date")
+                .classes("w-40")
+                .mark("filter-from")
+                .props(testid("filter-from"))
+            )
+            self.started_to = (
+                ui.input("Started to")
+                .props("type=date")
+                .classes("w-40")
+                .mark("filter-to")
+                .props(testid("filter-to"))
+            )
+            self.variable = (
+                ui.input("Variable", placeholder="amount=5000")
+                .classes("w-40")
+                .mark("filter-variable")
+                .props(testid("filter-variable"))
+            )
+            self.text = (
+                ui.input("Id or business key")
+                .classes("w-48")
+                .mark("filter-text")
+                .props(testid("filter-text"))
+            )
             ui.button("Search", icon="search", on_click=lambda: self.load({"page": 1})).mark(
-                "filter-apply")
+                "filter-apply"
+            ).props(testid("filter-apply"))
             for field in (self.state, self.variable, self.text):
                 field.on("keydown.enter", lambda: self.load({"page": 1}))
 
@@ -140,13 +227,17 @@ class InstanceList:
         return InstanceQuery(
             definition=self.definition.value or None,
             version=int(self.version.value) if self.version.value else None,
-            status=self.status.value or None, state=(self.state.value or "").strip() or None,
+            status=self.status.value or None,
+            state=(self.state.value or "").strip() or None,
             started_from=_day(self.started_from.value, time.min, "Started from"),
             started_to=_day(self.started_to.value, time.max, "Started to"),
             variable=(self.variable.value or "").strip() or None,
             text=(self.text.value or "").strip() or None,
-            sort=merged.get("sortBy") or "started", descending=bool(merged.get("descending")),
-            limit=size, offset=(page - 1) * size)
+            sort=merged.get("sortBy") or "started",
+            descending=bool(merged.get("descending")),
+            limit=size,
+            offset=(page - 1) * size,
+        )
 
     def load(self, pagination: dict[str, Any]) -> None:
         """Query the store for the page `pagination` asks for, with the current filters."""
@@ -160,25 +251,31 @@ class InstanceList:
         self.total = result.total
         self.table.rows = [row_of(i) for i in result.items]
         self.table.pagination = {
-            "rowsPerPage": self.query.limit, "page": self.query.offset // self.query.limit + 1,
-            "sortBy": self.query.sort, "descending": self.query.descending,
-            "rowsNumber": result.total}
+            "rowsPerPage": self.query.limit,
+            "page": self.query.offset // self.query.limit + 1,
+            "sortBy": self.query.sort,
+            "descending": self.query.descending,
+            "rowsNumber": result.total,
+        }
         self.table.selected = []
         self._show_selection()
 
     def _show_selection(self) -> None:
         count = len(self.table.selected)
         hint = "; select some to act on them" if self.may_operate else ""
-        self.selected_label.set_text(f"{count} selected" if count else
-                                     f"{self.total} instance(s){hint}")
+        self.selected_label.set_text(
+            f"{count} selected" if count else f"{self.total} instance(s){hint}"
+        )
 
     def ask_batch(self, operation: str) -> None:
         ids = [row["id"] for row in self.table.selected]
         if not ids:
             ui.notify("Select instances first", type="warning")
             return
-        reason_dialog(f"{operation.capitalize()} {len(ids)} instance(s)",
-                      lambda reason: self._batch(operation, ids, reason))
+        reason_dialog(
+            f"{operation.capitalize()} {len(ids)} instance(s)",
+            lambda reason: self._batch(operation, ids, reason),
+        )
 
     def _batch(self, operation: str, ids: list[str], reason: str) -> None:
         if run_operation(self.engine, self.auth, ids, operation, reason) is not None:
@@ -191,8 +288,9 @@ def _day(text: str | None, at: time, label: str) -> datetime | None:
     try:
         return datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), at, UTC)
     except ValueError:
-        raise QueryInvalid(f"{label}: {text!r} is not a date (YYYY-MM-DD)",
-                           {"field": label}) from None
+        raise QueryInvalid(
+            f"{label}: {text!r} is not a date (YYYY-MM-DD)", {"field": label}
+        ) from None
 
 
 class IncidentList:
@@ -200,7 +298,7 @@ class IncidentList:
 
     def __init__(self, engine: Engine, auth: WebAuth, may_operate: bool) -> None:
         self.engine, self.auth, self.may_operate = engine, auth, may_operate
-        self.body = ui.column().classes("w-full gap-3").mark("incidents")
+        self.body = ui.column().classes("w-full gap-3").mark("incidents").props(testid("incidents"))
         self.refresh()
 
     def refresh(self) -> None:
@@ -209,25 +307,33 @@ class IncidentList:
         with self.body:
             if not groups:
                 ui.label("No instance is in incident.").classes("text-slate-500").mark(
-                    "no-incidents")
+                    "no-incidents"
+                ).props(testid("no-incidents"))
             for group in groups:
-                with ui.card().classes("w-full").mark("incident-group"):
+                with (
+                    ui.card()
+                    .classes("w-full")
+                    .mark("incident-group")
+                    .props(testid("incident-group"))
+                ):
                     with ui.row().classes("w-full items-center justify-between"):
                         with ui.column().classes("gap-0"):
                             ui.label(group.cause).classes("font-semibold text-red-700")
-                            ui.label(f"{len(group.instance_ids)} instance(s) of "
-                                     f"{group.definition}, in {group.state or 'no state'}"
-                                     ).classes("text-sm text-slate-500")
+                            ui.label(
+                                f"{len(group.instance_ids)} instance(s) of "
+                                f"{group.definition}, in {group.state or 'no state'}"
+                            ).classes("text-sm text-slate-500")
                         if self.may_operate:
-                            ui.button("Retry all", icon="replay",
-                                      on_click=lambda g=group: self.retry(g)).mark(
-                                "incident-retry")
+                            ui.button(
+                                "Retry all", icon="replay", on_click=lambda g=group: self.retry(g)
+                            ).mark("incident-retry").props(testid("incident-retry"))
                     with ui.row().classes("gap-2"):
                         for iid in group.instance_ids[:20]:
                             ui.link(iid[:8], f"/instances/{iid}").classes("font-mono text-sm")
                         if len(group.instance_ids) > 20:
                             ui.label(f"and {len(group.instance_ids) - 20} more").classes(
-                                "text-sm text-slate-500")
+                                "text-sm text-slate-500"
+                            )
 
     def retry(self, group: Any) -> None:
         reason = f"retried after a fix of: {group.cause}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from runtime import Engine, ManualClock
@@ -92,3 +94,23 @@ def test_a_page_says_how_many_there_are_beyond_it(engine: Engine) -> None:
         start(engine, f"many-{n}", "normal", None)
     page = queues.for_my_roles(engine, ANA, limit=2)
     assert (len(page.items), page.total) == (2, 3)
+
+
+def test_five_hundred_open_tasks_answer_quickly(engine: Engine, db_url: str) -> None:
+    """Measured and printed (not asserted; best of three): the two queries of an inbox
+    refresh."""
+    engine.publish(process("bulk", "normal", 3600))
+    with ThreadPoolExecutor(8) as pool:  # concurrent starts share the writer's commits
+        list(pool.map(lambda _: engine.start("bulk"), range(500)))
+    timings = [min(_timed(query, engine) for _ in range(3))
+               for query in (queues.for_my_roles, queues.mine)]
+    assert queues.mine(engine, ANA).total == 0
+    assert queues.for_my_roles(engine, ANA).total == 500
+    print(f"\n{db_url.split(':')[0]}: 500 open tasks, role queue (200 shown) "
+          f"{timings[0] * 1000:.1f} ms, my tasks {timings[1] * 1000:.1f} ms")
+
+
+def _timed(query: Any, engine: Engine) -> float:
+    began = time.perf_counter()
+    query(engine, ANA)
+    return time.perf_counter() - began

@@ -7,6 +7,7 @@ yet" is a None rather than the engine's `NotFound`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -26,6 +27,8 @@ class ProcessSummary:
     key: str
     name: str
     versions: list[int] = field(default_factory=list)
+    published_at: datetime | None = None
+    published_by: str | None = None
 
     @property
     def latest(self) -> int | None:
@@ -42,13 +45,20 @@ class PublishOutcome:
 
 def list_processes(engine: Engine) -> list[ProcessSummary]:
     """Every published process with its version numbers, sorted by key."""
-    return sorted(
-        (
-            ProcessSummary(d.key, d.name or d.key, [v.version for v in engine.versions(d.key)])
-            for d in engine.definitions()
-        ),
-        key=lambda s: s.key,
-    )
+    summaries = []
+    for definition in engine.definitions():
+        versions = engine.versions(definition.key)
+        newest = max(versions, key=lambda v: v.version)
+        summaries.append(
+            ProcessSummary(
+                definition.key,
+                definition.name or definition.key,
+                [v.version for v in versions],
+                newest.published_at,
+                newest.published_by,
+            )
+        )
+    return sorted(summaries, key=lambda s: s.key)
 
 
 def published_document(engine: Engine, key: str) -> dict[str, Any] | None:

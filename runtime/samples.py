@@ -42,7 +42,7 @@ def publish_samples(engine: Any, folder: Path | None = None) -> list[tuple[str, 
     published = []
     for path in sorted(folder.glob("*.json")):
         try:
-            version = engine.publish(load_document(path))
+            version = engine.publish(load_document(path), actor="system")
         except (StatewrightError, EngineError) as exc:
             log.warning("Skipping sample %s: %s", path.name, exc)
             continue

@@ -66,7 +66,8 @@ def process_rows(engine: Engine, *, can_design: bool) -> list[dict[str, Any]]:
             "versions": ", ".join(f"v{n}" for n in summary.versions),
             "version_numbers": summary.versions,
             "draft": "",
-            "changed": "",
+            "changed": f"v{summary.latest} published {_when(summary.published_at)} by "
+            f"{summary.published_by or 'unknown'}",
             "has_draft": False,
         }
     for draft in drafts.saved(engine):

@@ -49,6 +49,19 @@ async def test_instances_are_counted_per_process(user: User, engine: Engine) -> 
     assert table_rows(user)[0]["instances"] == 2
 
 
+async def test_a_published_process_tells_who_published_its_latest_version(
+    user: User, engine: Engine
+) -> None:
+    engine.publish(loan(), actor="ana")
+    changed = loan()
+    changed["name"] = "Loan approval v2"
+    engine.publish(changed, actor="bo")
+    await user.open("/")
+    await user.should_see("loan-approval")
+    assert table_rows(user)[0]["changed"].startswith("v2 published ")
+    assert table_rows(user)[0]["changed"].endswith(" by bo")
+
+
 async def test_duplicating_saves_a_draft_under_the_new_key(user: User, engine: Engine) -> None:
     engine.publish(loan(), actor="ana")
     await user.open("/")

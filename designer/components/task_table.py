@@ -175,7 +175,7 @@ def task_row(task: Task, me: str, roles: frozenset[str], admin: bool,
 def task_table(marker: str, on_action: dict[str, Callable[[str], None]]) -> ui.table:
     """An empty queue table; `on_action` maps claim/unclaim/delegate to handlers of a task id."""
     table = ui.table(columns=COLUMNS, rows=[], row_key="id").classes("w-full")
-    table.props(f'flat bordered dense data-testid="{marker}"')
+    table.props(f'flat bordered dense data-testid="{marker}" table-style="table-layout: fixed"')
     table.mark(marker)
     for name, template in _SLOTS.items():
         table.add_slot(name, template)

@@ -227,6 +227,18 @@ async def test_an_open_task_page_shows_a_colleagues_claim_without_reload(
     assert not next(iter(anonymous.find(marker="outcome-approve").elements)).enabled
 
 
+async def test_a_closed_page_stops_listening(
+    anonymous: User, engine: Engine, people: IdentityService
+) -> None:
+    before = len(engine.changes._subscribers)  # the hub has no public count
+    await sign_in(anonymous, "rita")
+    await anonymous.should_see(marker="role-tasks")
+    assert len(engine.changes._subscribers) == before + 1
+    anonymous.client.delete()  # what NiceGUI does when a tab is gone for good
+    assert len(engine.changes._subscribers) == before
+    await asyncio.to_thread(start_expense, engine)  # nobody left to refresh: no error
+
+
 async def test_search_narrows_both_queues(
     anonymous: User, engine: Engine, people: IdentityService
 ) -> None:

@@ -60,12 +60,17 @@ def api(designer_url: str, server_db: str) -> httpx.Client:
                         headers={"Authorization": f"Bearer {token}"})
 
 
-@pytest.fixture
-def operator_page(browser_page: Page, designer_url: str, server_db: str) -> Page:
+@pytest.fixture(scope="module")
+def operator(server_db: str) -> str:
     cli(server_db, "users", "add", OPERATOR, "--role", "operator", "--password-stdin",
         stdin=PASSWORD + "\n")
+    return OPERATOR
+
+
+@pytest.fixture
+def operator_page(browser_page: Page, designer_url: str, operator: str) -> Page:
     browser_page.goto(f"{designer_url}/login?next=/instances")
-    browser_page.locator('input[data-testid="login-username"]').fill(OPERATOR)
+    browser_page.locator('input[data-testid="login-username"]').fill(operator)
     browser_page.locator('input[data-testid="login-password"]').fill(PASSWORD)
     browser_page.get_by_test_id("login-submit").click()
     browser_page.wait_for_url(f"{designer_url}/instances")

@@ -16,16 +16,6 @@ from designer.components.instance_status import testid
 from runtime.api.presenters import masked
 from runtime.events import Event
 
-OPERATOR_TYPES = {
-    "suspended",
-    "resumed",
-    "retried",
-    "moved",
-    "migrated",
-    "rollback_requested",
-    "cancelled",
-    "variables_set",
-}
 TROUBLE_TYPES = {"action_failed", "incident", "compensation_failed"}
 
 
@@ -59,7 +49,7 @@ def timeline(
                 "border-red-400 bg-red-50"
                 if trouble
                 else "border-amber-400 bg-amber-50"
-                if event.type in OPERATOR_TYPES
+                if "reason" in event.data  # an operator's act
                 else "border-slate-200 bg-white"
             )
             outline = " ring-2 ring-blue-500" if event.seq == selected else ""

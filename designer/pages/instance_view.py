@@ -23,6 +23,7 @@ from designer.components.shell import page_frame
 from designer.components.task_live import follow_changes
 from runtime.errors import NotFound
 from runtime.instance_path import path_at
+from runtime.operations import OPERATIONS
 
 if TYPE_CHECKING:
     from runtime import Engine
@@ -156,7 +157,7 @@ class InstanceView:
                 ).classes("text-xs text-slate-500 font-mono")
             if self.may_operate:
                 with ui.row().classes("gap-1"):
-                    for operation in SIMPLE:
+                    for operation in (o for o in SIMPLE if inst.status in OPERATIONS[o][0]):
                         ui.button(
                             VERBS[operation], on_click=lambda op=operation: self.ask(op)
                         ).props("outline dense no-caps").mark(f"op-{operation}").props(

@@ -1,0 +1,91 @@
+"""1,000 running instances: how long the Instances page takes to show its first page, and how
+long an engine event takes to appear on an open Instance page. Measured and printed (the
+numbers go to the test log), not asserted on timing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from runtime import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+INSTANCES = 1_000
+WAITING = {
+    "schema": "statewright/v1", "key": "parcel-hold", "name": "Parcel on hold",
+    "variables": [{"name": "parcel", "type": "integer", "required": True}],
+    "states": [{"id": "received", "type": "start"}, {"id": "held", "type": "wait"},
+               {"id": "released", "type": "end", "outcome": "completed"}],
+    "transitions": [{"from": "received", "to": "held"},
+                    {"from": "held", "to": "released", "on": "release"}],
+}
+
+
+def cli(db: str, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "runtime.cli", *args, "--db", db],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def server_db(designer_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    found = sorted(tmp_path_factory.getbasetemp().glob("designer-server[0-9]*/e2e.db"))
+    assert len(found) == 1, f"expected the e2e server's database, found {found}"
+    return f"sqlite:///{found[0]}"
+
+
+@pytest.fixture(scope="module")
+def parcels(server_db: str) -> list[str]:
+    """1,000 instances waiting in `held`, started by a second engine on the same database."""
+    started = time.monotonic()
+    with Engine(server_db) as engine:
+        engine.publish(WAITING)
+        with ThreadPoolExecutor(16) as pool:  # concurrent starts share group commits
+            ids = list(pool.map(lambda n: engine.start("parcel-hold", {"parcel": n},
+                                                       business_key=f"P-{n:05d}"),
+                                range(INSTANCES)))
+    print(f"\nstarted {INSTANCES} instances in {time.monotonic() - started:.1f} s")
+    return ids
+
+
+def test_a_thousand_instances_page_load_and_live_update_latency(
+        signed_in_page: Page, designer_url: str, server_db: str, parcels: list[str]) -> None:
+    page = signed_in_page
+    loaded = []
+    for _ in range(3):
+        begin = time.monotonic()
+        page.goto(f"{designer_url}/instances?definition=parcel-hold")
+        expect(page.locator("tbody tr").first).to_be_visible()
+        loaded.append(time.monotonic() - begin)
+    expect(page.get_by_text(f"{INSTANCES} instance(s)")).to_be_visible()
+    print(f"\nInstances page with {INSTANCES} running: first page shown in "
+          + ", ".join(f"{s * 1000:.0f} ms" for s in loaded))
+    page.screenshot(path=str(ARTIFACTS / "instances-scale-list.png"))
+
+    token = cli(server_db, "tokens", "create", "admin", "--name", "scale-e2e").strip()
+    api = httpx.Client(base_url=f"{designer_url}/api/v1", timeout=15,
+                       headers={"Authorization": f"Bearer {token}"})
+    latencies = []
+    for parcel in parcels[:5]:
+        page.goto(f"{designer_url}/instances/{parcel}")
+        expect(page.get_by_test_id("instance-state")).to_have_text("in held")
+        sent = time.monotonic()
+        answer = api.post(f"/instances/{parcel}/events", json={"event": "release"})
+        assert answer.status_code == 200, answer.text
+        committed = time.monotonic()
+        expect(page.get_by_test_id("instance-status")).to_have_text("completed", timeout=10_000)
+        shown = time.monotonic()
+        latencies.append((shown - committed, shown - sent))
+    print("live update, engine commit -> visible: "
+          + ", ".join(f"{c * 1000:.0f} ms" for c, _ in latencies)
+          + " (REST call included: " + ", ".join(f"{s * 1000:.0f} ms" for _, s in latencies) + ")")
+    page.screenshot(path=str(ARTIFACTS / "instances-scale-live.png"))

@@ -28,14 +28,14 @@ def _column(name: str, label: str, field: str, width: str | None = None,
 
 
 COLUMNS = [
-    _column("priority", "Priority", "priority", "7rem"),
+    _column("priority", "Priority", "priority", "5.5rem"),
     _column("name", "Task", "name"),
-    _column("definition", "Process", "definition", "12rem"),
-    _column("instance", "Instance", "instance_id", "6rem"),
-    _column("state", "State", "state", "9rem"),
-    _column("holder", "Role / assignee", "holder", "13rem"),
-    _column("due", "Due", "due_at", "10rem"),
-    _column("actions", "", "id", "10rem", align="right"),
+    _column("definition", "Process", "definition", "10rem"),
+    _column("instance", "Instance", "instance_id", "5.5rem"),
+    _column("state", "State", "state", "8rem"),
+    _column("holder", "Role / assignee", "holder", "10rem"),
+    _column("due", "Due", "due_at", "9rem"),
+    _column("actions", "", "id", "7.5rem", align="right"),
 ]
 
 _SLOTS = {
@@ -175,7 +175,8 @@ def task_row(task: Task, me: str, roles: frozenset[str], admin: bool,
 def task_table(marker: str, on_action: dict[str, Callable[[str], None]]) -> ui.table:
     """An empty queue table; `on_action` maps claim/unclaim/delegate to handlers of a task id."""
     table = ui.table(columns=COLUMNS, rows=[], row_key="id").classes("w-full")
-    table.props(f'flat bordered dense data-testid="{marker}" table-style="table-layout: fixed"')
+    table.props(f'flat bordered dense data-testid="{marker}"').classes("sw-task-table")
+    ui.add_css(".sw-task-table table { table-layout: fixed; }")
     table.mark(marker)
     for name, template in _SLOTS.items():
         table.add_slot(name, template)

@@ -151,20 +151,29 @@ def _variable_equals(dialect: str, name: str, value: Any) -> ColumnElement[bool]
 
 def incident_groups(engine: Engine, definition: str | None = None,
                     limit: int = MAX_PAGE) -> list[IncidentGroup]:
-    """Instances in incident grouped by the reason of their latest `incident` event."""
+    """Instances in incident grouped by cause: the error of the action whose final failure
+    led there, else the reason of their latest `incident` event."""
     i, e = t.instances, t.events
+    failure = e.alias("failure")
     latest = (select(e.c.instance_id, func.max(e.c.seq).label("seq"))
               .where(e.c.type == ev.INCIDENT).group_by(e.c.instance_id).subquery())
-    query = (select(i.c.id, i.c.definition_key, i.c.state, e.c.data)
+    query = (select(i.c.id, i.c.definition_key, i.c.state, e.c.data,
+                    failure.c.data.label("failure"))
              .join(latest, latest.c.instance_id == i.c.id)
              .join(e, and_(e.c.instance_id == latest.c.instance_id, e.c.seq == latest.c.seq))
+             .outerjoin(failure, and_(failure.c.instance_id == latest.c.instance_id,
+                                      failure.c.seq == latest.c.seq - 1,
+                                      failure.c.type == ev.ACTION_FAILED))
              .where(i.c.status == "incident").order_by(i.c.updated_at.desc()).limit(limit))
     if definition:
         query = query.where(i.c.definition_key == definition)
     groups: dict[tuple[str, str, str | None], IncidentGroup] = {}
     with engine.store.read() as conn:
         for row in conn.execute(query):
-            cause = _cause(str((row.data or {}).get("reason") or "no reason recorded"))
+            failed = row.failure or {}
+            reason = (f"{failed.get('action')}: {failed.get('error')}" if failed.get("error")
+                      else (row.data or {}).get("reason") or "no reason recorded")
+            cause = _cause(str(reason))
             key = (cause, row.definition_key, row.state)
             group = groups.setdefault(key, IncidentGroup(cause, row.definition_key, row.state))
             group.instance_ids.append(row.id)

@@ -89,6 +89,8 @@ def test_incidents_are_grouped_by_cause_and_pending_work_is_listed(engine, loan_
     groups = incident_groups(engine)
     assert len(groups) == 1 and sorted(groups[0].instance_ids) == sorted(ids)
     assert groups[0].state == "score" and groups[0].definition == "loan-approval"
+    assert groups[0].cause == "credit_score: action 'credit_score' raised RuntimeError: " \
+        "scoring service down"
     assert pending_jobs(engine, ids[0]) == []
     view = path_at(engine.version("loan-approval").document, engine.history(ids[0]))
     assert view.status == "incident" and "score" in view.failed

@@ -91,7 +91,7 @@ def reason_dialog(
         if extra is not None:
             extra()
         reason = (
-            ui.textarea("Reason (recorded in the audit log)")
+            ui.textarea(placeholder="Why? It is recorded in the audit log.")
             .props("outlined autogrow")
             .classes("w-full")
             .mark("reason-input")

@@ -132,7 +132,8 @@ class InstanceView:
                 ui.icon("history").classes("text-blue-700")
                 ui.label(
                     f"As it was after event #{event.seq} ({event.type}, "
-                    f"{event.at:%Y-%m-%d %H:%M:%S}): {path.status} in {path.state}"
+                    f"{event.at:%Y-%m-%d %H:%M:%S}): {path.status}, "
+                    f"in {path.state or 'no state yet'}"
                 ).mark("travel-banner").props(testid("travel-banner"))
                 ui.button("Back to now", on_click=lambda: self.travel_to(None)).props(
                     "flat dense no-caps"

@@ -105,13 +105,13 @@ async def test_batch_suspend_needs_a_reason_and_reports_each_instance(
 async def test_incidents_are_grouped_and_retried_in_one_click(operator: User, loans,
                                                              engine: Engine) -> None:
     await operator.open("/instances?status=incident")
-    await operator.should_see("in state 'score': no transition on 'error'")
+    await operator.should_see("action 'credit_score' raised RuntimeError: scoring down")
     await operator.should_see("1 instance(s) of loan-approval, in score")
     operator.find(marker="incident-retry").click()
     await operator.should_see("Retry: running, in score")
     retried = next(e for e in engine.history(loans[4]) if e.type == "retried")
     assert (retried.type, retried.actor) == ("retried", "olga")
-    assert "retried after a fix of: in state 'score'" in retried.data["reason"]
+    assert retried.data["reason"].startswith("retried after a fix of: credit_score: ")
     await operator.should_see(marker="no-incidents")
 
 

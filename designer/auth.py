@@ -93,7 +93,10 @@ class WebAuth:
         """Why a form post must be refused as cross-site, or None when it may proceed:
         the browser's Origin (or Referer) must be this site, and the form must carry this
         session's CSRF token."""
-        source = request.headers.get("origin") or request.headers.get("referer")
+        # "null" is what a browser sends under `Referrer-Policy: no-referrer`; the token
+        # below is then the whole check.
+        origin = request.headers.get("origin")
+        source = (origin if origin != "null" else None) or request.headers.get("referer")
         if source and urlsplit(source).netloc != request.headers.get("host", ""):
             return f"the form was posted from another site ({urlsplit(source).netloc})"
         expected = app.storage.user.get(CSRF_KEY)

@@ -3,8 +3,9 @@
 It publishes discovery and JWKS, auto-approves `user_claims` at `/authorize` (redirecting
 with a code) and at `/token` checks the client, the redirect URI and the PKCE verifier
 before issuing an RS256-signed ID token. Tests bend it to misbehave through
-`id_token_overrides` (claims to replace, e.g. `aud`, `exp`, `nonce`) and `mangle_id_token`
-(a function applied to the signed token, e.g. to tamper with its payload).
+`id_token_overrides` (claims to replace, e.g. `aud`, `exp`, `nonce`), `mangle_id_token`
+(a function applied to the signed token, e.g. to tamper with its payload) and
+`callback_overrides` (query parameters of the redirect back, e.g. a forged `state`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class LocalOpenIdProvider:
         self.user_claims = user_claims or {"sub": "user-1", "preferred_username": "ana"}
         self.id_token_overrides: dict[str, Any] = {}
         self.mangle_id_token: Callable[[str], str] = lambda token: token
+        self.callback_overrides: dict[str, str] = {}
         self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key-1", "use": "sig"})
         self._codes: dict[str, dict[str, Any]] = {}
         self._socket = socket.socket()
@@ -115,7 +117,9 @@ class LocalOpenIdProvider:
             "challenge": query["code_challenge"],
             "nonce": query.get("nonce"),
         }
-        params = urlencode({"code": code, "state": query.get("state", "")})
+        params = urlencode(
+            {"code": code, "state": query.get("state", ""), **self.callback_overrides}
+        )
         return RedirectResponse(f"{query['redirect_uri']}?{params}", status_code=302)
 
     async def _token(self, request: Request) -> Response:

@@ -96,9 +96,9 @@ def _logout_form(csrf_token: str) -> None:
     user out by linking here."""
     with ui.element("form").props(f'method="post" action="{LOGOUT_PATH}"').mark("logout-form"):
         ui.element("input").props(f'type="hidden" name="csrf" value="{csrf_token}"')
-        ui.button("Log out").props('type="submit" flat dense no-caps data-testid="logout"').classes(
-            "text-blue-100"
-        )
+        ui.button("Log out", icon="logout", color=None).props(
+            'type="submit" flat dense no-caps size="sm" data-testid="logout"'
+        ).classes("text-blue-100")
 
 
 def coming_soon(active: str, what: str) -> None:

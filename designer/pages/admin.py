@@ -144,27 +144,25 @@ class AdminPage:
                     'data-testid="new-token"'
                 ).mark("new-token")
             self.tokens = ui.table(columns=TOKEN_COLUMNS, rows=[], row_key="token_id")
-            self.tokens.classes("w-full").props('flat bordered data-testid="token-table"').mark(
-                "token-table"
-            )
+            self.tokens.classes("w-full").props(
+                'flat bordered no-data-label="No API tokens yet" data-testid="token-table"'
+            ).mark("token-table")
             self.tokens.add_slot("body-cell-actions", TOKEN_ACTIONS_SLOT)
             self.tokens.on("revoke", lambda e: self.revoke(str(e.args)))
-            self.no_tokens = ui.label("No API tokens yet.").classes("text-slate-500")
         with ui.card().classes("w-full gap-3"):
             _card_header(
                 "Recent admin activity", "Who changed which account or token, newest first"
             )
             self.acts = ui.table(columns=ACT_COLUMNS, rows=[], row_key="key")
-            self.acts.classes("w-full").props('flat bordered dense data-testid="act-table"').mark(
-                "act-table"
-            )
+            self.acts.classes("w-full").props(
+                'flat bordered dense no-data-label="No admin acts yet" data-testid="act-table"'
+            ).mark("act-table")
         self.refresh()
 
     def refresh(self) -> None:
         now = self.engine.clock.now()
         self.users.rows = user_rows(self.identity.list_users(), now)
         self.tokens.rows = token_rows(self.identity.list_tokens(), now)
-        self.no_tokens.set_visibility(not self.tokens.rows)
         self.acts.rows = act_rows(self.identity.admin_acts())
         for table in (self.users, self.tokens, self.acts):
             table.update()

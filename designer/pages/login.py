@@ -66,6 +66,7 @@ def register(engine: Engine, auth: WebAuth, oidc: OidcWebLogin | None = None) ->
                 with (
                     ui.row()
                     .classes("w-full items-start gap-2 rounded bg-red-50 p-3 text-sm text-red-800")
+                    .props('data-testid="login-problem"')
                     .mark("login-problem")
                 ):
                     ui.icon("error_outline").classes("text-lg")

@@ -38,6 +38,8 @@ async def test_a_cross_site_post_cannot_log_the_user_out(user: User) -> None:
     assert tokenless.status_code == 403 and "security token is missing" in tokenless.text
     guessed = await user.http_client.post(LOGOUT, data={"csrf": "guessed-token"})
     assert guessed.status_code == 403
+    sandboxed = await user.http_client.post(LOGOUT, data={}, headers={"Origin": "null"})
+    assert sandboxed.status_code == 403
     await user.open("/")
     await user.should_see(marker="nav-processes")  # still logged in
 

@@ -1,0 +1,66 @@
+"""`statewright serve` in a subprocess with a chosen environment, for browser tests that need
+their own server (e.g. one configured for single sign-on)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_S = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_server(workdir: Path, env: Mapping[str, str]) -> Iterator[str]:
+    """Serve a fresh SQLite database in `workdir` with `env` added to ours; yields the base
+    URL once `/api/v1/healthz` answers, and stops the server afterwards. The log is
+    `workdir/server.log`."""
+    port = free_port()
+    log_path = workdir / "server.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "runtime.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--db",
+                f"sqlite:///{workdir / 'e2e.db'}",
+            ],
+            cwd=workdir,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + STARTUP_S
+            while True:
+                try:
+                    if httpx.get(f"{url}/api/v1/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"statewright serve did not start:\n{log_path.read_text()}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=10)

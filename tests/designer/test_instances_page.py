@@ -210,3 +210,60 @@ async def test_set_variable_and_migrate_are_operator_actions(operator: User, loa
 async def test_an_unknown_instance_says_so(operator: User) -> None:
     await operator.open("/instances/nope")
     await operator.should_see("There is no instance 'nope'.")
+
+
+SHIPPING = {
+    "schema": "statewright/v1", "key": "shipping",
+    "variables": [{"name": "weight_kg", "type": "number"}],
+    "states": [{"id": "booked", "type": "start"}, {"id": "in_transit", "type": "wait"},
+               {"id": "arrived", "type": "end"}],
+    "transitions": [{"from": "booked", "to": "in_transit"},
+                    {"from": "in_transit", "to": "arrived", "on": "arrive"}],
+}
+ORDER = {
+    "schema": "statewright/v1", "key": "purchase-order",
+    "variables": [{"name": "total", "type": "number"}],
+    "states": [{"id": "received", "type": "start"},
+               {"id": "ship", "type": "subprocess", "definition": "shipping",
+                "input": {"weight_kg": "double(total) / 10.0"}},
+               {"id": "delivered", "type": "end"}],
+    "transitions": [{"from": "received", "to": "ship"},
+                    {"from": "ship", "to": "delivered", "on": "done"}],
+}
+
+
+async def test_the_work_tab_shows_a_retrying_action_and_its_breaker(
+        operator: User, engine: Engine, loan: dict[str, Any]) -> None:
+    loan["states"][1]["retry"] = {"max_attempts": 3, "initial_s": 600, "multiplier": 2,
+                                  "max_s": 3600, "jitter": 0}
+    engine.publish(loan)
+
+    def down(ctx: Any) -> dict[str, Any]:
+        raise RuntimeError("bureau timeout")
+
+    engine.action("credit_score")(down)
+    iid = engine.start("loan-approval", {"amount": 50_000})
+    engine.run_until_idle()
+    await operator.open(f"/instances/{iid}")
+    canvas = next(iter(operator.find(kind=ProcessCanvas).elements))
+    assert canvas.props["overlay"]["states"]["score"]["mark"] == "retrying"
+    await operator.should_see("action: credit_score — ready")
+    await operator.should_see("attempt 2")
+    await operator.should_see("last error: action 'credit_score' raised RuntimeError: bureau")
+    await operator.should_see(marker="breaker")
+    await operator.should_see("Breaker credit_score")
+
+
+async def test_parent_and_child_instances_link_to_each_other(operator: User,
+                                                             engine: Engine) -> None:
+    engine.publish(SHIPPING)
+    engine.publish(ORDER)
+    order = engine.start("purchase-order", {"total": 250})
+    engine.run_until_idle()
+    (child,) = engine.list_instances(definition="shipping").items
+    await operator.open(f"/instances/{order}")
+    link = next(iter(operator.find(marker="child-link").elements))
+    assert link.props["href"] == f"/instances/{child.id}"
+    await operator.open(f"/instances/{child.id}")
+    link = next(iter(operator.find(marker="parent-link").elements))
+    assert link.props["href"] == f"/instances/{order}"

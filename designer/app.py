@@ -62,7 +62,7 @@ def mount(app: FastAPI, engine: Engine) -> None:
     database, as for `statewright users` and the API."""
     identity = IdentityService(engine.url, clock=engine.clock)
     nicegui_app.on_shutdown(identity.close)
-    register_pages(engine, identity, _single_sign_on())
+    register_pages(engine, identity, configured_single_sign_on())
     ui.run_with(
         app,
         title="Statewright",
@@ -74,7 +74,7 @@ def mount(app: FastAPI, engine: Engine) -> None:
     app.add_middleware(SecureCookiesOverTls)
 
 
-def _single_sign_on() -> OidcWebLogin | None:
+def configured_single_sign_on() -> OidcWebLogin | None:
     """The configured OIDC provider; a broken configuration is reported and leaves password
     logins working rather than taking the whole web app down."""
     try:

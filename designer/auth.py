@@ -39,6 +39,7 @@ class WebAuth:
 
     def __init__(self, identity: IdentityService) -> None:
         self.identity = identity
+        # The shared page frame asks this object who is looking, to list only their pages.
         identify_visitors_with(self.visitor)
 
     def principal(self) -> Principal | None:

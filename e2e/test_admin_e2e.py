@@ -112,3 +112,18 @@ def test_an_admin_creates_an_operator_who_sees_only_what_operators_may_open(
         "after the confirm click (includes the table refresh)"
     )
     page.screenshot(path=str(ARTIFACTS / "admin-tokens.png"), full_page=True)
+
+
+def cookie_flags(base_url: str, headers: dict[str, str]) -> list[str]:
+    response = httpx.get(f"{base_url}/login", headers=headers, timeout=10)
+    cookie = next(c for c in response.headers.get_list("set-cookie") if "statewright_session=" in c)
+    return [part.strip().lower() for part in cookie.split(";")]
+
+
+def test_the_real_server_sets_the_session_cookie_http_only_lax_and_secure_behind_tls(
+    designer_url: str,
+) -> None:
+    plain = cookie_flags(designer_url, {})
+    assert "httponly" in plain and "samesite=lax" in plain and "secure" not in plain
+    behind_tls = cookie_flags(designer_url, {"X-Forwarded-Proto": "https"})
+    assert "httponly" in behind_tls and "secure" in behind_tls

@@ -3,6 +3,7 @@ password change a one-time password forces."""
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from fastapi import Form, Request
@@ -37,7 +38,7 @@ def _refusal_page(reason: str) -> HTMLResponse:
         '<div style="max-width:32rem;margin:auto;background:#fff;padding:2rem;'
         'border-radius:.5rem;box-shadow:0 1px 3px #0002">'
         '<h1 style="font-size:1.25rem">This request was refused</h1>'
-        f"<p>Not logged out: {reason}.</p>"
+        f"<p>Not logged out: {html.escape(reason)}.</p>"
         '<p><a href="/">Back to Statewright</a></p></div></body></html>'
     )
     return HTMLResponse(body, status_code=403)

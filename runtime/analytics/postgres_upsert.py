@@ -29,6 +29,14 @@ WITH counts AS (
     CAST(:h5 AS integer[]), CAST(:h6 AS bigint[]))
   ON CONFLICT (definition_key, version, hour, kind, subject, bucket)
   DO UPDATE SET count = t.count + excluded.count
+), daily AS (
+  INSERT INTO analytics_histograms_daily AS t
+    (definition_key, version, day, kind, subject, bucket, count)
+  SELECT * FROM unnest(CAST(:d0 AS varchar[]), CAST(:d1 AS integer[]),
+    CAST(:d2 AS timestamp[]), CAST(:d3 AS varchar[]), CAST(:d4 AS varchar[]),
+    CAST(:d5 AS integer[]), CAST(:d6 AS bigint[]))
+  ON CONFLICT (definition_key, version, day, kind, subject, bucket)
+  DO UPDATE SET count = t.count + excluded.count
 ), variants AS (
   INSERT INTO analytics_variants (definition_key, version, hash, path)
   SELECT k, v, h, CAST(p AS json) FROM unnest(CAST(:v0 AS varchar[]),
@@ -49,10 +57,12 @@ ON CONFLICT (instance_id) DO UPDATE SET definition_key = excluded.definition_key
 
 
 def upsert_all(conn: Connection, counts: list[tuple[Any, ...]], histograms: list[tuple[Any, ...]],
-               variants: list[tuple[Any, ...]], instances: list[tuple[Any, ...]]) -> None:
+               daily: list[tuple[Any, ...]], variants: list[tuple[Any, ...]],
+               instances: list[tuple[Any, ...]]) -> None:
     """Rows as tuples in each table's column order (JSON columns last, as Python values)."""
     params: dict[str, Any] = {}
     for prefix, rows, width, json_last in (("c", counts, 9, False), ("h", histograms, 7, False),
+                                           ("d", daily, 7, False),
                                            ("v", variants, 4, True), ("i", instances, 9, True)):
         columns = [list(column) for column in zip(*rows, strict=True)] if rows else [
             [] for _ in range(width)]

@@ -9,8 +9,8 @@ Durations come back in seconds; percentiles carry the sketch's relative error
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
@@ -24,15 +24,34 @@ OUTCOMES = ("started", "completed", "failed", "cancelled")
 
 def in_scope(table: Table, key: str | None, version: int | None, since: datetime | None,
              until: datetime | None) -> list[Any]:
-    """WHERE clauses for one definition (or all), version and hour range."""
+    """WHERE clauses for one definition (or all), version and hour (or day) range."""
     clauses = [] if key is None else [table.c.definition_key == key]
     if version is not None:
         clauses.append(table.c.version == version)
+    at = table.c.day if table is a.histograms_daily else table.c.hour
     if since is not None:  # the hour holding `since` counts in full
-        clauses.append(table.c.hour >= to_db(since).replace(minute=0, second=0, microsecond=0))
+        clauses.append(at >= _floor(since))
     if until is not None:
-        clauses.append(table.c.hour < to_db(until))
+        clauses.append(at < to_db(until))
     return clauses
+
+
+def sketch_spans(since: datetime | None, until: datetime | None
+                 ) -> list[tuple[Table, datetime | None, datetime | None]]:
+    """Which sketch table answers which part of a range: the daily one for the whole days
+    in it, the hourly one for the hours before the first and after the last whole day."""
+    start = _floor(since) if since is not None else None
+    first = None if start is None else _floor(start + timedelta(hours=23), day=True)
+    last = None if until is None else _floor(to_db(until), day=True)
+    if first is not None and last is not None and first >= last:
+        return [(a.histograms, start, until)]
+    spans: list[tuple[Table, datetime | None, datetime | None]] = [
+        (a.histograms_daily, first, last)]
+    if start is not None and first is not None and start < first:
+        spans.append((a.histograms, start, first))
+    if until is not None and last is not None and last < to_db(until):
+        spans.append((a.histograms, last, until))
+    return spans
 
 
 def throughput(conn: Connection, key: str | None, version: int | None = None, *, by: str = "hour",
@@ -55,14 +74,16 @@ def throughput(conn: Connection, key: str | None, version: int | None = None, *,
 def histograms_by_subject(conn: Connection, kind: str, key: str | None, version: int | None,
                           since: datetime | None, until: datetime | None
                           ) -> dict[str, list[tuple[int, int]]]:
-    """A kind's sketches in scope, merged over hours and versions: subject -> (bucket, n)."""
-    h = a.histograms
-    rows = conn.execute(select(h.c.subject, h.c.bucket, func.sum(h.c.count)).where(
-        *in_scope(h, key, version, since, until), h.c.kind == kind
-    ).group_by(h.c.subject, h.c.bucket))
+    """A kind's sketches in scope, merged over time and versions: subject -> (bucket, n)."""
+    summed: Counter[tuple[str, int]] = Counter()
+    for h, start, end in sketch_spans(since, until):
+        summed.update({(subject, bucket): int(n) for subject, bucket, n in conn.execute(
+            select(h.c.subject, h.c.bucket, func.sum(h.c.count)).where(
+                *in_scope(h, key, version, start, end), h.c.kind == kind
+            ).group_by(h.c.subject, h.c.bucket))})
     merged: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for subject, bucket, n in rows:
-        merged[subject].append((bucket, int(n)))
+    for (subject, bucket), n in summed.items():
+        merged[subject].append((bucket, n))
     return merged
 
 
@@ -166,16 +187,17 @@ def cycle_trend(conn: Connection, key: str | None, version: int | None = None, *
                 ) -> list[dict[str, Any]]:
     """Per hour or day (by the hour instances finished): count, p50, p90 and p99 cycle time."""
     _check_by(by)
-    h = a.histograms
-    at = _day_of(conn, h.c.hour) if by == "day" else h.c.hour
-    rows = conn.execute(select(at, h.c.bucket, func.sum(h.c.count)).where(
-        *in_scope(h, key, version, since, until), h.c.kind == "cycle"
-    ).group_by(at, h.c.bucket))
-    per: dict[datetime, list[tuple[int, int]]] = defaultdict(list)
-    for moment, bucket, n in rows:
-        per[_as_datetime(moment)].append((bucket, int(n)))
-    return [{by: moment, "count": sum(n for _, n in per[moment]),
-             **{_label(q): percentile(per[moment], q) for q in (0.5, 0.9, 0.99)}}
+    spans = sketch_spans(since, until) if by == "day" else [(a.histograms, since, until)]
+    per: dict[datetime, Counter[int]] = defaultdict(Counter)
+    for h, start, end in spans:
+        at = h.c.day if h is a.histograms_daily else (
+            _day_of(conn, h.c.hour) if by == "day" else h.c.hour)
+        for moment, bucket, n in conn.execute(select(at, h.c.bucket, func.sum(h.c.count)).where(
+                *in_scope(h, key, version, start, end), h.c.kind == "cycle"
+        ).group_by(at, h.c.bucket)):
+            per[_as_datetime(moment)][bucket] += int(n)
+    return [{by: moment, "count": sum(per[moment].values()),
+             **{_label(q): percentile(per[moment].items(), q) for q in (0.5, 0.9, 0.99)}}
             for moment in sorted(per)]
 
 
@@ -207,7 +229,7 @@ def sla_trend(conn: Connection, key: str | None, version: int | None = None, *,
 def per_definition(conn: Connection, *, since: datetime | None = None,
                    until: datetime | None = None) -> list[dict[str, Any]]:
     """The overview's table: per definition key, outcomes, SLA breaches and cycle time."""
-    c, h = a.counts, a.histograms
+    c = a.counts
     counts = conn.execute(select(c.c.definition_key, c.c.kind, func.sum(c.c.count)).where(
         *in_scope(c, None, None, since, until),
         c.c.kind.in_((*OUTCOMES, "sla_breach"))).group_by(c.c.definition_key, c.c.kind))
@@ -216,13 +238,19 @@ def per_definition(conn: Connection, *, since: datetime | None = None,
         row = out.setdefault(key, {"definition": key, **dict.fromkeys(OUTCOMES, 0),
                                    "sla_breach": 0})
         row[kind] += int(n)
-    cycles: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for key, bucket, n in conn.execute(select(h.c.definition_key, h.c.bucket, func.sum(
-            h.c.count)).where(*in_scope(h, None, None, since, until), h.c.kind == "cycle"
-                              ).group_by(h.c.definition_key, h.c.bucket)):
-        cycles[key].append((bucket, int(n)))
-    return [{**out[key], "p50": percentile(cycles[key], 0.5),
-             "p90": percentile(cycles[key], 0.9)} for key in sorted(out)]
+    cycles: dict[str, Counter[int]] = defaultdict(Counter)
+    for h, start, end in sketch_spans(since, until):
+        for key, bucket, n in conn.execute(select(h.c.definition_key, h.c.bucket, func.sum(
+                h.c.count)).where(*in_scope(h, None, None, start, end), h.c.kind == "cycle"
+                                  ).group_by(h.c.definition_key, h.c.bucket)):
+            cycles[key][bucket] += int(n)
+    return [{**out[key], "p50": percentile(cycles[key].items(), 0.5),
+             "p90": percentile(cycles[key].items(), 0.9)} for key in sorted(out)]
+
+
+def _floor(moment: datetime, day: bool = False) -> datetime:
+    hour = to_db(moment).replace(minute=0, second=0, microsecond=0)
+    return hour.replace(hour=0) if day else hour
 
 
 def _check_by(by: str) -> None:

@@ -59,6 +59,24 @@ histograms = Table(
     Index("ix_analytics_histograms_kind", "kind", "definition_key", "hour"),
 )
 
+# The same sketches summed per UTC day: a dashboard over weeks reads these for its whole
+# days (and the hourly rows only for the ragged ends), a 24th of the rows.
+histograms_daily = Table(
+    "analytics_histograms_daily",
+    metadata,
+    Column("definition_key", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("day", DateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("subject", String(64), nullable=False),
+    Column("bucket", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("definition_key", "version", "day", "kind", "subject", "bucket"),
+    # Covering: a dashboard's read never visits the table rows.
+    Index("ix_analytics_histograms_daily_kind", "kind", "definition_key", "day", "version",
+          "subject", "bucket", "count"),
+)
+
 # The states a path hash stands for (the first PATH_KEPT of them, then "...").
 variants = Table(
     "analytics_variants",
@@ -98,4 +116,4 @@ tasks = Table(
     Column("claimed_at", DateTime),
 )
 
-ALL = (counts, histograms, variants, instances, tasks)
+ALL = (counts, histograms, histograms_daily, variants, instances, tasks)

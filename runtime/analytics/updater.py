@@ -81,6 +81,7 @@ class _Batch:
     counts: defaultdict[tuple[Any, ...], list[int]] = field(
         default_factory=lambda: defaultdict(lambda: [0, 0]))
     histograms: defaultdict[tuple[Any, ...], int] = field(default_factory=lambda: defaultdict(int))
+    daily: defaultdict[tuple[Any, ...], int] = field(default_factory=lambda: defaultdict(int))
     variants: dict[tuple[str, int, str], list[str]] = field(default_factory=dict)
 
     def count(self, who: _Tracked, at: datetime, kind: str, state: str = "", target: str = "",
@@ -90,7 +91,9 @@ class _Batch:
         entry[1] += duration_us
 
     def duration(self, who: _Tracked, at: datetime, kind: str, subject: str, us: int) -> None:
-        self.histograms[(who.key, who.version, _hour(at), kind, subject, bucket_of(us))] += 1
+        bucket = bucket_of(us)
+        self.histograms[(who.key, who.version, _hour(at), kind, subject, bucket)] += 1
+        self.daily[(who.key, who.version, _day(at), kind, subject, bucket)] += 1
 
 
 class AnalyticsUpdater:
@@ -265,6 +268,7 @@ def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]])
     if conn.dialect.name == "postgresql":
         upsert_all(conn, [(*k, *v) for k, v in sorted(batch.counts.items())],
                    [(*k, n) for k, n in sorted(batch.histograms.items())],
+                   [(*k, n) for k, n in sorted(batch.daily.items())],
                    [(*k, path) for k, path in sorted(batch.variants.items())],
                    [(iid, w.key, w.version, w.state, w.status, w.started_at, w.entered_at,
                      w.path_hash, w.path) for iid, w in tracked])
@@ -280,6 +284,11 @@ def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]])
             {"definition_key": k[0], "version": k[1], "hour": k[2], "kind": k[3],
              "subject": k[4], "bucket": k[5], "count": n}
             for k, n in sorted(batch.histograms.items())])
+    if batch.daily:
+        conn.execute(stmts["daily"], [
+            {"definition_key": k[0], "version": k[1], "day": k[2], "kind": k[3],
+             "subject": k[4], "bucket": k[5], "count": n}
+            for k, n in sorted(batch.daily.items())])
     if batch.variants:
         conn.execute(stmts["variants"], [
             {"definition_key": k[0], "version": k[1], "hash": k[2], "path": path}
@@ -309,7 +318,7 @@ def _upserts(dialect: str) -> dict[str, Any]:
     """The upserts, built once per dialect: building them costs more than running them."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     counts, histograms, instances = insert(a.counts), insert(a.histograms), insert(a.instances)
-    tasks = insert(a.tasks)
+    tasks, daily = insert(a.tasks), insert(a.histograms_daily)
     return {
         "counts": counts.on_conflict_do_update(
             index_elements=[c.name for c in a.counts.primary_key],
@@ -318,6 +327,9 @@ def _upserts(dialect: str) -> dict[str, Any]:
         "histograms": histograms.on_conflict_do_update(
             index_elements=[c.name for c in a.histograms.primary_key],
             set_={"count": a.histograms.c.count + histograms.excluded["count"]}),
+        "daily": daily.on_conflict_do_update(
+            index_elements=[c.name for c in a.histograms_daily.primary_key],
+            set_={"count": a.histograms_daily.c.count + daily.excluded["count"]}),
         "variants": insert(a.variants).on_conflict_do_nothing(),
         "instances": instances.on_conflict_do_update(
             index_elements=["instance_id"],
@@ -332,6 +344,10 @@ def _upserts(dialect: str) -> dict[str, Any]:
 
 def _hour(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
+
+
+def _day(at: datetime) -> datetime:
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _micros(delta: Any) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -91,13 +92,27 @@ def test_a_task_worker_claims_fills_in_and_completes_a_loan_review(
     started = time.monotonic()
     link = roles.locator('a[data-testid^="open-"]', has_text="Underwriter review")
     expect(link).to_be_visible(timeout=30_000)  # the runner scores the applicant first
-    print(f"\nnew task shown {time.monotonic() - started:.2f} s after the REST start "
-          "(credit check by the runner included), without reload")
+    seen = datetime.now(UTC)
     task_id = link.get_attribute("data-testid").removeprefix("open-")
+    created = datetime.fromisoformat(httpx.get(
+        f"{designer_url}/api/v1/tasks/{task_id}", timeout=10,
+        headers={"Authorization": f"Bearer {admin_token}"}).json()["created_at"])
+    print(f"\nnew task in the open inbox {(seen - created).total_seconds():.2f} s after its "
+          f"commit ({time.monotonic() - started:.2f} s after the REST start, credit check "
+          "by the runner included), without reload")
     assert task_id.startswith(instance_id)
     expect(page.get_by_test_id(f"priority-{task_id}")).to_have_text("high")
     expect(roles.locator("[data-due]")).to_contain_text("in 23h")
     shoot(page, "2-task-arrived")
+
+    page.get_by_test_id(f"delegate-{task_id}").click()
+    dialog = page.locator(".q-dialog")
+    expect(dialog.get_by_text(f"Delegate task {task_id}")).to_be_visible()
+    dialog.get_by_test_id("delegate-confirm").click()
+    expect(dialog.get_by_text("Pick a user to delegate to")).to_be_visible()
+    shoot(page, "2b-delegate-dialog")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
 
     page.get_by_test_id(f"claim-{task_id}").click()
     mine = page.get_by_test_id("my-tasks")
@@ -115,6 +130,8 @@ def test_a_task_worker_claims_fills_in_and_completes_a_loan_review(
         "Comment is required")
     expect(page.get_by_test_id("error-approved_amount")).to_be_hidden()
     shoot(page, "4-field-error")
+    page.set_viewport_size({"width": 1280, "height": 720})  # a small laptop
+    shoot(page, "4b-field-error-laptop")
 
     page.locator('input[data-testid="field-underwriter_comment"]').fill(
         "Stable income; approve 20k of 25k.")

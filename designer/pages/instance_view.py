@@ -9,6 +9,7 @@ it, computed from the event log (`runtime.instance_path`).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
@@ -60,6 +61,7 @@ class InstanceView:
         self.inst = engine.get(instance_id)
         self.document = engine.version(self.inst.definition, self.inst.version).document
         self.shown_version = self.inst.version
+        self.dialogs = ui.element("div")  # dialogs live here: refreshes redraw the rest
         self.header = ui.row().classes("w-full items-center justify-between")
         self.travel = ui.row().classes("w-full items-center gap-2 bg-blue-50 rounded px-3 py-1")
         with ui.row().classes("w-full gap-4 flex-nowrap items-stretch"):
@@ -173,8 +175,16 @@ class InstanceView:
 
     # ---- operator actions ----------------------------------------------------------------
 
+    def _dialog(
+        self, title: str, confirm: Callable[[str], Any], fields: Callable[[], Any] | None = None
+    ) -> None:
+        """A reason dialog that survives live refreshes of the page behind it."""
+        self.dialogs.clear()
+        with self.dialogs:
+            reason_dialog(title, confirm, fields)
+
     def ask(self, operation: str) -> None:
-        reason_dialog(
+        self._dialog(
             f"{VERBS[operation]} this instance", lambda reason: self._do(operation, reason)
         )
 
@@ -197,7 +207,7 @@ class InstanceView:
                 on_change=lambda e: target.update(to=e.value),
             ).classes("w-full").mark("move-target").props(testid("move-target"))
 
-        reason_dialog(
+        self._dialog(
             "Move this instance to another state",
             lambda reason: self._do("move", reason, to=target["to"]),
             fields,
@@ -240,7 +250,7 @@ class InstanceView:
             mapping = {self.inst.state: choice["to"]} if choice["to"] else {}
             self._do("migrate", reason, version=choice["version"], mapping=mapping)
 
-        reason_dialog("Migrate this instance to another version", confirm, fields)
+        self._dialog("Migrate this instance to another version", confirm, fields)
 
     def ask_set_variable(self, name: str, value: Any) -> None:
         entered: dict[str, Any] = {"value": value}
@@ -255,7 +265,7 @@ class InstanceView:
         def confirm(reason: str) -> None:
             self._do("set-vars", reason, variables={name: _parsed(entered["value"])})
 
-        reason_dialog(f"Set variable {name}", confirm, fields)
+        self._dialog(f"Set variable {name}", confirm, fields)
 
 
 def _as_json(value: Any) -> str:

@@ -267,3 +267,16 @@ async def test_parent_and_child_instances_link_to_each_other(operator: User,
     await operator.open(f"/instances/{child.id}")
     link = next(iter(operator.find(marker="parent-link").elements))
     assert link.props["href"] == f"/instances/{order}"
+
+
+async def test_an_open_reason_dialog_survives_a_live_refresh(operator: User, loans,
+                                                             engine: Engine) -> None:
+    await operator.open(f"/instances/{loans[0]}")
+    operator.find(marker="op-suspend").click()
+    await operator.should_see(marker="reason-dialog")
+    engine.send(loans[0], "request_docs", actor="api")  # the page redraws behind the dialog
+    await operator.should_see("review → wait_docs on request_docs")
+    operator.find(marker="reason-input").type("hold until the audit ends")
+    operator.find(marker="reason-confirm").click()
+    await operator.should_see("Suspend: suspended, in wait_docs")
+    assert engine.get(loans[0]).status == "suspended"

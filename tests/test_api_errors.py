@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from api_callers import Callers
 from fastapi.testclient import TestClient
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -176,3 +176,12 @@ def test_every_answer_carries_a_request_id(api):
     first = api.get("/healthz").headers["x-request-id"]
     second = api.get(f"{API}/definitions/nope").headers["x-request-id"]
     assert len(first) == 32 and first != second
+
+
+def test_a_value_the_database_refuses_is_400_without_echoing_it(api, engine, monkeypatch):
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise DataError("INSERT", {}, Exception("text fields cannot contain NUL: 'secret\x00'"))
+
+    monkeypatch.setattr(engine, "list_instances", refused)
+    error = _error(api.get(f"{API}/instances"), 400, "bad-request")
+    assert "cannot be stored" in error["message"] and "secret" not in error["message"]

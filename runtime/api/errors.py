@@ -17,7 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -143,6 +143,17 @@ async def _on_database_down(request: Request, exc: DBAPIError) -> JSONResponse:
     )
 
 
+async def _on_unstorable_value(request: Request, exc: DataError) -> JSONResponse:
+    """A value the database refuses (a NUL character, an out-of-range number): the input's
+    fault, and the transaction was rolled back. The driver's message may quote the value, so
+    it goes to the log only."""
+    log.warning("Database refused a value in %s %s: %s", request.method, request.url.path,
+                exc.orig)
+    return error_response(400, "bad-request",
+                          "A value in the request cannot be stored (for example a NUL "
+                          "character or a number out of range); nothing was changed.")
+
+
 async def _on_api_error(request: Request, exc: ApiError) -> JSONResponse:
     if exc.status in denials.DENIED_STATUSES:
         denials.record(request, exc.status, exc.code, exc.message)
@@ -197,5 +208,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _on_http_exception)
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(EngineError, _on_engine_error)
+    app.add_exception_handler(DataError, _on_unstorable_value)
     for unavailable in (OperationalError, InterfaceError):
         app.add_exception_handler(unavailable, _on_database_down)

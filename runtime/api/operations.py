@@ -41,7 +41,7 @@ class InstanceFilter(BaseModel):
     version: int | None = Field(None, ge=1)
     status: InstanceStatus | None = None
     state: str | None = Field(None, pattern=STATE_ID_PATTERN)
-    business_key: str | None = Field(None, max_length=200)
+    business_key: str | None = Field(None, max_length=200, pattern=PLAIN_TEXT)
 
 
 class BatchRequest(OperationRequest):

@@ -16,6 +16,7 @@ from designer.components.instance_status import testid
 from runtime.api.presenters import masked
 from runtime.events import Event
 
+SHOWN = 300
 TROUBLE_TYPES = {"action_failed", "incident", "compensation_failed"}
 
 
@@ -41,9 +42,10 @@ def timeline(
     selected: int | None,
     on_pick: Callable[[int], Any],
 ) -> None:
-    """Newest first; the `selected` event (time travel) is outlined."""
+    """Newest first, the latest `SHOWN` of them; the `selected` event (time travel) is
+    outlined. A long-running instance's whole log is in the REST history."""
     with ui.column().classes("w-full gap-1").mark("timeline").props(testid("timeline")):
-        for event in reversed(events):
+        for event in reversed(events[-SHOWN:]):
             trouble = event.type in TROUBLE_TYPES
             colour = (
                 "border-red-400 bg-red-50"
@@ -70,3 +72,8 @@ def timeline(
                     ui.label(json.dumps(payload, ensure_ascii=False, default=str)[:400]).classes(
                         "text-xs font-mono text-slate-600 break-all"
                     )
+        if len(events) > SHOWN:
+            ui.label(
+                f"{len(events) - SHOWN} older events are not listed here; the REST history "
+                "(GET /api/v1/instances/{id}/history) has them all."
+            ).classes("text-xs text-slate-500").mark("older-events")

@@ -215,14 +215,14 @@ def sla_trend(conn: Connection, key: str | None, version: int | None = None, *,
     """SLA breaches per hour or day: of human states (`states`) and of whole processes."""
     _check_by(by)
     c = a.counts
-    rows = conn.execute(select(c.c.hour, c.c.state == "", func.sum(c.c.count)).where(
+    rows = conn.execute(select(c.c.hour, c.c.state, func.sum(c.c.count)).where(
         *in_scope(c, key, version, since, until), c.c.kind == "sla_breach"
-    ).group_by(c.c.hour, c.c.state == ""))
+    ).group_by(c.c.hour, c.c.state))
     per: dict[datetime, dict[str, Any]] = {}
-    for hour, is_process, n in rows:
+    for hour, state, n in rows:
         at = _bucket(hour, by)
         row = per.setdefault(at, {by: at, "states": 0, "process": 0})
-        row["process" if is_process else "states"] += int(n)
+        row["states" if state else "process"] += int(n)
     return [per[at] for at in sorted(per)]
 
 

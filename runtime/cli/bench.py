@@ -1,4 +1,4 @@
-"""`statewright bench`: the engine benchmark (and the validation one) from a shell."""
+"""`statewright bench`: the engine benchmark (and the validation and dashboard ones)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from runtime.errors import EngineError
 class Suite(StrEnum):
     engine = "engine"
     validation = "validation"
+    dashboards = "dashboards"
     all = "all"
 
 
@@ -26,6 +27,10 @@ def bench(
     transitions: Annotated[int, typer.Option(min=1, help="Events sent to each instance.")] = 10,
     senders: Annotated[int, typer.Option(min=1, help="Concurrent sender threads.")] = 16,
     suite: Annotated[Suite, typer.Option(help="Which benchmark to run.")] = Suite.engine,
+    events: Annotated[int, typer.Option(
+        min=1, help="Events behind the dashboards (dashboards suite).")] = 1_000_000,
+    runs: Annotated[int, typer.Option(
+        min=1, help="Timed dashboard renders (dashboards suite).")] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Measure durable transitions/s, send latency and memory (not a test: no pass/fail)."""
@@ -44,6 +49,18 @@ def bench(
         from runtime.benchmarks.validation import run as run_validation
 
         results["validation"] = run_validation()
+    if suite in (Suite.dashboards, Suite.all):
+        from runtime.benchmarks.dashboards import run as run_dashboards
+
+        if not as_json:
+            typer.echo(f"dashboards     seeding aggregates of {events:,} events ...")
+        try:
+            results["dashboards"] = run_dashboards(db, events, runs)
+        except EngineError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(2) from None
+        if not as_json:
+            _print_dashboards(results["dashboards"])
     if as_json:
         typer.echo(json.dumps(results, indent=2))
 
@@ -58,3 +75,12 @@ def _print_engine(r: dict) -> None:
     typer.echo(f"starts/s       {r['starts_per_s']:,}")
     typer.echo(f"peak RSS       {r['peak_rss_mb']} MB")
     typer.echo(f"wall time      {r['seconds']} s")
+
+
+def _print_dashboards(r: dict) -> None:
+    typer.echo(f"database       {r['database']}  ({r['url']})")
+    typer.echo(f"seeded         {r['events']:,} events of {r['instances']:,} instances in "
+               f"{r['seed_s']} s ({r['events_per_s']:,} events/s through the updater)")
+    typer.echo(f"one process    p50 {r['definition_p50_ms']} ms  p95 {r['definition_p95_ms']} ms"
+               f"  (read + {r['charts']} charts built, over {r['runs']} runs)")
+    typer.echo(f"overview       p50 {r['overview_p50_ms']} ms  p95 {r['overview_p95_ms']} ms")

@@ -90,7 +90,8 @@ def test_a_task_worker_claims_fills_in_and_completes_a_loan_review(
 
     instance_id = start_loan(designer_url, admin_token)
     started = time.monotonic()
-    link = roles.locator('a[data-testid^="open-"]', has_text="Underwriter review")
+    # other e2e tests may start loans too: look for this instance's task only
+    link = roles.locator(f'a[data-testid^="open-{instance_id}:"]', has_text="Underwriter review")
     expect(link).to_be_visible(timeout=30_000)  # the runner scores the applicant first
     seen = datetime.now(UTC)
     task_id = link.get_attribute("data-testid").removeprefix("open-")
@@ -102,7 +103,8 @@ def test_a_task_worker_claims_fills_in_and_completes_a_loan_review(
           "by the runner included), without reload")
     assert task_id.startswith(instance_id)
     expect(page.get_by_test_id(f"priority-{task_id}")).to_have_text("high")
-    expect(roles.locator("[data-due]")).to_contain_text("in 23h")
+    row = roles.locator("tr", has=page.locator(f'[data-testid="open-{task_id}"]'))
+    expect(row.locator("[data-due]")).to_contain_text("in 23h")
     shoot(page, "2-task-arrived")
 
     page.get_by_test_id(f"delegate-{task_id}").click()

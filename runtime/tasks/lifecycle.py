@@ -34,15 +34,18 @@ def record(engine: Engine, conn: Connection, before: Snapshot, result: StepResul
     if not any(e.type in _RELEVANT for e in result.events):
         return
     definition = engine.definition_in(conn, before.definition, before.version)
+    left_from = definition  # the version the current state belongs to (see `migrated`)
     now = engine.clock.now()
     state, entered, seq = before.state, before.entered_seq, before.seq
     for event in result.events:
         seq += 1
         if event.type == ev.TRANSITION:
-            left = definition.state(state) if state else None
+            left = left_from.state(state) if state else None
             if left is not None and left.type == "human":
                 _close(conn, job_id(before.id, entered), event.data.get("event"), actor, now)
-            state, entered = event.data["to"], seq
+            state, entered, left_from = event.data["to"], seq, definition
+        elif event.type == ev.MIGRATED:  # the states entered from here on are the target's
+            definition = engine.definition_in(conn, before.definition, event.data["to_version"])
         elif event.type == TASK_CREATED:
             _create(conn, definition, before, definition.state(state), entered, event.data, now)
         elif event.type == ev.CANCELLED:

@@ -7,6 +7,7 @@ button was drawn.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from runtime.operations import perform
 if TYPE_CHECKING:
     from runtime import Engine
 
+log = logging.getLogger("statewright.web.operations")
 OPERATE = "instances.operate"
 VERBS = {
     "suspend": "Suspend",
@@ -57,6 +59,9 @@ def run_operation(
             outcomes.append(Outcome(iid, True, f"{after.status}, in {after.state}"))
         except EngineError as exc:
             outcomes.append(Outcome(iid, False, exc.message))
+        except Exception:  # a bug, not the operator's mistake: the other instances go on
+            log.exception("%s of instance %s failed", operation, iid)
+            outcomes.append(Outcome(iid, False, "failed unexpectedly; see the server log"))
     _report(operation, outcomes)
     return outcomes
 

@@ -152,8 +152,8 @@ async def test_deleting_a_state_removes_its_transitions(user: User) -> None:
 
 
 async def test_navigation_pages_that_are_not_built_yet_answer(user: User) -> None:
-    await user.open("/instances")
-    await user.should_see("Instances: coming soon")
+    await user.open("/instances")  # built now: an analyst reads instances
+    await user.should_see("All instances")
     for path in ("/tasks", "/dashboards", "/admin"):  # an analyst holds none of these
         await user.open(path)
         await user.should_see("ana may not do this")

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from nicegui import ui
 
 from runtime.analytics.figures import Chart
 
+E = TypeVar("E", bound=ui.element)
 WIDE = frozenset({"throughput", "sankey", "variants", "bottlenecks", "processes"})
+
+
+def tag(element: E, name: str) -> E:
+    """Name an element for page tests (marker) and browser tests (`data-testid`)."""
+    return element.mark(name).props(f'data-testid="{name}"')
 
 
 def chart_grid(charts: Sequence[Chart], file_prefix: str) -> None:
@@ -20,10 +27,10 @@ def chart_grid(charts: Sequence[Chart], file_prefix: str) -> None:
 
 def _card(chart: Chart, file_prefix: str) -> None:
     span = "xl:col-span-2" if chart.name in WIDE else ""
-    with ui.card().classes(f"w-full p-2 gap-0 {span}").mark(f"chart-{chart.name}"):
+    with tag(ui.card().classes(f"w-full p-2 gap-0 {span}"), f"chart-{chart.name}"):
         with ui.row().classes("w-full justify-end items-center -mb-10 z-10"):
-            ui.button(icon="download", on_click=lambda c=chart: ui.download.content(
+            tag(ui.button(icon="download", on_click=lambda c=chart: ui.download.content(
                 c.csv(), f"{file_prefix}-{c.name}.csv", "text/csv")).props(
-                "flat dense size=sm").mark(f"csv-{chart.name}").tooltip(
+                "flat dense size=sm"), f"csv-{chart.name}").tooltip(
                 f"Download the data of '{chart.title}' as CSV")
-        ui.plotly(chart.figure).classes("w-full").mark(f"plot-{chart.name}")
+        tag(ui.plotly(chart.figure).classes("w-full"), f"plot-{chart.name}")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer.components.canvas import ProcessCanvas
-from designer.components.dashboard_charts import chart_grid
+from designer.components.dashboard_charts import chart_grid, tag
 from designer.components.dashboard_heat import heat_overlay
 from designer.components.dashboard_range import DEFAULT, PRESETS, RangeInvalid, resolve
 from designer.draft import Draft
@@ -47,23 +47,23 @@ class DashboardView:
     def _controls(self) -> None:
         with ui.row().classes("w-full items-center gap-4 flex-wrap"):
             title = f"Dashboard: {self.key}" if self.key else "Dashboards: all processes"
-            ui.label(title).classes("text-xl font-semibold mr-4").mark("dashboard-title")
-            ui.toggle({k: label for k, (label, _) in PRESETS.items()}, value=self.preset,
-                      on_change=lambda e: self._set(preset=e.value)).mark("range")
+            tag(ui.label(title).classes("text-xl font-semibold mr-4"), "dashboard-title")
+            tag(ui.toggle({k: label for k, (label, _) in PRESETS.items()}, value=self.preset,
+                          on_change=lambda e: self._set(preset=e.value)), "range")
             with ui.row().classes("items-center gap-2").bind_visibility_from(
                     self, "preset", value="custom"):
-                ui.input("From (UTC day)", placeholder="2026-01-01",
-                         on_change=lambda e: self._set(first_day=e.value or "")).props(
-                    "dense outlined").classes("w-40").mark("range-from")
-                ui.input("To (UTC day)", placeholder="2026-01-31",
-                         on_change=lambda e: self._set(last_day=e.value or "")).props(
-                    "dense outlined").classes("w-40").mark("range-to")
+                tag(ui.input("From (UTC day)", placeholder="2026-01-01",
+                             on_change=lambda e: self._set(first_day=e.value or "")).props(
+                    "dense outlined").classes("w-40"), "range-from")
+                tag(ui.input("To (UTC day)", placeholder="2026-01-31",
+                             on_change=lambda e: self._set(last_day=e.value or "")).props(
+                    "dense outlined").classes("w-40"), "range-to")
             if self.key is not None:
                 options = {ALL_VERSIONS: "All versions", **{
                     n: f"Version {n}" for n in sorted(self.versions, reverse=True)}}
-                ui.select(options, value=ALL_VERSIONS, label="Version",
-                          on_change=lambda e: self._set(version=e.value)).props(
-                    "dense outlined").classes("w-44").mark("version")
+                tag(ui.select(options, value=ALL_VERSIONS, label="Version",
+                              on_change=lambda e: self._set(version=e.value)).props(
+                    "dense outlined").classes("w-44"), "version")
             else:
                 ui.label("Pick a process below for its bottlenecks, paths and SLAs.").classes(
                     "text-sm text-slate-500")
@@ -76,14 +76,14 @@ class DashboardView:
         self.body.refresh()
 
     def _heat_map(self) -> None:
-        with ui.expansion("Heat map on the process graph", icon="local_fire_department",
-                          on_value_change=lambda e: self._fit(e.value)).classes(
-                "w-full bg-white rounded shadow-sm").mark("heat"):
+        with tag(ui.expansion("Heat map on the process graph", icon="local_fire_department",
+                              on_value_change=lambda e: self._fit(e.value)).classes(
+                "w-full bg-white rounded shadow-sm"), "heat"):
             ui.label("Colour: median time in the state (pale fast, red slow); badge: median; "
                      "hover a state for visits and p90. Edge width and badge: transitions "
                      "taken.").classes("text-xs text-slate-500")
-            self.canvas = ProcessCanvas(readonly=True).classes("w-full h-[560px]").mark(
-                "heat-canvas")
+            self.canvas = tag(ProcessCanvas(readonly=True).classes("w-full h-[560px]"),
+                              "heat-canvas")
 
     def _fit(self, opened: bool) -> None:
         if opened and self.canvas is not None:
@@ -94,15 +94,15 @@ class DashboardView:
         try:
             span = resolve(self.preset, self.engine.clock.now(), self.first_day, self.last_day)
         except RangeInvalid as exc:
-            ui.label(str(exc)).classes("text-red-700").mark("range-error")
+            tag(ui.label(str(exc)).classes("text-red-700"), "range-error")
             return
         version = self.version or None
         with self.engine.store.read() as conn:
             board = boards.load(conn, self.key, version, since=span.since, until=span.until,
                                 now=self.engine.clock.now())
-        ui.label(f"{span.describe()} · per {board.by}" + (
+        tag(ui.label(f"{span.describe()} · per {board.by}" + (
             f" · version {version}" if version else "")).classes(
-            "text-xs text-slate-500").mark("range-shown")
+            "text-xs text-slate-500"), "range-shown")
         _numbers(board)
         if self.key is None:
             _process_links(board, [d.key for d in self.engine.definitions()])
@@ -138,8 +138,8 @@ def _numbers(board: Board) -> None:
              ("Open tasks (overdue)", f"{waiting:,} ({overdue:,})")]
     with ui.row().classes("w-full gap-3 flex-wrap"):
         for label, value in tiles:
-            with ui.card().classes("px-4 py-2 gap-0 min-w-[130px]").mark(
-                    f"number-{label.split()[0].lower()}"):
+            with tag(ui.card().classes("px-4 py-2 gap-0 min-w-[130px]"),
+                     f"number-{label.split()[0].lower()}"):
                 ui.label(label).classes("text-xs text-slate-500")
                 ui.label(value).classes("text-xl font-semibold")
 
@@ -149,5 +149,5 @@ def _process_links(board: Board, keys: list[str]) -> None:
     with ui.row().classes("w-full gap-2 items-center"):
         ui.label("Per process:").classes("text-sm text-slate-600")
         for key in sorted(set(keys) | started.keys()):
-            ui.link(f"{key} ({started.get(key, 0):,} started)", f"/dashboards/{key}").classes(
-                "text-sm").mark(f"dashboard-link-{key}")
+            tag(ui.link(f"{key} ({started.get(key, 0):,} started)", f"/dashboards/{key}").classes(
+                "text-sm"), f"dashboard-link-{key}")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from nicegui import ui
 
 from designer.auth import WebAuth
+from designer.components.dashboard_charts import tag
 from designer.components.shell import page_frame
 from designer.pages.dashboard_view import DashboardView
 from runtime import NotFound
@@ -38,8 +39,8 @@ def register(engine: Engine, auth: WebAuth) -> None:
             except NotFound:
                 versions = []
             if not versions:
-                ui.label(f"No published process has the key {key!r}.").classes(
-                    "text-lg").mark("unknown-process")
+                tag(ui.label(f"No published process has the key {key!r}.").classes("text-lg"),
+                    "unknown-process")
                 ui.link("All dashboards", "/dashboards")
                 return
             DashboardView(engine, key, versions).build()

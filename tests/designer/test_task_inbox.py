@@ -160,6 +160,23 @@ async def test_claim_unclaim_and_delegate_from_the_inbox(
     assert rows(anonymous, "role-tasks")[0]["holder"] == "claimed by fin"
 
 
+async def test_a_task_can_be_handed_to_another_role(
+    anonymous: User, engine: Engine, people: IdentityService
+) -> None:
+    _, review = start_expense(engine)
+    await sign_in(anonymous, "rita", f"/tasks/{review}")
+    anonymous.find(marker="delegate").click()
+    next(iter(anonymous.find(marker="delegate-kind").elements)).value = "role"
+    await anonymous.should_see(marker="delegate-role")
+    anonymous.find(marker="delegate-role").click()
+    anonymous.find("finance").click()
+    anonymous.find(marker="delegate-confirm").click()
+    await anonymous.should_see(f"Delegated to finance: task {review}")
+    await anonymous.should_see("This task is no longer in your inbox")  # rita is no finance
+    task = engine.tasks.get(review, ROOT)
+    assert (task.role, task.assignee, task.delegated_by) == ("finance", None, "rita")
+
+
 async def test_the_form_shows_each_fields_problem_then_completing_moves_the_instance(
     anonymous: User, engine: Engine, people: IdentityService
 ) -> None:

@@ -205,14 +205,6 @@ def children(engine: Engine, instance_id: str) -> list[Instance]:
     return [_instance(engine, r) for r in rows]
 
 
-def versions_in_use(engine: Engine, definition: str) -> list[int]:
-    """The versions of `definition` that have instances (the version filter's choices)."""
-    i = t.instances
-    with engine.store.read() as conn:
-        return list(conn.execute(select(i.c.version).where(i.c.definition_key == definition)
-                                 .distinct().order_by(i.c.version)).scalars())
-
-
 def _instance(engine: Engine, row: Any) -> Instance:
     inst = Instance.from_row(row)
     return replace(inst, variables=engine.sealer.unseal(inst.variables))

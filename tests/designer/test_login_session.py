@@ -3,6 +3,7 @@ carrying the session's CSRF token."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from nicegui.testing import User
 from starlette.applications import Starlette
@@ -11,7 +12,6 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from designer.auth import safe_next
 from designer.cookies import SecureCookiesOverTls, session_middleware_kwargs
@@ -84,6 +84,7 @@ def cookie_app() -> Starlette:
     )
 
 
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("base_url", "headers", "secure"),
     [
@@ -93,11 +94,12 @@ def cookie_app() -> Starlette:
         ("https://statewright.test", {}, True),
     ],
 )
-def test_the_cookie_is_http_only_and_secure_behind_tls(
+async def test_the_cookie_is_http_only_and_secure_behind_tls(
     cookie_app: Starlette, base_url: str, headers: dict, secure: bool
 ) -> None:
-    with TestClient(cookie_app, base_url=base_url) as client:
-        response = client.get("/", headers=headers)
+    transport = httpx.ASGITransport(cookie_app)
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+        response = await client.get("/", headers=headers)
     cookie = response.headers["set-cookie"]
     flags = [part.strip().lower() for part in cookie.split(";")]
     assert cookie.startswith("statewright_session=")

@@ -29,10 +29,8 @@ def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 class Callers:
     """Users and their bearer headers; a user is created on first use with `roles`."""
 
-    def __init__(self, app_or_identity: FastAPI | IdentityService) -> None:
-        self.identity: IdentityService = getattr(
-            getattr(app_or_identity, "state", None), "identity", app_or_identity
-        )
+    def __init__(self, app: FastAPI) -> None:
+        self.identity: IdentityService = app.state.identity
         self._headers: dict[str, dict[str, str]] = {}
 
     def bearer(self, username: str, *roles: str) -> dict[str, str]:

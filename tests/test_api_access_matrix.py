@@ -18,6 +18,7 @@ from runtime import Engine
 from runtime.api import create_app
 from runtime.api.tasks import router as tasks_router
 from runtime.identity import RateLimiter, RequestLimits
+from runtime.tasks import Caller
 
 API = "/api/v1"
 EVERYONE = "everyone"  # anonymous too
@@ -83,14 +84,9 @@ def world(engine: Engine) -> dict[str, str]:
     """A claim waiting for an underwriter: the ids the matrix fills into paths."""
     engine.publish(CLAIM_REVIEW)
     iid = engine.start("claim-review", {"amount": 900}, actor="intake")
-    task = engine.tasks.list(_Admin(), state="open").items[0]
+    task = engine.tasks.list(Caller("matrix", frozenset({"admin"})), state="open").items[0]
     return {"key": "claim-review", "version": "1", "instance_id": iid, "task_id": task.id,
             "operation": "suspend", "channel_id": "no-such-channel"}
-
-
-class _Admin:
-    username = "matrix-admin"
-    roles = frozenset({"admin"})
 
 
 def test_every_endpoint_answers_each_role_as_the_role_table_says(engine, world):

@@ -61,7 +61,6 @@ class InstanceView:
         self.inst = engine.get(instance_id)
         self.document = engine.version(self.inst.definition, self.inst.version).document
         self.shown_version = self.inst.version
-        self.dialogs = ui.element("div")  # dialogs live here: refreshes redraw the rest
         self.header = ui.row().classes("w-full items-center justify-between")
         self.travel = ui.row().classes("w-full items-center gap-2 bg-blue-50 rounded px-3 py-1")
         with ui.row().classes("w-full gap-4 flex-nowrap items-stretch"):
@@ -81,6 +80,7 @@ class InstanceView:
                         self.variables_box = ui.column().classes("w-full")
                     with ui.tab_panel(work_tab).classes("p-1"):
                         self.work_box = ui.column().classes("w-full")
+        self.dialogs = ui.element("div")  # dialogs live here: refreshes redraw the rest
         self._draw_graph()
         self.refresh()
 

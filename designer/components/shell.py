@@ -75,7 +75,8 @@ def page_frame(
                 "flex items-center gap-1 px-3 py-1 rounded no-underline text-sm "
                 + ("bg-white/20 text-white font-semibold" if selected else "text-blue-100")
             )
-            link.props(f'data-nav="{title.lower()}"').mark(f"nav-{title.lower()}")
+            name = title.lower()
+            link.props(f'data-nav="{name}" data-testid="nav-{name}"').mark(f"nav-{name}")
             with link:
                 ui.icon(icon).classes("text-base")
                 ui.label(title)

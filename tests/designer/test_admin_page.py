@@ -4,6 +4,7 @@ act is recorded with the admin as the actor."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -220,3 +221,21 @@ async def test_an_analyst_sees_neither_the_admin_entry_nor_the_page(
 async def test_an_admin_sees_every_entry(admin: User) -> None:
     for entry in ("processes", "designer", "instances", "tasks", "dashboards", "admin"):
         await admin.should_see(marker=f"nav-{entry}")
+
+
+async def test_the_page_with_many_users_and_tokens_opens_and_its_time_is_printed(
+    admin: User, identity: IdentityService
+) -> None:
+    for number in range(300):
+        identity.create_user(f"clerk{number:03}", roles=["operator", f"desk-{number % 7}"])
+    for number in range(100):
+        identity.create_token(f"clerk{number:03}", f"import {number}")
+    started = time.perf_counter()
+    await admin.open("/admin")
+    await admin.should_see("Recent admin activity")
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    print(f"\n/admin with 303 users and 100 tokens built in {elapsed_ms:.0f} ms")
+    assert len(only(admin, "user-table").rows) == 303
+    assert len(only(admin, "token-table").rows) == 100
+    desks = [r for r in only(admin, "user-table").rows if "desk-3" in r["roles"]]
+    assert len(desks) == 43

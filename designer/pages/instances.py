@@ -68,9 +68,10 @@ def register(engine: Engine, auth: WebAuth) -> None:
                     ui.tab("Incidents").mark("tab-incidents").props(testid("tab-incidents"))
                 )
             start = incident_tab if status == "incident" else all_tab
-            with ui.tab_panels(tabs, value=start).classes("w-full bg-transparent"):
+            panels = ui.tab_panels(tabs, value=start).classes("w-full bg-transparent")
+            with panels:
                 with ui.tab_panel(all_tab).classes("p-0"):
-                    InstanceList(
+                    listing = InstanceList(
                         engine,
                         auth,
                         may_operate,
@@ -81,7 +82,11 @@ def register(engine: Engine, auth: WebAuth) -> None:
                         ),
                     )
                 with ui.tab_panel(incident_tab).classes("p-0"):
-                    IncidentList(engine, auth, may_operate)
+                    incidents = IncidentList(engine, auth, may_operate)
+            # each tab shows the store as it is when opened (the other tab may have acted)
+            panels.on_value_change(
+                lambda e: incidents.refresh() if e.value == "Incidents" else listing.load({})
+            )
 
 
 def row_of(inst: Instance) -> dict[str, Any]:

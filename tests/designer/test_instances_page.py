@@ -13,6 +13,7 @@ from nicegui.testing import User
 from designer.components.canvas import ProcessCanvas
 from runtime import Engine
 from runtime.identity import IdentityService
+from runtime.operations import perform
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "correct-horse-battery"
@@ -280,3 +281,15 @@ async def test_an_open_reason_dialog_survives_a_live_refresh(operator: User, loa
     operator.find(marker="reason-confirm").click()
     await operator.should_see("Suspend: suspended, in wait_docs")
     assert engine.get(loans[0]).status == "suspended"
+
+
+async def test_switching_tabs_shows_the_store_as_it_is_now(operator: User, loans,
+                                                           engine: Engine) -> None:
+    await operator.open("/instances")
+    perform(engine, loans[4], "retry", "fixed elsewhere", actor="api")
+    operator.find(marker="tab-incidents").click()
+    await operator.should_see(marker="no-incidents")
+    perform(engine, loans[0], "suspend", "elsewhere", actor="api")
+    operator.find(marker="tab-all").click()
+    rows = {r["business_key"]: r["status"] for r in table(operator).rows}
+    assert rows["LN-0"] == "suspended"

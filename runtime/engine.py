@@ -247,7 +247,7 @@ class Engine:
         row_version = row.row_version if row is not None else 0
         self.store.append(conn, before, prev_hash, row_version, after, events, actor, now)
         if events:
-            stage(conn, Change(before.id, before.definition, before.version, after.state,
+            stage(conn, Change(before.id, before.definition, after.version, after.state,
                                after.status, tuple(e.type for e in events), after.seq))
         for effect in result.effects:
             if isinstance(effect, steps.ScheduleJob):

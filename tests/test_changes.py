@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from runtime import Engine
 from runtime.changes import Change, ChangeHub
 from runtime.errors import EngineError
+from runtime.operations import perform
 from runtime.tasks import Caller
 
 ANA = Caller("ana", frozenset({"underwriter"}))
@@ -147,3 +148,13 @@ def test_the_hub_feeds_changes_from_any_source():
     change = Change("i-1", "loan-approval", 2, "review", "running", ("transition",), 7)
     hub.publish([change])
     assert heard == [change]
+
+
+def test_a_migration_is_published_with_the_version_it_moved_to(engine, loan_approval):
+    iid = reviewing(engine, loan_approval)
+    loan_approval["states"][3]["sla_s"] = 3600
+    engine.publish(loan_approval)
+    heard: list[Change] = []
+    engine.changes.subscribe(heard.append)
+    perform(engine, iid, "migrate", "shorter SLA", actor="olga", version=2)
+    assert [(c.version, c.event_types) for c in heard] == [(2, ("migrated",))]

@@ -2,26 +2,23 @@
 version and sees the charts change, opens the heat overlay, downloads a chart's CSV.
 
 The shared server fixture starts on a fresh database; this one needs demo data (two
-versions of the loan process) and a manager account first, so it starts its own server.
+versions of the loan process) and a manager account first, so it serves its own database.
 Screenshots go to test-artifacts/manager-*.png.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from conftest import ADMIN_PASSWORD, ARTIFACTS, BUNDLE, ROOT
 from playwright.sync_api import Page, expect
-
-from e2e.conftest import ADMIN_PASSWORD, ARTIFACTS, BUNDLE, ROOT, STARTUP_S, _free_port
+from statewright_server import running_server
 
 MANAGER, MANAGER_PASSWORD = "mo", "manager-e2e-password"
 KEY = "loan-approval"
@@ -41,7 +38,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not BUNDLE.is_file():
         pytest.fail(f"the canvas bundle {BUNDLE} is missing: run `make assets` first")
     workdir = tmp_path_factory.mktemp("manager-server")
-    db = f"sqlite:///{workdir / 'demo.db'}"
+    db = f"sqlite:///{workdir / 'e2e.db'}"  # the database `running_server` serves
     _cli("demo", "--instances", "120", "--days", "3", "--seed", "1", db=db)
     second = json.loads((ROOT / "assets/samples/loan-approval.json").read_text())
     second["name"] = "Loan approval (12h underwriting)"
@@ -51,29 +48,9 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _cli("demo", "--instances", "60", "--days", "1", "--seed", "2", db=db)
     _cli("users", "add", MANAGER, "--role", "manager", "--password-stdin", db=db,
          stdin=MANAGER_PASSWORD)
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "STATEWRIGHT_STORAGE_SECRET": "e2e",
-           "STATEWRIGHT_ADMIN_PASSWORD": ADMIN_PASSWORD}
-    log = (workdir / "server.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "runtime.cli", "serve", "--port", str(port),
-                               "--db", db], cwd=workdir, env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_S
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v1/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"server did not start:\n{(workdir / 'server.log').read_text()}")
-        time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    with running_server(workdir, {"STATEWRIGHT_STORAGE_SECRET": "e2e",
+                                  "STATEWRIGHT_ADMIN_PASSWORD": ADMIN_PASSWORD}) as url:
+        yield url
 
 
 def shoot(page: Page, name: str) -> None:
@@ -96,7 +73,7 @@ def test_a_manager_reads_the_dashboards_after_a_demo(browser_page: Page, demo_ur
     page.get_by_test_id("login-submit").click()
     page.wait_for_url(demo_url + "/")
 
-    page.get_by_test_id("nav-dashboards").click()
+    page.locator('[data-nav="dashboards"]').click()
     expect(page.get_by_test_id("dashboard-title")).to_have_text("Dashboards: all processes")
     wait_for_charts(page, 9)
     assert int(tile(page, "started").replace(",", "")) > 0

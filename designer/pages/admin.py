@@ -117,7 +117,7 @@ class AdminPage:
         self.identity = auth.identity
         self.confirm = ConfirmDialog()
         self.secret = SecretDialog()
-        self.roles = RolesDialog()
+        self.role_dialog = RolesDialog()
 
     def build(self) -> None:
         ui.label("Admin").classes("text-2xl font-semibold")
@@ -188,7 +188,7 @@ class AdminPage:
 
     def new_user(self) -> None:
         users = self.identity.list_users()
-        self.roles.ask_new_user(role_options(users), self.create_user)
+        self.role_dialog.ask_new_user(role_options(users), self.create_user)
 
     def create_user(self, username: str, display_name: str, roles: list[str]) -> None:
         def act(admin: str) -> str:
@@ -201,7 +201,7 @@ class AdminPage:
                 must_change_password=True,
             )
             self._record(admin, "user.create", username, f"roles: {', '.join(sorted(roles))}")
-            self.roles.close()
+            self.role_dialog.close()
             self.secret.show(
                 f"{username} can log in",
                 f"Give {username} this one-time password; they must change it at first "
@@ -215,7 +215,7 @@ class AdminPage:
     def edit_roles(self, username: str) -> None:
         users = self.identity.list_users()
         current = next((u.roles for u in users if u.username == username), ())
-        self.roles.ask_roles(username, list(current), role_options(users), self.set_roles)
+        self.role_dialog.ask_roles(username, list(current), role_options(users), self.set_roles)
 
     def set_roles(self, username: str, roles: list[str]) -> None:
         def act(admin: str) -> str:
@@ -229,7 +229,7 @@ class AdminPage:
                 username,
                 f"{', '.join(before) or '-'} -> {', '.join(after) or '-'}",
             )
-            self.roles.close()
+            self.role_dialog.close()
             return f"{username} now has: {', '.join(after) or 'no roles'}"
 
         self._act(act)

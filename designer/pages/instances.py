@@ -1,8 +1,10 @@
 """The Instances page: filter, sort and page through instances; act on a selection; incidents.
 
 Paging and sorting happen in the store (`runtime.instance_queries.search`), one page at a
-time, so the page stays fast with many thousands of instances. `?status=incident` opens the
-incidents view: instances in incident grouped by cause, each group retried with one click.
+time, so the page stays fast with many thousands of instances; committed changes redraw the
+shown page (at most about once a second), keeping the operator's selection.
+`?status=incident` opens the incidents view: instances in incident grouped by cause, each
+group retried with one click.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from designer.auth import WebAuth
 from designer.components.instance_actions import OPERATE, reason_dialog, run_operation
 from designer.components.instance_status import STATUS_COLOURS, STATUSES, testid
 from designer.components.shell import page_frame
+from designer.components.task_live import follow_changes
 from designer.pages import instance_view
 from runtime.instance_queries import InstanceQuery, QueryInvalid, incident_groups, search
 from runtime.views import Instance
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 _JS_COLOURS = json.dumps(STATUS_COLOURS).replace('"', "'")  # inside a Vue attribute
 PAGE_SIZE = 25
+LIVE_SETTLE_S = 1.0  # a busy engine redraws the list at most about once a second
 BATCH = ("suspend", "resume", "cancel", "retry")
 COLUMNS = [
     {"name": "id", "label": "Instance", "field": "id", "align": "left", "sortable": True},
@@ -83,6 +87,12 @@ def register(engine: Engine, auth: WebAuth) -> None:
                     )
                 with ui.tab_panel(incident_tab).classes("p-0"):
                     incidents = IncidentList(engine, auth, may_operate)
+            follow_changes(
+                engine,
+                lambda change: listing.query.definition in (None, change.definition),
+                lambda: listing.load({}, keep_selection=True),
+                settle_s=LIVE_SETTLE_S,
+            )
             # each tab shows the store as it is when opened (the other tab may have acted)
             panels.on_value_change(
                 lambda e: incidents.refresh() if e.value == "Incidents" else listing.load({})
@@ -244,8 +254,10 @@ class InstanceList:
             offset=(page - 1) * size,
         )
 
-    def load(self, pagination: dict[str, Any]) -> None:
-        """Query the store for the page `pagination` asks for, with the current filters."""
+    def load(self, pagination: dict[str, Any], keep_selection: bool = False) -> None:
+        """Query the store for the page `pagination` asks for, with the current filters;
+        `keep_selection` keeps the selected rows that are still on the page (live updates)."""
+        kept = {row["id"] for row in self.table.selected} if keep_selection else set()
         try:
             self.query = self._query(pagination)
             result = search(self.engine, self.query)
@@ -262,7 +274,7 @@ class InstanceList:
             "descending": self.query.descending,
             "rowsNumber": result.total,
         }
-        self.table.selected = []
+        self.table.selected = [row for row in self.table.rows if row["id"] in kept]
         self._show_selection()
 
     def _show_selection(self) -> None:

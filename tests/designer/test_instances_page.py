@@ -293,3 +293,17 @@ async def test_switching_tabs_shows_the_store_as_it_is_now(operator: User, loans
     operator.find(marker="tab-all").click()
     rows = {r["business_key"]: r["status"] for r in table(operator).rows}
     assert rows["LN-0"] == "suspended"
+
+
+async def test_the_list_follows_changes_and_keeps_the_selection(operator: User, loans,
+                                                                engine: Engine) -> None:
+    await operator.open("/instances")
+    grid = table(operator)
+    grid.selected = [r for r in grid.rows if r["business_key"] == "LN-1"]
+    engine.send(loans[0], "approve", actor="api")
+    for _ in range(60):
+        await asyncio.sleep(0.05)
+        if {r["business_key"]: r["status"] for r in grid.rows}["LN-0"] == "completed":
+            break
+    assert {r["business_key"]: r["status"] for r in grid.rows}["LN-0"] == "completed"
+    assert [r["business_key"] for r in grid.selected] == ["LN-1"]

@@ -90,12 +90,12 @@ def register(engine: Engine, auth: WebAuth) -> None:
             follow_changes(
                 engine,
                 lambda change: listing.query.definition in (None, change.definition),
-                lambda: listing.load({}, keep_selection=True),
+                listing.reload,
                 settle_s=LIVE_SETTLE_S,
             )
             # each tab shows the store as it is when opened (the other tab may have acted)
             panels.on_value_change(
-                lambda e: incidents.refresh() if e.value == "Incidents" else listing.load({})
+                lambda e: incidents.refresh() if e.value == "Incidents" else listing.reload()
             )
 
 
@@ -254,24 +254,36 @@ class InstanceList:
             offset=(page - 1) * size,
         )
 
-    def load(self, pagination: dict[str, Any], keep_selection: bool = False) -> None:
-        """Query the store for the page `pagination` asks for, with the current filters;
-        `keep_selection` keeps the selected rows that are still on the page (live updates)."""
-        kept = {row["id"] for row in self.table.selected} if keep_selection else set()
+    def load(self, pagination: dict[str, Any]) -> None:
+        """Query the store for the page `pagination` asks for, with the filters as entered."""
         try:
-            self.query = self._query(pagination)
-            result = search(self.engine, self.query)
+            query = self._query(pagination)
         except QueryInvalid as exc:
             self.error.set_text(exc.message)
             return
+        self._show(query)
+
+    def reload(self) -> None:
+        """The shown page again, as last applied (not half-typed filters), keeping the
+        selected rows that are still on it: for live updates and tab switches."""
+        self._show(self.query, keep_selection=True)
+
+    def _show(self, query: InstanceQuery, keep_selection: bool = False) -> None:
+        kept = {row["id"] for row in self.table.selected} if keep_selection else set()
+        try:
+            result = search(self.engine, query)
+        except QueryInvalid as exc:
+            self.error.set_text(exc.message)
+            return
+        self.query = query
         self.error.set_text("")
         self.total = result.total
         self.table.rows = [row_of(i) for i in result.items]
         self.table.pagination = {
-            "rowsPerPage": self.query.limit,
-            "page": self.query.offset // self.query.limit + 1,
-            "sortBy": self.query.sort,
-            "descending": self.query.descending,
+            "rowsPerPage": query.limit,
+            "page": query.offset // query.limit + 1,
+            "sortBy": query.sort,
+            "descending": query.descending,
             "rowsNumber": result.total,
         }
         self.table.selected = [row for row in self.table.rows if row["id"] in kept]
@@ -296,7 +308,7 @@ class InstanceList:
 
     def _batch(self, operation: str, ids: list[str], reason: str) -> None:
         if run_operation(self.engine, self.auth, ids, operation, reason) is not None:
-            self.load({})
+            self._show(self.query)
 
 
 def _day(text: str | None, at: time, label: str) -> datetime | None:

@@ -300,10 +300,12 @@ async def test_the_list_follows_changes_and_keeps_the_selection(operator: User, 
     await operator.open("/instances")
     grid = table(operator)
     grid.selected = [r for r in grid.rows if r["business_key"] == "LN-1"]
+    only(operator, "filter-variable").value = "amou"  # being typed: not applied live
     engine.send(loans[0], "approve", actor="api")
     for _ in range(60):
         await asyncio.sleep(0.05)
         if {r["business_key"]: r["status"] for r in grid.rows}["LN-0"] == "completed":
             break
     assert {r["business_key"]: r["status"] for r in grid.rows}["LN-0"] == "completed"
-    assert [r["business_key"] for r in grid.selected] == ["LN-1"]
+    assert [r["business_key"] for r in grid.selected] == ["LN-1"] and len(grid.rows) == 5
+    assert only(operator, "filter-error").text == ""

@@ -3,6 +3,7 @@ revoked, expired or their owner is disabled."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -133,3 +134,16 @@ def test_an_api_call_is_limited_authenticated_and_authorized(service, clock):
         authorize_api_call(service, limits, "Basic b2xnYTpw", "10.0.0.1")
     with pytest.raises(RateLimited, match=r"from 10\.0\.0\.1"):
         authorize_api_call(service, limits, header, "10.0.0.1")
+
+
+def test_the_cost_of_checking_a_token_is_measured(service, db_url):
+    """Every API call resolves its token in the database (nothing cached, so revocation is
+    immediate); print what that costs. Measured, not asserted."""
+    _, secret = service.create_token("olga", "bench")
+    service.verify_token(secret)
+    calls = 300
+    began = time.perf_counter()
+    for _ in range(calls):
+        service.verify_token(secret)
+    per_call_ms = (time.perf_counter() - began) / calls * 1000
+    print(f"\ntoken check on {db_url.split(':')[0]}: {per_call_ms:.2f} ms per call")

@@ -107,6 +107,11 @@ def test_a_manager_reads_the_dashboards_after_a_demo(browser_page: Page, demo_ur
     expect(canvas.locator("[data-overlay-badge]").first).to_be_visible(timeout=10_000)
     review = canvas.locator('.vue-flow__node[data-id="review"] [data-overlay-badge]')
     expect(review).to_have_text(re.compile(r"\d"))  # the median, e.g. "5.2h"
+    page.wait_for_timeout(1500)  # the canvas fits the graph once the expansion has opened
+    frame, node = canvas.bounding_box(), review.bounding_box()
+    assert frame and node, "the canvas or the review state is not on the page"
+    assert frame["x"] <= node["x"] <= frame["x"] + frame["width"], (frame, node)
+    assert frame["y"] <= node["y"] <= frame["y"] + frame["height"], (frame, node)
     page.get_by_test_id("heat").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "manager-heat-overlay.png"))
 

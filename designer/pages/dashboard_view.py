@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from runtime.views import DefinitionVersion
 
 ALL_VERSIONS = 0
+HEAT_CANVAS_PX = 560
+FIT_AFTER_OPEN_S = 0.6
 
 
 class DashboardView:
@@ -37,6 +39,7 @@ class DashboardView:
         self.version = ALL_VERSIONS
         self.canvas: ProcessCanvas | None = None
         self.shown_version: int | None = None
+        self.board: Board | None = None
 
     def build(self) -> None:
         self._controls()
@@ -77,17 +80,26 @@ class DashboardView:
 
     def _heat_map(self) -> None:
         with tag(ui.expansion("Heat map on the process graph", icon="local_fire_department",
-                              on_value_change=lambda e: self._fit(e.value)).classes(
-                "w-full bg-white rounded shadow-sm"), "heat"):
+                              on_value_change=lambda e: self._open_heat(e.value)).classes(
+                "w-full bg-white rounded shadow-sm"), "heat") as self.heat:
             ui.label("Colour: median time in the state (pale fast, red slow); badge: median; "
                      "hover a state for visits and p90. Edge width and badge: transitions "
                      "taken.").classes("text-xs text-slate-500")
-            self.canvas = tag(ProcessCanvas(readonly=True).classes("w-full h-[560px]"),
-                              "heat-canvas")
 
-    def _fit(self, opened: bool) -> None:
-        if opened and self.canvas is not None:
-            self.canvas.fit()
+    def _open_heat(self, opened: bool) -> None:
+        """Mount the canvas on first opening (hidden, it would have no size), and fit the graph
+        again once the expansion has its full height."""
+        if not opened or self.canvas is not None:
+            return
+        # The height sits inline on a wrapper: the canvas takes its parent's height, and a
+        # Tailwind class first used after the page loaded may not exist in its stylesheet.
+        with self.heat, ui.element("div").classes("w-full").style(
+                f"height: {HEAT_CANVAS_PX}px"):
+            self.canvas = tag(ProcessCanvas(readonly=True).classes("w-full h-full"),
+                              "heat-canvas")
+        if self.board is not None:
+            self._paint_heat(self.board)
+        ui.timer(FIT_AFTER_OPEN_S, self.canvas.fit, once=True)  # the opening animation is over
 
     @ui.refreshable_method
     def body(self) -> None:
@@ -103,6 +115,7 @@ class DashboardView:
         tag(ui.label(f"{span.describe()} · per {board.by}" + (
             f" · version {version}" if version else "")).classes(
             "text-xs text-slate-500"), "range-shown")
+        self.board = board
         _numbers(board)
         if self.key is None:
             _process_links(board, [d.key for d in self.engine.definitions()])

@@ -76,13 +76,13 @@ def _figure(title: str, x_title: str, y_title: str, traces: list[dict[str, Any]]
     axis = {"automargin": True, "gridcolor": "#e2e8f0", "zerolinecolor": "#cbd5e1"}
     figure = {"data": traces, "layout": {
         "title": {"text": title, "x": 0.01, "font": {"size": 15}},
-        "height": HEIGHT_PX, "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+        "height": HEIGHT_PX, "margin": {"l": 60, "r": 20, "t": 50, "b": 90},
         "paper_bgcolor": "white", "plot_bgcolor": "white", "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.25},
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
         "xaxis": {**axis, "title": {"text": x_title}, **layout.pop("xaxis", {})},
         "yaxis": {**axis, "title": {"text": y_title}, **layout.pop("yaxis", {})},
         **layout}}
-    if not any(t.get("x") or t.get("y") for t in traces if t["type"] != "sankey"):
+    if not any(t.get("x") or t.get("y") for t in traces):
         _say_empty(figure)
     return figure
 
@@ -97,6 +97,13 @@ def _per(board: Board) -> str:
     return "hour" if board.by == "hour" else "day"
 
 
+def _time_axis(board: Board) -> dict[str, Any]:
+    """Dates on a daily axis, hours and dates on an hourly one."""
+    if board.by == "day":
+        return {"type": "date", "tickformat": "%b %d", "dtick": 86_400_000}
+    return {"type": "date", "tickformat": "%H:%M<br>%b %d"}
+
+
 def _throughput(board: Board) -> Chart:
     rows = board.throughput
     x = [r[board.by].isoformat() for r in rows]
@@ -106,7 +113,8 @@ def _throughput(board: Board) -> Chart:
               for kind, colour in OUTCOME_COLOURS.items()]
     title = f"Throughput (instances per {_per(board)})"
     return Chart("throughput", title, _figure(
-        title, f"{_per(board)} (UTC)", "instances", traces, barmode="group"), rows)
+        title, f"{_per(board)} (UTC)", "instances", traces, barmode="group",
+        xaxis=_time_axis(board)), rows)
 
 
 def _cycle_trend(board: Board) -> Chart:
@@ -121,16 +129,16 @@ def _cycle_trend(board: Board) -> Chart:
     title = f"Cycle time p50 / p90 / p99 ({name}), by the {_per(board)} instances finished"
     csv_rows = [{board.by: r[board.by], "finished": r["count"], "p50_s": r["p50"],
                  "p90_s": r["p90"], "p99_s": r["p99"]} for r in rows]
-    return Chart("cycle-trend", title, _figure(title, f"{_per(board)} (UTC)", name, traces),
-                 csv_rows)
+    return Chart("cycle-trend", title, _figure(title, f"{_per(board)} (UTC)", name, traces,
+                                               xaxis=_time_axis(board)), csv_rows)
 
 
 def _cycle_distribution(board: Board) -> Chart:
     rows = board.cycle_distribution
     name, size = unit_for([r["seconds"] for r in rows])
-    trace = dict(type="bar", x=[_in(r["seconds"], size) for r in rows],
-                 y=[r["count"] for r in rows],
-                   marker={"color": "#6366f1"},
+    trace = dict(type="scatter", mode="lines+markers", fill="tozeroy", line={"shape": "hvh"},
+                 x=[_in(r["seconds"], size) for r in rows], y=[r["count"] for r in rows],
+                 marker={"color": "#6366f1"},
                    hovertemplate=f"about %{{x:.2f}} {name}<br>%{{y:,}} instances<extra></extra>")
     cycle = board.cycle
     title = (f"Cycle time distribution ({name}): {cycle['count']:,} finished, "
@@ -191,9 +199,10 @@ def _sankey(board: Board) -> Chart:
               "hovertemplate": "%{source.label} → %{target.label} on %{customdata}"
                                "<br>%{value:,} transitions<extra></extra>"})
     title = "Transitions taken (flow width = number of transitions)"
-    figure = _figure(title, "", "", [trace])
-    if not rows:
-        _say_empty(figure)
+    figure = _figure(title, "", "", [])
+    figure["data"] = [trace]
+    if rows:
+        figure["layout"].pop("annotations")
     csv_rows = [{"from": r["from"], "to": r["to"], "event": r["event"] or "",
                  "transitions": r["count"]} for r in rows]
     return Chart("sankey", title, figure, csv_rows)
@@ -225,8 +234,8 @@ def _sla_trend(board: Board) -> Chart:
                          hovertemplate=f"%{{x}}<br>{label}: %{{y:,}} breaches<extra></extra>")
               for part, label in (("states", "human states"), ("process", "whole process"))]
     title = f"SLA breaches per {_per(board)}"
-    return Chart("sla-trend", title, _figure(title, f"{_per(board)} (UTC)", "breaches", traces),
-                 rows)
+    return Chart("sla-trend", title, _figure(title, f"{_per(board)} (UTC)", "breaches", traces,
+                                             xaxis=_time_axis(board)), rows)
 
 
 def _processes(board: Board) -> Chart:

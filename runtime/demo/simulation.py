@@ -36,6 +36,7 @@ from runtime.tasks.model import Caller
 from shared.loading import load_document
 
 TICK_S = 600
+ACTION_S = (5.0, 90.0)  # simulated time one round of automated work takes
 SWEEP_EVERY_TICKS = 6
 THREADS = 8
 # Share of new instances per sample; an unknown sample key gets weight 1.
@@ -163,13 +164,19 @@ class MonthSimulation:
             return None
 
     def _drain(self) -> set[str]:
-        """Run every due job (actions, timers, retries) in parallel; the instances they moved."""
+        """Run every due job (actions, timers, retries) in parallel; the instances they moved.
+
+        Each round of jobs takes `ACTION_S` of simulated time, so automated states show the
+        time their services took, and the jobs a round schedules run in the next one."""
         touched: set[str] = set()
-        while jobs := lease(self.engine):
+        while True:
+            self.clock.advance(self.rng.uniform(*ACTION_S))
+            jobs = lease(self.engine)
+            if not jobs:
+                return touched
             list(self._pool.map(lambda job: run_job(self.engine, job), jobs))
             touched.update(job.instance_id for job in jobs)
             self.progress.jobs += len(jobs)
-        return touched
 
     # ---- people and outside parties -----------------------------------------------------
 

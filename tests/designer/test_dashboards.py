@@ -143,6 +143,12 @@ async def test_the_heat_overlay_colours_states_and_sizes_edges(
         anonymous: User, manager: Engine, login: Login) -> None:
     await as_mo(anonymous, login, f"/dashboards/{KEY}")
     await anonymous.should_see(marker="heat")
+    await anonymous.should_not_see(kind=ProcessCanvas)  # mounted when first opened
+    heat = next(iter(anonymous.find(marker="heat").elements))
+    assert anonymous.client is not None
+    with anonymous.client:
+        heat.value = True
+    await anonymous.should_see(kind=ProcessCanvas)
     canvas = next(iter(anonymous.find(kind=ProcessCanvas).elements))
     overlay = canvas.props["overlay"]
     assert set(overlay["states"]) == {"submitted", "review"}  # states left in the range

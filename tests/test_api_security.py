@@ -196,7 +196,7 @@ def test_a_body_over_the_limit_is_413_before_any_token_is_looked_at(engine):
 
 
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY",
-                    "referrer-policy": "no-referrer"}
+                    "referrer-policy": "same-origin"}
 
 
 def _assert_hardened(response: Any, csp_has: str) -> None:

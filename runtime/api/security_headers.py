@@ -42,10 +42,12 @@ def page_csp(oidc_issuer: str | None = None) -> str:
     )
 
 
+# `same-origin`, not `no-referrer`: with `no-referrer` a browser sends `Origin: null` on our
+# own form posts, which the web app's CSRF check must then refuse.
 COMMON = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }

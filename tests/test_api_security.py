@@ -127,9 +127,9 @@ def test_refusals_name_the_missing_permission_and_say_how_to_authenticate(app, a
     forged = api.get(f"{API}/instances", headers={"Authorization": "Bearer swt_nope"})
     _error(forged, 401, "unauthorized")
     assert 'error="invalid_token"' in forged.headers["www-authenticate"]
-    basic = _error(api.get(f"{API}/instances", headers={"Authorization": "Basic b2xnYQ=="}),
-                   401, "unauthorized")
-    assert "use Bearer" in basic["message"]
+    digest = _error(api.get(f"{API}/instances", headers={"Authorization": "Digest x=1"}),
+                    401, "unauthorized")
+    assert "use Bearer" in digest["message"]
     analyst = Callers(app).bearer("ana", "analyst")
     denied = _error(api.post(f"{API}/instances/batch/cancel", headers=analyst,
                              json={"reason": "x", "filter": {}}), 403, "forbidden")

@@ -130,8 +130,10 @@ def test_an_api_call_is_limited_authenticated_and_authorized(service, clock):
     assert limited.value.retry_after_s == pytest.approx(2.0)
     with pytest.raises(TokenInvalid, match="needs an API token"):
         authorize_api_call(service, limits, None, "10.0.0.1")
-    with pytest.raises(TokenInvalid, match="Unsupported authorization scheme 'Basic'"):
-        authorize_api_call(service, limits, "Basic b2xnYTpw", "10.0.0.1")
+    with pytest.raises(TokenInvalid, match="Unsupported authorization scheme 'negotiate'"):
+        authorize_api_call(service, limits, "Negotiate b2xnYTpw", "10.0.0.1")
+    with pytest.raises(TokenInvalid, match="Wrong username or password"):
+        authorize_api_call(service, limits, "Basic b2xnYTpw", "10.0.0.4")
     with pytest.raises(RateLimited, match=r"from 10\.0\.0\.1"):
         authorize_api_call(service, limits, header, "10.0.0.1")
 

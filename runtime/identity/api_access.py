@@ -29,17 +29,24 @@ def authorize_api_call(
     if not authorization or not authorization.strip():
         raise TokenInvalid(
             "This call needs an API token: send 'Authorization: Bearer swt_...' "
-            "(create one with `statewright tokens create`)."
+            "(create one with `statewright tokens create` or POST /api/v1/auth/token), "
+            "or HTTP Basic username and password."
         )
-    scheme = authorization.strip().split(" ", 1)[0]
-    if scheme.lower() != "bearer":
-        raise TokenInvalid(f"Unsupported authorization scheme {scheme!r}: use Bearer.")
-    principal = identity.verify_token(authorization)
-    wait = limits.check_token(principal.token_id)
+    scheme = authorization.strip().split(" ", 1)[0].lower()
+    if scheme == "basic":
+        principal = identity.verify_basic(authorization, client_ip)
+        credential = f"user {principal.username}"
+        wait = limits.check_token(f"user:{principal.username}")
+    elif scheme == "bearer":
+        principal = identity.verify_token(authorization)
+        credential = f"token {principal.token_id}"
+        wait = limits.check_token(str(principal.token_id))
+    else:
+        raise TokenInvalid(
+            f"Unsupported authorization scheme {scheme!r}: use Bearer (or Basic for scripts)."
+        )
     if wait:
-        raise RateLimited(
-            f"Too many requests with token {principal.token_id}; retry in {wait:.1f} s.", wait
-        )
+        raise RateLimited(f"Too many requests with {credential}; retry in {wait:.1f} s.", wait)
     if permission is not None:
         principal.require(permission)
     return principal

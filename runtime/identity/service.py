@@ -16,11 +16,13 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from runtime.identity import admin_log, passwords, tokens
+from runtime.identity.basic_auth import VerifiedPasswords, parse_basic
 from runtime.identity.database import create_identity_engine, writing
 from runtime.identity.errors import (
     AuthenticationFailed,
     OidcError,
     RateLimited,
+    TokenInvalid,
     UnknownToken,
     UnknownUser,
     UserExists,
@@ -58,6 +60,7 @@ class IdentityService:
         self._login_limiter = login_limiter or RateLimiter(
             capacity=20, refill_per_s=20 / 60, clock=lambda: self._clock().timestamp()
         )
+        self._verified = VerifiedPasswords()
 
     def close(self) -> None:
         self._db.dispose()
@@ -300,6 +303,30 @@ class IdentityService:
         with writing(self._db) as conn:
             self._require_row(conn, username)
             return tokens.insert_token(conn, username, name, expires_in_s, self._clock())
+
+    def verify_basic(self, authorization: str, ip: str | None = None) -> Principal:
+        """Resolve `Basic` API credentials to their user. A pair verified recently (and the
+        same stored hash) skips argon2 and the login limit; anything else is a full login
+        with lock-out. Accounts that must still change their one-time password are refused."""
+        username, password = parse_basic(authorization)
+        with self._db.connect() as conn:
+            row = conn.execute(
+                select(users.c.password_hash, users.c.disabled).where(users.c.username == username)
+            ).first()
+        stored = row.password_hash if row is not None and not row.disabled else None
+        if stored is None or not self._verified.known(username, password, stored):
+            try:
+                principal = self.authenticate(username, password, ip)
+            except AuthenticationFailed:
+                raise TokenInvalid("Wrong username or password.") from None
+            if stored is not None and not principal.must_change_password:
+                self._verified.remember(username, password, stored)
+        principal = self.principal_for(username, "password")
+        if principal.must_change_password:
+            raise TokenInvalid(
+                f"{username} must change the one-time password first (log in to the web app)."
+            )
+        return principal
 
     def verify_token(self, bearer: str) -> Principal:
         """Resolve a bearer token to its user. Revocation, expiry and disabling take

@@ -4,8 +4,8 @@ The engine runs on a `ManualClock` that steps through the last `days` days in ti
 `TICK_S`. At each tick: the instances due start, people claim and complete the tasks they
 picked up (outcomes and form values drawn at random, claim and work times log-normal around a
 share of each state's SLA, so some are late), outside parties send the events waits expect
-(or stay silent and the wait times out), due jobs run (the demo actions, timers, retries) and,
-every hour, the task SLA sweep marks overdue tasks and escalates them. Everything goes
+(or stay silent and the wait times out), the task SLA sweep marks overdue tasks and escalates
+them, and due jobs run (the demo actions, timers, retries). Everything goes
 through the engine and the task inbox, so the event log and the aggregates are the real ones.
 """
 
@@ -35,9 +35,8 @@ from runtime.store import schema as t
 from runtime.tasks.model import Caller
 from shared.loading import load_document
 
-TICK_S = 600
+TICK_S = 1800  # people and partners act on the half hour; finer ticks cost more rounds
 ACTION_S = (5.0, 90.0)  # simulated time one round of automated work takes
-SWEEP_EVERY_TICKS = 6
 THREADS = 8
 # Share of new instances per sample; an unknown sample key gets weight 1.
 MIX = {"loan-approval": 4, "purchase-order": 3, "insurance-claim": 2, "employee-onboarding": 1}
@@ -91,16 +90,15 @@ class MonthSimulation:
             demo.register(self.engine)
             samples = self._publish()
             self._plan_starts(samples)
-            tick = 0
+            day = self.clock.now().date()
             while self.clock.now() < self.end:
                 now = self.clock.advance(TICK_S)
                 touched = self._run_due(now)
-                if tick % SWEEP_EVERY_TICKS == 0:
-                    self.engine.tasks.sweep()
+                self.engine.tasks.sweep()
                 touched |= self._drain()
                 self._plan_visits(touched)
-                tick += 1
-                if tick % 144 == 0:
+                if self.clock.now().date() != day:
+                    day = self.clock.now().date()
                     self._report(started)
             self._report(started)
         finally:

@@ -21,6 +21,7 @@ from designer.pages import (
     admin,
     dashboards,
     designer,
+    error_page,
     instances,
     login,
     processes,
@@ -44,6 +45,7 @@ def register_pages(
     """Add every page of the web app to NiceGUI's router; `identity` answers who may see what,
     `oidc` (if any) is the single sign-on provider offered on the login page."""
     auth = WebAuth(identity)
+    error_page.register()
     login.register(engine, auth, oidc)
     if oidc is not None:
         register_oidc_routes(auth, oidc)
@@ -60,8 +62,11 @@ def register_pages(
 def mount(app: FastAPI, engine: Engine) -> None:
     """Serve the web app at `/` next to the API under `/api`; accounts live in the engine's
     database, as for `statewright users` and the API."""
-    identity = IdentityService(engine.url, clock=engine.clock)
-    nicegui_app.on_shutdown(identity.close)
+    # One identity service for pages and API, so one address has one login budget.
+    identity = getattr(app.state, "identity", None)
+    if identity is None:
+        identity = IdentityService(engine.url, clock=engine.clock)
+        nicegui_app.on_shutdown(identity.close)
     register_pages(engine, identity, configured_single_sign_on())
     ui.run_with(
         app,

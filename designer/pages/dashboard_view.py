@@ -6,6 +6,7 @@ heat overlay on the process graph follows the same range and version.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
@@ -31,9 +32,10 @@ FIT_AFTER_OPEN_S = 0.6
 class DashboardView:
     """The controls and charts of `/dashboards` (`key` None) or `/dashboards/{key}`."""
 
-    def __init__(self, engine: Engine, key: str | None = None,
+    def __init__(self, engine: Engine, may_read: Callable[[], bool], key: str | None = None,
                  versions: list[DefinitionVersion] | None = None) -> None:
-        self.engine, self.key = engine, key
+        """`may_read` re-checks the permission before every redraw (roles change at once)."""
+        self.engine, self.key, self.may_read = engine, key, may_read
         self.versions = {v.version: v for v in versions or []}
         self.preset, self.first_day, self.last_day = DEFAULT, "", ""
         self.version = ALL_VERSIONS
@@ -72,6 +74,9 @@ class DashboardView:
                     "text-sm text-slate-500")
 
     def _set(self, **changes: Any) -> None:
+        if not self.may_read():
+            ui.notify("You may no longer read dashboards", type="negative")
+            return
         for name, value in changes.items():
             setattr(self, name, value)
         if self.preset == "custom" and not (self.first_day and self.last_day):

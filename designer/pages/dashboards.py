@@ -22,12 +22,16 @@ PERMISSION = "dashboards.read"
 
 
 def register(engine: Engine, auth: WebAuth) -> None:
+    def may_read() -> bool:
+        principal = auth.principal()
+        return principal is not None and principal.can(PERMISSION)
+
     @ui.page("/dashboards")
     def overview() -> None:
         with page_frame("Dashboards", user=auth.username(), full_width=True):
             if auth.require(PERMISSION, "/dashboards") is None:
                 return
-            DashboardView(engine).build()
+            DashboardView(engine, may_read).build()
 
     @ui.page("/dashboards/{key}")
     def per_process(key: str) -> None:
@@ -43,4 +47,4 @@ def register(engine: Engine, auth: WebAuth) -> None:
                     "unknown-process")
                 ui.link("All dashboards", "/dashboards")
                 return
-            DashboardView(engine, key, versions).build()
+            DashboardView(engine, may_read, key, versions).build()

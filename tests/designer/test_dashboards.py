@@ -183,6 +183,16 @@ async def test_an_analyst_may_not_read_dashboards(user: User) -> None:
     await user.should_not_see(marker="chart-throughput")
 
 
+async def test_losing_the_manager_role_stops_the_next_redraw(
+        anonymous: User, manager: Engine, identity: IdentityService, login: Login) -> None:
+    await as_mo(anonymous, login, f"/dashboards/{KEY}")
+    await anonymous.should_see("version")
+    identity.set_roles("mo", ["analyst"])
+    choose_range(anonymous, "30d")
+    await anonymous.should_see("You may no longer read dashboards")
+    await anonymous.should_not_see("per day · version")
+
+
 async def test_an_unknown_process_is_named(anonymous: User, manager: Engine,
                                            login: Login) -> None:
     await as_mo(anonymous, login, "/dashboards/no-such-process")

@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from api_callers import cheap_passwords  # noqa: F401 (fixture)
 
 from runtime.identity import AuthenticationFailed, IdentityService, OidcError, UnknownUser
 from runtime.identity.oidc import parse_role_map
 
 STRONG = "correct horse battery staple"
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 
 @pytest.fixture

@@ -92,6 +92,29 @@ def test_tokens_are_created_listed_and_revoked(run, db_url):
         service.close()
 
 
+def test_every_change_made_from_the_command_line_is_in_the_admin_log(run, db_url):
+    run("users", "add", "ana", "--password-stdin", stdin=STRONG + "\n")
+    run("users", "roles", "ana", "analyst")
+    run("users", "passwd", "ana", "--password-stdin", stdin="another long passphrase\n")
+    run("users", "disable", "ana")
+    run("users", "disable", "ana", "--enable")
+    secret = run("tokens", "create", "ana", "--name", "nightly").stdout.strip()
+    token_id = secret.split("_")[1]
+    run("tokens", "revoke", token_id)
+    run("users", "list")  # reading changes nothing and is not logged
+    service = IdentityService(db_url)
+    try:
+        acts = [(a.action, a.target) for a in reversed(service.admin_acts())]
+        actors = {a.actor for a in service.admin_acts()}
+    finally:
+        service.close()
+    assert acts == [("user.create", "ana"), ("user.roles", "ana"),
+                    ("user.reset-password", "ana"), ("user.disable", "ana"),
+                    ("user.enable", "ana"), ("token.create", token_id),
+                    ("token.revoke", token_id)]
+    assert len(actors) == 1 and actors.pop().startswith("cli")
+
+
 def test_mistakes_are_reported_without_a_traceback(run):
     run("users", "add", "ana")
     cases = [

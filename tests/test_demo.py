@@ -29,7 +29,7 @@ def test_a_demo_month_runs_the_samples_through_people_and_actions(db_url: str) -
             done_tasks = conn.execute(select(func.count()).select_from(tt).where(
                 tt.c.status == COMPLETED)).scalar()
             finished = conn.execute(select(func.count()).select_from(t.instances).where(
-                t.instances.c.status.in_(("completed", "failed")))).scalar()
+                t.instances.c.status.in_(("completed", "failed", "cancelled")))).scalar()
             now = engine.clock.now()
             board = boards.load(conn, None, None, since=now - timedelta(days=4), until=now,
                                 now=now)

@@ -31,7 +31,8 @@ def demo(
         raise typer.Exit(1) from None
     typer.echo(f"done in {done.seconds:,.1f} s: {done.started:,} instances, "
                f"{done.tasks_done:,} tasks completed, {done.messages:,} messages, "
-               f"{done.jobs:,} jobs run; open `statewright serve` and go to /dashboards")
+               f"{done.jobs:,} jobs run, {done.refused:,} planned acts overtaken by events; "
+               "open `statewright serve` and go to /dashboards")
 
 
 def _progress(progress: Progress) -> None:

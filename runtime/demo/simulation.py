@@ -219,11 +219,13 @@ class MonthSimulation:
 
     def _complete(self, task_id: str, outcome: str, data: dict[str, Any]) -> str:
         """Done by whoever holds it; an escalation since the claim put it back in a queue."""
-        self._claim(task_id)
         task = self.engine.tasks.get(task_id, ANYONE)
-        if task.state == "claimed":
-            self.engine.tasks.complete(task_id, _person(task.role, task_id), outcome, data)
-            self.progress.tasks_done += 1
+        if task.state == "open":
+            self.engine.tasks.claim(task_id, _person(task.role, task_id))
+        elif task.state != "claimed":
+            return task.instance_id  # closed meanwhile (the instance was moved on)
+        self.engine.tasks.complete(task_id, _person(task.role, task_id), outcome, data)
+        self.progress.tasks_done += 1
         return task.instance_id
 
     def _plan_message(self, iid: str, state: dict[str, Any], events: list[str]) -> None:

@@ -8,25 +8,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
+from browser_settings import ADMIN_PASSWORD, ARTIFACTS, BUNDLE, CHROMIUM, CHROMIUM_ARGS, ROOT
 from playwright.sync_api import Page, sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-BUNDLE = ROOT / "designer/components/dist/statewright-canvas.js"
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STARTUP_S = 30
-ADMIN_PASSWORD = "e2e-admin-password"
 
 
 def _free_port() -> int:

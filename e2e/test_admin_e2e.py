@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 import httpx
-from conftest import ADMIN_PASSWORD, ARTIFACTS
+from browser_settings import ADMIN_PASSWORD, ARTIFACTS
 from playwright.sync_api import Page, expect
 
 OPAL_PASSWORD = "opal-operates-1"

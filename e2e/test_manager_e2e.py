@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_PASSWORD, ARTIFACTS, BUNDLE, ROOT
+from browser_settings import ADMIN_PASSWORD, ARTIFACTS, BUNDLE, ROOT
 from playwright.sync_api import Page, expect
 from statewright_server import running_server
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import ARTIFACTS, ROOT
+from browser_settings import ARTIFACTS, ROOT
 from playwright.sync_api import Page, expect
 from statewright_server import running_server
 

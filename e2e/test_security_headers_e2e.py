@@ -4,7 +4,7 @@ reports no policy violation, and the logout form post still passes the CSRF chec
 
 from __future__ import annotations
 
-from conftest import ADMIN_PASSWORD, ARTIFACTS
+from browser_settings import ADMIN_PASSWORD, ARTIFACTS
 from playwright.sync_api import Page, expect
 
 PAGES = ("/", "/designer/loan-approval", "/processes/loan-approval/versions/1", "/instances",

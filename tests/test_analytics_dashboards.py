@@ -178,6 +178,8 @@ def test_cycle_times_per_day_over_ragged_ranges_equal_the_log(
             assert _close(trend[day]["p90"], _nearest_rank(values, 0.9))
         shown = {c.name: c for c in charts(board)}
         assert sum(r["instances"] for r in shown["cycle-distribution"].rows) == len(cycles)
+        timed = [r["bucket"] for r in board.cycle_distribution if r["seconds"]]
+        assert timed == list(range(timed[0], timed[-1] + 1))  # gaps drawn as zeros
         assert sum(r["finished"] for r in shown["cycle-trend"].rows) == len(cycles)
 
 

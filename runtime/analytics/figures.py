@@ -144,7 +144,7 @@ def _cycle_distribution(board: Board) -> Chart:
     title = (f"Cycle time distribution ({name}): {cycle['count']:,} finished, "
              f"p50 {short_duration(cycle['p50'])}, p90 {short_duration(cycle['p90'])}, "
              f"p99 {short_duration(cycle['p99'])}")
-    csv_rows = [{"cycle_time_s": r["seconds"], "instances": r["count"]} for r in rows]
+    csv_rows = [{"cycle_time_s": round(r["seconds"], 3), "instances": r["count"]} for r in rows]
     return Chart("cycle-distribution", title, _figure(
         title, f"cycle time ({name}, log scale)", "instances", [trace], xaxis={"type": "log"}),
         csv_rows)

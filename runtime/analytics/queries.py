@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select
 
 from runtime.analytics import tables as a
-from runtime.analytics.sketch import percentile, value_of
+from runtime.analytics.sketch import ZERO_BUCKET, percentile, value_of
 from runtime.clock import to_db
 
 OUTCOMES = ("started", "completed", "failed", "cancelled")
@@ -204,9 +204,13 @@ def cycle_trend(conn: Connection, key: str | None, version: int | None = None, *
 def cycle_distribution(conn: Connection, key: str | None, version: int | None = None, *,
                        since: datetime | None = None, until: datetime | None = None
                        ) -> list[dict[str, Any]]:
-    """Finished instances per sketch bucket: (`seconds` the bucket stands for, `count`)."""
-    buckets = histograms_by_subject(conn, "cycle", key, version, since, until).get("", [])
-    return [{"seconds": value_of(b), "count": n} for b, n in sorted(buckets)]
+    """Finished instances per sketch bucket, empty buckets between the first and the last
+    included (so a chart never draws a gap as a plateau): `bucket`, `seconds`, `count`."""
+    counts = dict(histograms_by_subject(conn, "cycle", key, version, since, until).get("", []))
+    timed = sorted(b for b in counts if b != ZERO_BUCKET)
+    span = range(timed[0], timed[-1] + 1) if timed else range(0)
+    return [{"bucket": b, "seconds": value_of(b), "count": counts.get(b, 0)}
+            for b in ([ZERO_BUCKET] if ZERO_BUCKET in counts else []) + list(span)]
 
 
 def sla_trend(conn: Connection, key: str | None, version: int | None = None, *,

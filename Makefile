@@ -25,7 +25,7 @@ lint: install
 	.venv/bin/ruff check .
 
 bench: install
-	.venv/bin/statewright bench
+	.venv/bin/statewright bench --suite all
 
 install: $(STAMPS)/install
 

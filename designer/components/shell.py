@@ -100,11 +100,3 @@ def _logout_form(csrf_token: str) -> None:
         ui.button("Log out", icon="logout", color=None).props(
             'type="submit" flat dense no-caps size="sm" data-testid="logout"'
         ).classes("text-blue-100")
-
-
-def coming_soon(active: str, what: str) -> None:
-    """The body of a page that another part of Statewright has not delivered yet."""
-    with ui.card().classes("w-full items-center py-10"):
-        ui.icon("construction").classes("text-5xl text-slate-400")
-        ui.label(f"{active}: coming soon").classes("text-xl font-semibold")
-        ui.label(what).classes("text-slate-500")

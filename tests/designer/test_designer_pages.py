@@ -151,8 +151,8 @@ async def test_deleting_a_state_removes_its_transitions(user: User) -> None:
     assert "dead-end" in await finding_codes(user)
 
 
-async def test_navigation_pages_that_are_not_built_yet_answer(user: User) -> None:
-    await user.open("/instances")  # built now: an analyst reads instances
+async def test_an_analyst_reads_instances_but_not_tasks_dashboards_or_admin(user: User) -> None:
+    await user.open("/instances")
     await user.should_see("All instances")
     for path in ("/tasks", "/dashboards", "/admin"):  # an analyst holds none of these
         await user.open(path)

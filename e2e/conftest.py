@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from browser_settings import ADMIN_PASSWORD, ARTIFACTS, BUNDLE, CHROMIUM, CHROMIUM_ARGS, ROOT
+from browser_settings import ADMIN_PASSWORD, ARTIFACTS, BUNDLE, CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import Page, sync_playwright
-
-STARTUP_S = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from statewright_server import running_server
 
 
 @pytest.fixture(scope="session")
@@ -29,47 +16,9 @@ def designer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     temp dir), stopped after the session."""
     if not BUNDLE.is_file():
         pytest.fail(f"the canvas bundle {BUNDLE} is missing: run `make assets` first")
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("designer-server")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "STATEWRIGHT_STORAGE_SECRET": "e2e",
-        "STATEWRIGHT_ADMIN_PASSWORD": ADMIN_PASSWORD,
-    }
-    log = (workdir / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "runtime.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            f"sqlite:///{workdir / 'e2e.db'}",
-        ],
-        cwd=workdir,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_S
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v1/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"designer server did not start:\n{(workdir / 'server.log').read_text()}")
-        time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    env = {"STATEWRIGHT_STORAGE_SECRET": "e2e", "STATEWRIGHT_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    with running_server(tmp_path_factory.mktemp("designer-server"), env) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""`statewright serve` in a subprocess with a chosen environment, for browser tests that need
-their own server (e.g. one configured for single sign-on)."""
+"""`statewright serve` in a subprocess with a chosen environment: the shared designer server of
+`conftest.py` and the own servers of browser tests that need one (e.g. for single sign-on)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from browser_settings import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 STARTUP_S = 30
 
 

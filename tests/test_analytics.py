@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import random
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from exact_percentiles import close, nearest_rank
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -124,16 +124,6 @@ def _from_the_log(engine: Engine) -> dict[str, Any]:
     return out
 
 
-def _nearest_rank(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
-
-
-def _close(estimate: float | None, exact: float) -> bool:
-    assert estimate is not None
-    return abs(estimate - exact) <= RELATIVE_ERROR * exact + 1e-9
-
-
 def test_dashboard_numbers_equal_the_log(
         engine: Engine, clock: ManualClock, loan_approval: dict[str, Any]) -> None:
     _workload(engine, clock, loan_approval, seed=3)
@@ -154,12 +144,12 @@ def test_dashboard_numbers_equal_the_log(
         spent = truth["state_times"][row["state"]]
         assert row["count"] == len(spent)
         assert row["mean_s"] == pytest.approx(sum(spent) / len(spent))
-        assert _close(row["p50"], _nearest_rank(spent, 0.5))
-        assert _close(row["p90"], _nearest_rank(spent, 0.9))
+        assert close(row["p50"], nearest_rank(spent, 0.5))
+        assert close(row["p90"], nearest_rank(spent, 0.9))
     cycles = truth["cycles"]
     assert board["cycle_time"]["count"] == len(cycles)
     for q in (0.5, 0.9, 0.99):
-        assert _close(board["cycle_time"][f"p{q * 100:g}"], _nearest_rank(cycles, q))
+        assert close(board["cycle_time"][f"p{q * 100:g}"], nearest_rank(cycles, q))
     assert {tuple(v["path"]): v["count"] for v in board["top_variants"]} == dict(
         truth["variants"].most_common(10)) or len(truth["variants"]) > 10
     assert board["sla_breaches"] == dict(truth["breaches"])
@@ -216,7 +206,7 @@ def test_percentiles_of_a_histogram() -> None:
     assert value_of(bucket_of(0)) == 0.0
     counts = [(bucket_of(0), 2), (bucket_of(10_000_000), 1)]
     assert percentile(counts, 0.5) == 0.0
-    assert _close(percentile(counts, 0.9), 10.0)
+    assert close(percentile(counts, 0.9), 10.0)
 
 
 def test_concurrent_senders_share_batches_and_still_match_a_rebuild(

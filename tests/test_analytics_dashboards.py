@@ -4,13 +4,13 @@ times per day over ranges that start and end mid-day, and the rows behind every 
 from __future__ import annotations
 
 import json
-import math
 import random
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from exact_percentiles import close, nearest_rank
 from sqlalchemy import select
 
 from runtime import Engine, ManualClock
@@ -18,7 +18,6 @@ from runtime.analytics import board as boards
 from runtime.analytics import queries, workload
 from runtime.analytics import tables as a
 from runtime.analytics.figures import charts
-from runtime.analytics.sketch import RELATIVE_ERROR
 from runtime.analytics.updater import rebuild
 from runtime.errors import EngineError
 from runtime.store import schema as t
@@ -104,16 +103,6 @@ def _tasks_from_the_log(engine: Engine) -> dict[str, Any]:
     return out
 
 
-def _nearest_rank(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
-
-
-def _close(estimate: float | None, exact: float) -> bool:
-    assert estimate is not None
-    return abs(estimate - exact) <= RELATIVE_ERROR * exact + 1e-9
-
-
 def _tables(engine: Engine) -> dict[str, list[str]]:
     with engine.store.read() as conn:
         return {table.name: sorted(json.dumps(list(row), default=str)
@@ -136,8 +125,8 @@ def test_task_times_by_role_equal_the_log(
             truth["created"][role], len(claims), len(done), truth["late"][role]), role
         for values, prefix in ((claims, "claim"), (done, "done")):
             if values:
-                assert _close(row[f"{prefix}_p50"], _nearest_rank(values, 0.5)), (role, prefix)
-                assert _close(row[f"{prefix}_p90"], _nearest_rank(values, 0.9)), (role, prefix)
+                assert close(row[f"{prefix}_p50"], nearest_rank(values, 0.5)), (role, prefix)
+                assert close(row[f"{prefix}_p90"], nearest_rank(values, 0.9)), (role, prefix)
     incremental = _tables(engine)
     assert incremental["analytics_tasks"]  # some tasks are still open
     rebuild(engine.store)
@@ -168,14 +157,14 @@ def test_cycle_times_per_day_over_ragged_ranges_equal_the_log(
             daily = queries.cycle_trend(conn, KEY, by="day", since=since, until=until)
         assert board.cycle["count"] == len(cycles), (since, until)
         for q in (0.5, 0.9, 0.99):
-            assert _close(board.cycle[f"p{q * 100:g}"], _nearest_rank([c for _, c in cycles], q))
+            assert close(board.cycle[f"p{q * 100:g}"], nearest_rank([c for _, c in cycles], q))
         per_day: dict[datetime, list[float]] = defaultdict(list)
         for at, seconds in cycles:
             per_day[at.replace(hour=0, minute=0, second=0, microsecond=0)].append(seconds)
         trend = {r["day"]: r for r in daily}
         assert {d: r["count"] for d, r in trend.items()} == {d: len(v) for d, v in per_day.items()}
         for day, values in per_day.items():
-            assert _close(trend[day]["p90"], _nearest_rank(values, 0.9))
+            assert close(trend[day]["p90"], nearest_rank(values, 0.9))
         shown = {c.name: c for c in charts(board)}
         assert sum(r["instances"] for r in shown["cycle-distribution"].rows) == len(cycles)
         timed = [r["bucket"] for r in board.cycle_distribution if r["seconds"]]

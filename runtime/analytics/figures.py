@@ -211,20 +211,23 @@ def _sankey(board: Board) -> Chart:
 def _sla_by_state(board: Board) -> Chart:
     rows = [{"scope": state or "(whole process)", "breaches": n}
             for state, n in sorted(board.sla_by_state.items(), key=lambda kv: -kv[1])]
-    trace = dict(type="bar", x=[r["scope"] for r in rows], y=[r["breaches"] for r in rows],
-                   marker={"color": "#e11d48"},
-                   hovertemplate="%{x}<br>%{y:,} breaches<extra></extra>")
     title = "SLA breaches by state (instances that left a state, or finished, late)"
-    return Chart("sla-by-state", title, _figure(title, "state", "breaches", [trace]), rows)
+    return _breach_bars("sla-by-state", title, "state", rows, "scope")
 
 
 def _sla_by_process(board: Board) -> Chart:
     rows = [{"definition": r["definition"], "breaches": r["sla_breach"]} for r in board.processes]
-    trace = dict(type="bar", x=[r["definition"] for r in rows], y=[r["breaches"] for r in rows],
-                   marker={"color": "#e11d48"},
-                   hovertemplate="%{x}<br>%{y:,} breaches<extra></extra>")
     title = "SLA breaches by process (states and whole processes late)"
-    return Chart("sla-by-process", title, _figure(title, "process", "breaches", [trace]), rows)
+    return _breach_bars("sla-by-process", title, "process", rows, "definition")
+
+
+def _breach_bars(name: str, title: str, axis: str, rows: list[dict[str, Any]], label: str
+                 ) -> Chart:
+    """A red bar of `breaches` per row, labelled by the row's `label` column."""
+    trace = dict(type="bar", x=[r[label] for r in rows], y=[r["breaches"] for r in rows],
+                 marker={"color": "#e11d48"},
+                 hovertemplate="%{x}<br>%{y:,} breaches<extra></extra>")
+    return Chart(name, title, _figure(title, axis, "breaches", [trace]), rows)
 
 
 def _sla_trend(board: Board) -> Chart:

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from browser_settings import ADMIN_PASSWORD, ARTIFACTS, BUNDLE, CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import Page, sync_playwright
-from statewright_server import running_server
+from statewright_server import database_url, running_server
 
 
 @pytest.fixture(scope="session")
-def designer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def designer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Working directory of the shared designer server: its database and log."""
+    return tmp_path_factory.mktemp("designer-server")
+
+
+@pytest.fixture(scope="session")
+def designer_url(designer_dir: Path) -> Iterator[str]:
     """Base URL of `statewright serve` on a fresh database (samples published, storage in a
     temp dir), stopped after the session."""
     if not BUNDLE.is_file():
         pytest.fail(f"the canvas bundle {BUNDLE} is missing: run `make assets` first")
     env = {"STATEWRIGHT_STORAGE_SECRET": "e2e", "STATEWRIGHT_ADMIN_PASSWORD": ADMIN_PASSWORD}
-    with running_server(tmp_path_factory.mktemp("designer-server"), env) as url:
+    with running_server(designer_dir, env) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def server_db(designer_url: str, designer_dir: Path) -> str:
+    """The shared server's database, once it serves: for `statewright` commands in tests."""
+    return database_url(designer_dir)
 
 
 @pytest.fixture

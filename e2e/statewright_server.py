@@ -24,6 +24,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def database_url(workdir: Path) -> str:
+    """The database `running_server(workdir, ...)` serves."""
+    return f"sqlite:///{workdir / 'e2e.db'}"
+
+
 @contextmanager
 def running_server(workdir: Path, env: Mapping[str, str]) -> Iterator[str]:
     """Serve a fresh SQLite database in `workdir` with `env` added to ours; yields the base
@@ -41,7 +46,7 @@ def running_server(workdir: Path, env: Mapping[str, str]) -> Iterator[str]:
                 "--port",
                 str(port),
                 "--db",
-                f"sqlite:///{workdir / 'e2e.db'}",
+                database_url(workdir),
             ],
             cwd=workdir,
             env={**os.environ, "PYTHONPATH": str(ROOT), **env},

@@ -4,20 +4,17 @@ numbers go to the test log), not asserted on timing."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
+from browser_settings import ARTIFACTS
 from playwright.sync_api import Page, expect
+from statewright_cli import new_admin_token
 
 from runtime import Engine
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
 INSTANCES = 1_000
 WAITING = {
     "schema": "statewright/v1", "key": "parcel-hold", "name": "Parcel on hold",
@@ -27,20 +24,6 @@ WAITING = {
     "transitions": [{"from": "received", "to": "held"},
                     {"from": "held", "to": "released", "on": "release"}],
 }
-
-
-def cli(db: str, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "runtime.cli", *args, "--db", db],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-@pytest.fixture(scope="module")
-def server_db(designer_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    found = sorted(tmp_path_factory.getbasetemp().glob("designer-server[0-9]*/e2e.db"))
-    assert len(found) == 1, f"expected the e2e server's database, found {found}"
-    return f"sqlite:///{found[0]}"
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +63,7 @@ def test_a_thousand_instances_page_load_and_live_update_latency(
           + "Processes page for comparison: " + ", ".join(f"{s * 1000:.0f} ms" for s in baseline))
     page.screenshot(path=str(ARTIFACTS / "instances-scale-list.png"))
 
-    token = cli(server_db, "tokens", "create", "admin", "--name", "scale-e2e").strip()
+    token = new_admin_token(server_db, "scale-e2e")
     api = httpx.Client(base_url=f"{designer_url}/api/v1", timeout=15,
                        headers={"Authorization": f"Bearer {token}"})
     latencies = []

@@ -10,25 +10,23 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser_settings import ADMIN_PASSWORD, ARTIFACTS, BUNDLE, ROOT
+from login_form import log_in
 from playwright.sync_api import Page, expect
-from statewright_server import running_server
+from statewright_cli import add_user, cli
+from statewright_server import database_url, running_server
 
 MANAGER, MANAGER_PASSWORD = "mo", "manager-e2e-password"
 KEY = "loan-approval"
 
 
-def _cli(*args: str, db: str, stdin: str | None = None) -> None:
-    done = subprocess.run([sys.executable, "-m", "runtime.cli", *args, "--db", db],
-                          input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=900)
-    assert done.returncode == 0, f"statewright {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
-    print(done.stdout.strip().splitlines()[-1])  # the demo's timing, for the log
+def demo(db: str, *args: str) -> None:
+    """`statewright demo <args>`; prints its timing line for the log."""
+    print(cli(db, "demo", *args, timeout_s=900).strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +36,15 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not BUNDLE.is_file():
         pytest.fail(f"the canvas bundle {BUNDLE} is missing: run `make assets` first")
     workdir = tmp_path_factory.mktemp("manager-server")
-    db = f"sqlite:///{workdir / 'e2e.db'}"  # the database `running_server` serves
-    _cli("demo", "--instances", "120", "--days", "3", "--seed", "1", db=db)
+    db = database_url(workdir)
+    demo(db, "--instances", "120", "--days", "3", "--seed", "1")
     second = json.loads((ROOT / "assets/samples/loan-approval.json").read_text())
     second["name"] = "Loan approval (12h underwriting)"
     next(s for s in second["states"] if s["id"] == "review")["sla_s"] = 43_200
     (workdir / "loan-v2.json").write_text(json.dumps(second))
-    _cli("publish", str(workdir / "loan-v2.json"), db=db)
-    _cli("demo", "--instances", "60", "--days", "1", "--seed", "2", db=db)
-    _cli("users", "add", MANAGER, "--role", "manager", "--password-stdin", db=db,
-         stdin=MANAGER_PASSWORD)
+    cli(db, "publish", str(workdir / "loan-v2.json"))
+    demo(db, "--instances", "60", "--days", "1", "--seed", "2")
+    add_user(db, MANAGER, "manager", MANAGER_PASSWORD)
     with running_server(workdir, {"STATEWRIGHT_STORAGE_SECRET": "e2e",
                                   "STATEWRIGHT_ADMIN_PASSWORD": ADMIN_PASSWORD}) as url:
         yield url
@@ -67,11 +64,7 @@ def wait_for_charts(page: Page, at_least: int) -> None:
 
 def test_a_manager_reads_the_dashboards_after_a_demo(browser_page: Page, demo_url: str) -> None:
     page = browser_page
-    page.goto(demo_url + "/login")
-    page.locator('input[data-testid="login-username"]').fill(MANAGER)
-    page.locator('input[data-testid="login-password"]').fill(MANAGER_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(demo_url + "/")
+    log_in(page, demo_url, MANAGER, MANAGER_PASSWORD)
 
     page.locator('[data-nav="dashboards"]').click()
     expect(page.get_by_test_id("dashboard-title")).to_have_text("Dashboards: all processes")

@@ -5,21 +5,20 @@ test-artifacts/operator-*.png."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from browser_settings import ARTIFACTS
+from demo_loans import reviewed_applicant
+from login_form import log_in
 from playwright.sync_api import Page, expect
+from statewright_cli import add_user, new_admin_token
 
 from runtime.demo.loans import CLOSED_ACCOUNT_RATE
 from runtime.demo.services import fraction
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
 OPERATOR, PASSWORD = "otto", "otto-operates-all-day"
 PAYOUT = {
     "schema": "statewright/v1", "key": "payout-check", "name": "Payout check",
@@ -38,55 +37,23 @@ def shoot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"operator-{name}.png"))
 
 
-def cli(db: str, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([sys.executable, "-m", "runtime.cli", *args, "--db", db], input=stdin,
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-@pytest.fixture(scope="module")
-def server_db(designer_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    found = sorted(tmp_path_factory.getbasetemp().glob("designer-server[0-9]*/e2e.db"))
-    assert len(found) == 1, f"expected the e2e server's database, found {found}"
-    return f"sqlite:///{found[0]}"
-
-
 @pytest.fixture(scope="module")
 def api(designer_url: str, server_db: str) -> httpx.Client:
     """The REST API as an admin: the server's own engine does the work, so pages hear it."""
-    token = cli(server_db, "tokens", "create", "admin", "--name", "operator-e2e").strip()
+    token = new_admin_token(server_db, "operator-e2e")
     return httpx.Client(base_url=f"{designer_url}/api/v1", timeout=15,
                         headers={"Authorization": f"Bearer {token}"})
 
 
 @pytest.fixture(scope="module")
 def operator(server_db: str) -> str:
-    cli(server_db, "users", "add", OPERATOR, "--role", "operator", "--password-stdin",
-        stdin=PASSWORD + "\n")
-    return OPERATOR
+    return add_user(server_db, OPERATOR, "operator", PASSWORD)
 
 
 @pytest.fixture
 def operator_page(browser_page: Page, designer_url: str, operator: str) -> Page:
-    browser_page.goto(f"{designer_url}/login?next=/instances")
-    browser_page.locator('input[data-testid="login-username"]').fill(operator)
-    browser_page.locator('input[data-testid="login-password"]').fill(PASSWORD)
-    browser_page.get_by_test_id("login-submit").click()
-    browser_page.wait_for_url(f"{designer_url}/instances")
+    log_in(browser_page, designer_url, operator, PASSWORD, then="/instances")
     return browser_page
-
-
-def reviewed_applicant() -> str:
-    """A demo applicant whose credit score sends a large loan to the underwriter."""
-    from runtime.demo.loans import LOWEST_SCORE, SCORE_RANGE
-
-    for n in range(100):
-        ssn = f"078-05-{2120 + n:04d}"
-        middle = (fraction(ssn, "score", 1) + fraction(ssn, "score", 2)) / 2
-        if 550 <= LOWEST_SCORE + round(middle * SCORE_RANGE) < 700:
-            return ssn
-    raise AssertionError("no demo applicant scores between 550 and 699")
 
 
 def closed_account() -> str:
@@ -108,6 +75,15 @@ def wait_for(api: httpx.Client, instance_id: str, field: str, value: str) -> Non
         time.sleep(0.3)
 
 
+def loan_in_review(api: httpx.Client, applicant: str, amount: int, application_id: str) -> str:
+    """Start a loan the credit check sends to the underwriter; returns once it waits there."""
+    loan = start(api, "loan-approval", {"applicant_name": applicant, "amount": amount,
+                                        "ssn": reviewed_applicant(2120),
+                                        "application_id": application_id})
+    wait_for(api, loan, "state", "review")
+    return loan
+
+
 def node(page: Page, state: str) -> Any:
     return page.locator(f'.vue-flow__node[data-id="{state}"]')
 
@@ -115,9 +91,7 @@ def node(page: Page, state: str) -> Any:
 def test_the_graph_moves_live_when_the_review_task_completes(
         operator_page: Page, designer_url: str, api: httpx.Client) -> None:
     page = operator_page
-    loan = start(api, "loan-approval", {"applicant_name": "Ada Lovelace", "amount": 30000,
-                                        "ssn": reviewed_applicant(), "application_id": "LN-OP-1"})
-    wait_for(api, loan, "state", "review")
+    loan = loan_in_review(api, "Ada Lovelace", 30000, "LN-OP-1")
     page.goto(f"{designer_url}/instances/{loan}")
     expect(page.get_by_test_id("instance-state")).to_have_text("in review")
     expect(node(page, "review")).to_be_visible()
@@ -171,9 +145,7 @@ def test_a_failed_payout_is_fixed_and_retried_from_the_incidents_view(
 def test_an_operator_moves_a_loan_with_a_reason_and_sees_it_in_the_timeline(
         operator_page: Page, designer_url: str, api: httpx.Client) -> None:
     page = operator_page
-    loan = start(api, "loan-approval", {"applicant_name": "Alan Turing", "amount": 40000,
-                                        "ssn": reviewed_applicant(), "application_id": "LN-OP-3"})
-    wait_for(api, loan, "state", "review")
+    loan = loan_in_review(api, "Alan Turing", 40000, "LN-OP-3")
     page.goto(f"{designer_url}/instances/{loan}")
     expect(node(page, "wait_docs")).to_be_visible()
     node(page, "wait_docs").click()  # pick the target on the graph

@@ -4,21 +4,17 @@ under the field), fixes it, approves, and the loan moves on. Screenshots in test
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
+from browser_settings import ARTIFACTS
+from demo_loans import reviewed_applicant
+from login_form import log_in
 from playwright.sync_api import Page, expect
+from statewright_cli import add_user, new_admin_token
 
-from runtime.demo.loans import LOWEST_SCORE, SCORE_RANGE
-from runtime.demo.services import fraction
-
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
 WORKER, PASSWORD = "uma", "uma-underwrites-loans"
 
 
@@ -26,42 +22,14 @@ def shoot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"tasks-{name}.png"), full_page=True)
 
 
-def cli(db: str, *args: str, stdin: str | None = None) -> str:
-    """`statewright ...` against the e2e server's database, as an admin would run it."""
-    done = subprocess.run([sys.executable, "-m", "runtime.cli", *args, "--db", db], input=stdin,
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-@pytest.fixture(scope="module")
-def server_db(designer_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The database of the session's `statewright serve` (e2e/conftest.py puts it there)."""
-    found = sorted(tmp_path_factory.getbasetemp().glob("designer-server[0-9]*/e2e.db"))
-    assert len(found) == 1, f"expected the e2e server's database, found {found}"
-    return f"sqlite:///{found[0]}"
-
-
 @pytest.fixture(scope="module")
 def admin_token(server_db: str) -> str:
-    return cli(server_db, "tokens", "create", "admin", "--name", "task-e2e").strip()
+    return new_admin_token(server_db, "task-e2e")
 
 
 @pytest.fixture(scope="module")
 def underwriter(server_db: str) -> str:
-    cli(server_db, "users", "add", WORKER, "--role", "underwriter", "--password-stdin",
-        stdin=PASSWORD + "\n")
-    return WORKER
-
-
-def reviewed_applicant() -> str:
-    """An applicant whose (deterministic demo) credit score sends a large loan to review."""
-    for n in range(100):
-        ssn = f"078-05-{1120 + n:04d}"
-        middle = (fraction(ssn, "score", 1) + fraction(ssn, "score", 2)) / 2
-        if 550 <= LOWEST_SCORE + round(middle * SCORE_RANGE) < 700:
-            return ssn
-    raise AssertionError("no demo applicant scores between 550 and 699")
+    return add_user(server_db, WORKER, "underwriter", PASSWORD)
 
 
 def start_loan(url: str, token: str) -> str:
@@ -69,7 +37,7 @@ def start_loan(url: str, token: str) -> str:
     answer = httpx.post(f"{url}/api/v1/instances", headers={"Authorization": f"Bearer {token}"},
                         json={"definition": "loan-approval", "variables": {
                             "applicant_name": "Grace Hopper", "amount": 25000,
-                            "ssn": reviewed_applicant(), "application_id": "LN-E2E-7"}},
+                            "ssn": reviewed_applicant(1120), "application_id": "LN-E2E-7"}},
                         timeout=10)
     assert answer.status_code == 201, answer.text
     return answer.json()["id"]
@@ -79,11 +47,7 @@ def test_a_task_worker_claims_fills_in_and_completes_a_loan_review(
     browser_page: Page, designer_url: str, underwriter: str, admin_token: str, server_db: str
 ) -> None:
     page = browser_page
-    page.goto(f"{designer_url}/login?next=/tasks")
-    page.locator('input[data-testid="login-username"]').fill(underwriter)
-    page.locator('input[data-testid="login-password"]').fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(f"{designer_url}/tasks")
+    log_in(page, designer_url, underwriter, PASSWORD, then="/tasks")
     roles = page.get_by_test_id("role-tasks")
     expect(roles).to_be_visible()
     shoot(page, "1-empty-inbox")

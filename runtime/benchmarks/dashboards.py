@@ -11,11 +11,9 @@ serialise it to the JSON the browser gets.
 from __future__ import annotations
 
 import random
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import plotly.io as pio
@@ -23,6 +21,7 @@ import plotly.io as pio
 from runtime.analytics import board as boards
 from runtime.analytics.figures import charts
 from runtime.analytics.updater import AnalyticsUpdater
+from runtime.benchmarks.scratch import bench_engine
 from runtime.engine import Engine
 from runtime.samples import samples_dir
 from shared.loading import load_document
@@ -38,10 +37,8 @@ STAY_S = {"start": 0.0, "task": 20.0, "decision": 0.0, "human": 6 * 3600.0,
 def run(url: str | None = None, events: int = 1_000_000, runs: int = 7,
         seed: int = 1) -> dict[str, Any]:
     """Seed aggregates for `events` events, then time the dashboards `runs` times."""
-    with tempfile.TemporaryDirectory(prefix="statewright-bench-") as scratch:
-        url = url or f"sqlite:///{Path(scratch) / 'dashboards.db'}"
-        with Engine(url) as engine:
-            return _measure(engine, events, runs, seed)
+    with bench_engine(url, "dashboards.db") as engine:
+        return _measure(engine, events, runs, seed)
 
 
 def _measure(engine: Engine, events: int, runs: int, seed: int) -> dict[str, Any]:

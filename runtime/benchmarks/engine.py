@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import resource
 import statistics
-import tempfile
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
+from runtime.benchmarks.scratch import bench_engine
 from runtime.engine import Engine
 
 PROCESS: dict[str, Any] = {
@@ -40,10 +39,8 @@ PROCESS: dict[str, Any] = {
 def run(url: str | None = None, instances: int = 10_000, transitions: int = 10,
         senders: int = 16) -> dict[str, Any]:
     """Run the benchmark and return its measurements (a temp SQLite file when `url` is None)."""
-    with tempfile.TemporaryDirectory(prefix="statewright-bench-") as scratch:
-        url = url or f"sqlite:///{Path(scratch) / 'bench.db'}"
-        with Engine(url) as engine:
-            return _measure(engine, instances, transitions, senders)
+    with bench_engine(url, "bench.db") as engine:
+        return _measure(engine, instances, transitions, senders)
 
 
 def _measure(engine: Engine, instances: int, transitions: int, senders: int) -> dict[str, Any]:

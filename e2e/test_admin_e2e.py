@@ -8,16 +8,10 @@ import time
 
 import httpx
 from browser_settings import ADMIN_PASSWORD, ARTIFACTS
+from login_form import log_in
 from playwright.sync_api import Page, expect
 
 OPAL_PASSWORD = "opal-operates-1"
-
-
-def log_in(page: Page, base_url: str, username: str, password: str) -> None:
-    page.goto(base_url + "/login")
-    page.locator('input[data-testid="login-username"]').fill(username)
-    page.locator('input[data-testid="login-password"]').fill(password)
-    page.get_by_test_id("login-submit").click()
 
 
 def log_out(page: Page, base_url: str) -> None:
@@ -70,8 +64,7 @@ def test_an_admin_creates_an_operator_who_sees_only_what_operators_may_open(
     page.screenshot(path=str(ARTIFACTS / "admin-users.png"), full_page=True)
     log_out(page, designer_url)
 
-    log_in(page, designer_url, "opal", one_time)
-    page.wait_for_url(designer_url + "/password?next=/")
+    log_in(page, designer_url, "opal", one_time, lands_on="/password?next=/")
     page.get_by_label("Current password").fill(one_time)
     page.get_by_label("New password", exact=True).fill(OPAL_PASSWORD)
     page.get_by_label("New password again").fill(OPAL_PASSWORD)
@@ -85,7 +78,6 @@ def test_an_admin_creates_an_operator_who_sees_only_what_operators_may_open(
     log_out(page, designer_url)
 
     log_in(page, designer_url, "admin", ADMIN_PASSWORD)
-    page.wait_for_url(designer_url + "/")
     page.goto(designer_url + "/admin")
     page.get_by_test_id("new-token").click()
     page.get_by_label("Owner").click()

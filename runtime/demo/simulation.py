@@ -38,6 +38,7 @@ from shared.loading import load_document
 TICK_S = 1800  # people and partners act on the half hour; finer ticks cost more rounds
 ACTION_S = (5.0, 90.0)  # simulated time one round of automated work takes
 THREADS = 8
+END_MARGIN = timedelta(hours=1)
 # Share of new instances per sample; an unknown sample key gets weight 1.
 MIX = {"loan-approval": 4, "purchase-order": 3, "insurance-claim": 2, "employee-onboarding": 1}
 TIMEOUT = "timeout"
@@ -72,7 +73,9 @@ class MonthSimulation:
     def __init__(self, url: str, instances: int, days: int = 30, seed: int = 1,
                  report: Callable[[Progress], None] | None = None) -> None:
         self.rng = random.Random(seed)
-        self.end = datetime.now(UTC).replace(microsecond=0)
+        # The last tick and its rounds of work may overshoot `end` by up to ~40 minutes:
+        # ending an hour ago keeps every simulated event in the past.
+        self.end = datetime.now(UTC).replace(microsecond=0) - END_MARGIN
         self.clock = ManualClock(self.end - timedelta(days=days))
         self.engine = Engine(fast_sqlite(url), clock=self.clock)
         self.instances, self.days = instances, days

@@ -11,8 +11,11 @@ CHROMIUM ?= /usr/bin/chromium
 run: install assets
 	.venv/bin/statewright serve
 
+# Unit and integration tests spread over every core; browser tests run one at a time, as
+# each drives a server and a Chromium of its own.
 test: install assets chromium
-	$(PY) -m pytest tests e2e
+	$(PY) -m pytest -n auto tests
+	$(PY) -m pytest e2e
 	.venv/bin/ruff check .
 
 test-fast: install

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from runtime.identity import BUILTIN_ROLES, TokenInfo, User
-from runtime.identity.admin_log import AdminAct
+from runtime.security.identity import BUILTIN_ROLES, TokenInfo, User
+from runtime.security.identity.admin_log import AdminAct
 
 
 def when(moment: datetime | None, never: str = "never") -> str:

@@ -29,7 +29,7 @@ from designer.pages import (
     version_diff,
     version_view,
 )
-from runtime.identity import IdentityService, OidcError
+from runtime.security.identity import IdentityService, OidcError
 
 if TYPE_CHECKING:
     from runtime import Engine

@@ -17,7 +17,7 @@ from fastapi import Request
 from nicegui import app, ui
 
 from designer.components.shell import Visitor, identify_visitors_with
-from runtime.identity import AuthenticationFailed, IdentityService, Principal
+from runtime.security.identity import AuthenticationFailed, IdentityService, Principal
 
 SESSION_KEY = "statewright.username"
 SESSION_VIA_KEY = "statewright.via"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from runtime import NotFound
-from runtime.identity import BUILTIN_ROLES
+from runtime.security.identity import BUILTIN_ROLES
 from shared.definition import Definition
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from runtime import Engine
-    from runtime.views import Draft
+    from runtime.core.views import Draft
 
 
 def load(engine: Engine, key: str) -> dict[str, Any] | None:

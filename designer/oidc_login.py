@@ -3,8 +3,8 @@
 `/auth/oidc/login` keeps a fresh state, nonce and PKCE verifier in this browser's
 server-side session and sends the browser to the provider; `/auth/oidc/callback` accepts
 only the state it issued (which is also the callback's CSRF protection), lets
-`runtime.identity.OidcClient` exchange the code and verify the ID token, provisions the user
-with the mapped roles and logs them in like a password login. Every failure lands on the
+`runtime.security.identity.OidcClient` exchange the code and verify the ID token, provisions
+the user with the mapped roles and logs them in like a password login. Every failure lands on the
 login page with a sentence saying what went wrong, never a traceback.
 """
 
@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, run
 
 from designer.auth import WebAuth, safe_next
-from runtime.identity import IdentityError, OidcClient, OidcConfig, PendingLogin
+from runtime.security.identity import IdentityError, OidcClient, OidcConfig, PendingLogin
 
 LOGIN_PATH = "/auth/oidc/login"
 CALLBACK_PATH = "/auth/oidc/callback"

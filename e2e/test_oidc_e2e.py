@@ -16,7 +16,7 @@ from browser_settings import ARTIFACTS, ROOT
 from playwright.sync_api import Page, expect
 from statewright_server import running_server
 
-from runtime.identity import IdentityService
+from runtime.security.identity import IdentityService
 
 sys.path.insert(0, str(ROOT / "tests"))  # the provider is shared with the unit tests
 from oidc_provider import LocalOpenIdProvider

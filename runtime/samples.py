@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from runtime.errors import EngineError
+from runtime.core.errors import EngineError
 from shared.errors import StatewrightError
 from shared.loading import load_document
 

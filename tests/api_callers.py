@@ -13,7 +13,7 @@ import pytest
 from argon2 import PasswordHasher, profiles
 from fastapi import FastAPI
 
-from runtime.identity import IdentityService, UnknownUser, passwords
+from runtime.security.identity import IdentityService, UnknownUser, passwords
 
 # argon2's cheapest parameters: the same code path, a millisecond instead of ~50 ms a hash.
 CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)

@@ -19,8 +19,10 @@ import pytest
 from typer.testing import CliRunner
 
 from runtime import Engine
-from runtime import action_loading as loading
-from runtime.action_loading import (
+from runtime.cli import app
+from runtime.demo import DEMO_ACTIONS
+from runtime.execution import action_loading as loading
+from runtime.execution.action_loading import (
     ACTIONS_ENV,
     DEMO_REFERENCE,
     ActionLoadingError,
@@ -28,9 +30,7 @@ from runtime.action_loading import (
     action_sources,
     load_actions,
 )
-from runtime.actions import ActionContext
-from runtime.cli import app
-from runtime.demo import DEMO_ACTIONS
+from runtime.execution.actions import ActionContext
 
 LETTERS_MODULE = """
 def register(engine):

@@ -21,7 +21,7 @@ from runtime.analytics import queries
 from runtime.analytics import tables as a
 from runtime.analytics.sketch import RELATIVE_ERROR, bucket_of, percentile, value_of
 from runtime.analytics.updater import rebuild
-from runtime.errors import EventRefused
+from runtime.core.errors import EventRefused
 from runtime.operations import perform
 from runtime.store import schema as t
 

@@ -19,9 +19,9 @@ from runtime.analytics import queries, workload
 from runtime.analytics import tables as a
 from runtime.analytics.figures import charts
 from runtime.analytics.updater import rebuild
-from runtime.errors import EngineError
+from runtime.core.errors import EngineError
+from runtime.people.tasks.model import Caller
 from runtime.store import schema as t
-from runtime.tasks.model import Caller
 
 KEY = "loan-approval"
 SLA_S = 86400

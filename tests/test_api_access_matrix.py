@@ -17,8 +17,8 @@ from test_tasks import CLAIM_REVIEW
 from runtime import Engine
 from runtime.api import create_app
 from runtime.api.tasks import router as tasks_router
-from runtime.identity import RateLimiter, RequestLimits
-from runtime.tasks import Caller
+from runtime.people.tasks import Caller
+from runtime.security.identity import RateLimiter, RequestLimits
 
 API = "/api/v1"
 EVERYONE = "everyone"  # anonymous too

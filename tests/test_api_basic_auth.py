@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from runtime import Engine
 from runtime.api import create_app
-from runtime.identity import passwords
+from runtime.security.identity import passwords
 
 API = "/api/v1"
 STRONG = "correct horse battery staple"

@@ -21,7 +21,7 @@ from test_tasks import CLAIM_REVIEW
 
 from runtime import Engine
 from runtime.api import create_app
-from runtime.identity import RateLimiter, RequestLimits
+from runtime.security.identity import RateLimiter, RequestLimits
 
 EXAMPLES_PER_OPERATION = 6
 # Revoking the admin's own token would turn every later case into a 401: run it last.

@@ -19,7 +19,7 @@ from test_tasks import CLAIM_REVIEW
 
 from runtime import Engine, ManualClock
 from runtime.api import create_app
-from runtime.identity import RateLimiter, RequestLimits
+from runtime.security.identity import RateLimiter, RequestLimits
 
 API = "/api/v1"
 STRONG = "correct horse battery staple"

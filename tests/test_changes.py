@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Connection
 
 from runtime import Engine
-from runtime.changes import Change, ChangeHub
-from runtime.errors import EngineError
+from runtime.core.errors import EngineError
 from runtime.operations import perform
-from runtime.tasks import Caller
+from runtime.people.tasks import Caller
+from runtime.store.changes import Change, ChangeHub
 
 ANA = Caller("ana", frozenset({"underwriter"}))
 
@@ -99,7 +99,7 @@ def test_a_failing_subscriber_neither_breaks_the_engine_nor_the_others(
 
     engine.changes.subscribe(broken)
     engine.changes.subscribe(heard.append)
-    with caplog.at_level(logging.ERROR, logger="runtime.changes"):
+    with caplog.at_level(logging.ERROR, logger="runtime.store.changes"):
         assert engine.send(iid, "approve").state == "approved"
     assert [c.status for c in heard] == ["completed"]
     assert "subscriber bug" in caplog.text

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from runtime import Engine
-from runtime.step import replay
+from runtime.core.step import replay
 from runtime.store import schema as t
 
 KILLS_PER_DATABASE = 12

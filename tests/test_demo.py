@@ -12,9 +12,9 @@ from runtime.analytics import board as boards
 from runtime.analytics.updater import rebuild
 from runtime.cli import app
 from runtime.demo.simulation import fast_sqlite
+from runtime.people.tasks.tables import COMPLETED
+from runtime.people.tasks.tables import tasks as tt
 from runtime.store import schema as t
-from runtime.tasks.tables import COMPLETED
-from runtime.tasks.tables import tasks as tt
 
 
 def test_a_demo_month_runs_the_samples_through_people_and_actions(db_url: str) -> None:

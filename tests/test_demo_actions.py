@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from runtime import Engine, ManualClock
-from runtime.actions import ActionContext
 from runtime.demo import DEMO_ACTIONS, register
 from runtime.demo.services import Refused, ServiceUnavailable
+from runtime.execution.actions import ActionContext
 from runtime.samples import samples_dir
 
 SAMPLES = {path.stem: json.loads(path.read_text()) for path in samples_dir().glob("*.json")}

@@ -17,8 +17,8 @@ from runtime import (
     Runner,
     VariablesInvalid,
 )
-from runtime.runner import lease
-from runtime.step import replay
+from runtime.core.step import replay
+from runtime.execution.runner import lease
 
 
 def _ready(engine: Engine, process: dict[str, Any], score: int = 700) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.step import replay
+from runtime.core.step import replay
 
 ORDER = {
     "key": "purchase-order",

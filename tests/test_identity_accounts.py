@@ -11,7 +11,7 @@ from api_callers import cheap_passwords  # noqa: F401 (fixture)
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from runtime.identity import (
+from runtime.security.identity import (
     AuthenticationFailed,
     IdentityService,
     InvalidName,
@@ -23,8 +23,8 @@ from runtime.identity import (
     lockout_delay_s,
     passwords,
 )
-from runtime.identity.database import create_identity_engine
-from runtime.identity.tables import users
+from runtime.security.identity.database import create_identity_engine
+from runtime.security.identity.tables import users
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 

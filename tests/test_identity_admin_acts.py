@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from api_callers import cheap_passwords  # noqa: F401 (fixture)
 
-from runtime.identity import AuthenticationFailed, IdentityService, OidcError, UnknownUser
-from runtime.identity.oidc import parse_role_map
+from runtime.security.identity import AuthenticationFailed, IdentityService, OidcError, UnknownUser
+from runtime.security.identity.oidc import parse_role_map
 
 STRONG = "correct horse battery staple"
 

@@ -11,7 +11,7 @@ from api_callers import cheap_passwords  # noqa: F401 (fixture)
 from typer.testing import CliRunner
 
 from runtime.cli import app
-from runtime.identity import IdentityService
+from runtime.security.identity import IdentityService
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 

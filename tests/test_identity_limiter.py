@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from runtime.identity import RateLimiter, RequestLimits, retry_after_header
+from runtime.security.identity import RateLimiter, RequestLimits, retry_after_header
 
 
 class Seconds:

@@ -16,8 +16,8 @@ from api_callers import cheap_passwords  # noqa: F401 (fixture)
 from joserfc.jwk import RSAKey
 from oidc_provider import LocalOpenIdProvider
 
-from runtime.identity import IdentityService, OidcClient, OidcConfig, OidcError
-from runtime.identity.oidc import parse_role_map
+from runtime.security.identity import IdentityService, OidcClient, OidcConfig, OidcError
+from runtime.security.identity.oidc import parse_role_map
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.identity import (
+from runtime.security.identity import (
     API_PERMISSIONS,
     PERMISSIONS,
     PUBLIC,

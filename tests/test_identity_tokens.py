@@ -10,8 +10,8 @@ import pytest
 from api_callers import cheap_passwords  # noqa: F401 (fixture)
 from sqlalchemy import select
 
-from runtime.clock import ManualClock
-from runtime.identity import (
+from runtime.core.clock import ManualClock
+from runtime.security.identity import (
     IdentityService,
     PermissionDenied,
     RateLimited,
@@ -21,8 +21,8 @@ from runtime.identity import (
     UnknownToken,
     authorize_api_call,
 )
-from runtime.identity.database import create_identity_engine
-from runtime.identity.tables import api_tokens
+from runtime.security.identity.database import create_identity_engine
+from runtime.security.identity.tables import api_tokens
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from runtime import Engine
-from runtime.instance_path import path_at
-from runtime.instance_queries import (
+from runtime.core.instance_path import path_at
+from runtime.operations import perform
+from runtime.operations.queries import (
     InstanceQuery,
     QueryInvalid,
     children,
@@ -18,7 +19,6 @@ from runtime.instance_queries import (
     search,
     variable_filter,
 )
-from runtime.operations import perform
 
 
 def started(engine: Engine, loan: dict[str, Any], amounts: list[int]) -> list[str]:

@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 from runtime.operations import perform
-from runtime.tasks import Caller
+from runtime.people.tasks import Caller
 
 ADMIN = Caller("root", frozenset({"admin"}))
 

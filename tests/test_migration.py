@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runtime.errors import EngineError
+from runtime.core.errors import EngineError
 from runtime.operations import perform
 
 

@@ -7,8 +7,8 @@ from test_tasks import ANA, _claim, _task_of
 from webhook_receiver import WebhookReceiver, free_port
 
 from runtime import Engine, EngineError, ManualClock
-from runtime import notifications as notes
-from runtime.notifications.delivery import retry_delay_s
+from runtime.people import notifications as notes
+from runtime.people.notifications.delivery import retry_delay_s
 
 
 def test_a_new_task_is_delivered_once_after_the_receiver_comes_back(
@@ -84,7 +84,7 @@ def test_a_bad_channel_is_refused_with_the_field_named(engine: Engine) -> None:
 
 
 def test_a_worker_that_dies_mid_delivery_leaves_the_row_to_the_next(db_url: str) -> None:
-    from runtime.notifications.delivery import LEASE_S, _lease
+    from runtime.people.notifications.delivery import LEASE_S, _lease
 
     clock = ManualClock()
     with WebhookReceiver(free_port()) as receiver:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from runtime.errors import EngineError
+from runtime.core.errors import EngineError
 from runtime.operations import perform, perform_batch
 
 

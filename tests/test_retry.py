@@ -14,7 +14,7 @@ import pytest
 from flaky_service import down_url, running_service  # noqa: F401 (the `service` fixture)
 
 from runtime import Engine
-from runtime.clock import from_db
+from runtime.core.clock import from_db
 from runtime.store import schema as t
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from runtime.retry import delay_bounds_s, next_attempt_at, retry_delay_s
+from runtime.execution.retry import delay_bounds_s, next_attempt_at, retry_delay_s
 from shared.definition import RetryPolicy
 
 POLICIES = st.builds(

@@ -153,7 +153,7 @@ def test_sigkill_during_compensation_neither_repeats_nor_skips_one(db_url, tmp_p
 
 
 def test_an_operator_rollback_compensates_everything_once(engine):
-    from runtime.errors import EngineError
+    from runtime.core.errors import EngineError
     from runtime.operations import perform
 
     engine.publish(booking())
@@ -190,7 +190,7 @@ def test_retry_after_a_failed_compensation_finishes_the_saga(engine, clock):
 
 
 def test_an_instance_being_rolled_back_cannot_be_moved(engine, clock):
-    from runtime.errors import EngineError
+    from runtime.core.errors import EngineError
     from runtime.operations import perform
 
     engine.publish(booking({"max_attempts": 2, "initial_s": 60, "jitter": 0}))

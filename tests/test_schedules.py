@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from runtime.schedules import (
+from runtime.execution.schedules import (
     ScheduleInvalid,
     Schedules,
     cron_trigger,

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 )
 
 from runtime import Engine, EventRefused, ManualClock
-from runtime.step import replay
+from runtime.core.step import replay
 
 REVIEW_TIMEOUT_S = 100
 PAUSE_S = 30

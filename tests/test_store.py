@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from runtime import ConcurrencyError, ManualClock
-from runtime.events import GENESIS_HASH, NewEvent
-from runtime.step import Snapshot
+from runtime.core.events import GENESIS_HASH, NewEvent
+from runtime.core.step import Snapshot
 from runtime.store import Store, open_store
 from runtime.store import schema as t
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from runtime import Engine, ManualClock
-from runtime.tasks import Caller, queues
+from runtime.people.tasks import Caller, queues
 
 ANA = Caller("ana", frozenset({"underwriter"}))
 BEN = Caller("ben", frozenset({"underwriter"}))

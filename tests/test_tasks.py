@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from runtime import Engine, ManualClock
-from runtime.tasks import Caller, FormInvalid, OutcomeInvalid, TaskConflict, TaskForbidden
+from runtime.people.tasks import Caller, FormInvalid, OutcomeInvalid, TaskConflict, TaskForbidden
 
 ANA = Caller("ana", frozenset({"underwriter"}))
 BEN = Caller("ben", frozenset({"underwriter"}))

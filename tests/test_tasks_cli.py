@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from runtime import Engine
 from runtime.cli import app
-from runtime.identity import IdentityService
+from runtime.security.identity import IdentityService
 
 runner = CliRunner()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from test_tasks import ADMIN, ANA, SENIOR, _claim, _task_of
 
 from runtime import Engine, ManualClock
-from runtime.tasks.housekeeping import run_once
+from runtime.people.tasks.housekeeping import run_once
 
 
 def test_a_task_past_due_is_re_offered_to_the_escalation_role_with_raised_priority(

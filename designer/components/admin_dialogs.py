@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from runtime.identity import BUILTIN_ROLES
+from runtime.security.identity import BUILTIN_ROLES
 
 ROLE_HINT = (
     "admin, analyst, operator, manager, or type any other name for a task role "

@@ -16,7 +16,7 @@ from nicegui import ui
 
 from designer.auth import WebAuth
 from designer.components.instance_status import testid
-from runtime.errors import EngineError
+from runtime.core.errors import EngineError
 from runtime.operations import perform
 
 if TYPE_CHECKING:

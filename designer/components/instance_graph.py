@@ -1,6 +1,6 @@
 """An instance drawn on its definition's graph: current state, the path taken, failures.
 
-The numbers come from `runtime.instance_path.path_at` (the event log), so the same drawing
+The numbers come from `runtime.core.instance_path.path_at` (the event log), so the same drawing
 shows the instance now or at any earlier event (time travel).
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from designer.components.canvas import ProcessCanvas
 from designer.components.instance_status import testid
 from designer.draft import Draft
-from runtime.instance_path import PathView
+from runtime.core.instance_path import PathView
 
 FAILED_FILL = "#fee2e2"
 RETRYING_FILL = "#fef3c7"

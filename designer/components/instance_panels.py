@@ -16,9 +16,9 @@ from nicegui import ui
 
 from designer.components.instance_status import testid
 from runtime.api.presenters import MASK, masked
-from runtime.breakers import group_of
-from runtime.instance_queries import children, pending_jobs
-from runtime.views import Instance
+from runtime.core.views import Instance
+from runtime.execution.breakers import group_of
+from runtime.operations.queries import children, pending_jobs
 
 if TYPE_CHECKING:
     from runtime import Engine

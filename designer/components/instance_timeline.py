@@ -14,7 +14,7 @@ from nicegui import ui
 
 from designer.components.instance_status import testid
 from runtime.api.presenters import masked
-from runtime.events import Event
+from runtime.core.events import Event
 
 SHOWN = 300
 TROUBLE_TYPES = {"action_failed", "incident", "compensation_failed"}

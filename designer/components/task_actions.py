@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from nicegui import ui
 
 from designer.auth import WebAuth
-from runtime.errors import EngineError, NotFound
-from runtime.identity import Principal
-from runtime.tasks import TaskConflict, TaskForbidden
+from runtime.core.errors import EngineError, NotFound
+from runtime.people.tasks import TaskConflict, TaskForbidden
+from runtime.security.identity import Principal
 
 if TYPE_CHECKING:
     from runtime import Engine

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from runtime.api.presenters import masked
-from runtime.tasks import Task
+from runtime.people.tasks import Task
 
 if TYPE_CHECKING:
     from runtime import Engine
-    from runtime.events import Event
+    from runtime.core.events import Event
 
 RECENT = 8
 

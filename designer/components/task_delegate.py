@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from runtime.identity import IdentityService
-from runtime.identity.permissions import is_task_role
+from runtime.security.identity import IdentityService
+from runtime.security.identity.permissions import is_task_role
 
 Delegate = Callable[[str, str | None, str | None], bool]
 

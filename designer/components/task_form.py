@@ -1,7 +1,7 @@
 """The form of a human task, generated from its state's `form` fields (SPEC §2).
 
 One input per field, chosen by type (`options` make a select). The inputs only collect and
-convert; whether the data fits is decided by the task service (`runtime/tasks/forms.py`),
+convert; whether the data fits is decided by the task service (`runtime/people/tasks/forms.py`),
 whose message for each field is shown under that field. Values start from the instance's
 variables of the same name, except sensitive ones, which are never sent to the browser.
 """

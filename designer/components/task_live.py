@@ -18,7 +18,7 @@ from nicegui import storage, ui
 
 if TYPE_CHECKING:
     from runtime import Engine
-    from runtime.changes import Change
+    from runtime.store.changes import Change
 
 SETTLE_S = 0.15
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from nicegui import ui
 
-from runtime.tasks import Task
+from runtime.people.tasks import Task
 
 PRIORITY_COLOURS = {"urgent": "red-7", "high": "orange-8", "normal": "blue-7", "low": "grey-6"}
 

@@ -17,9 +17,9 @@ from designer.admin_rows import act_rows, role_options, token_rows, user_rows
 from designer.auth import WebAuth
 from designer.components.admin_dialogs import ConfirmDialog, RolesDialog, SecretDialog
 from designer.components.shell import page_frame
-from runtime.identity import IdentityError
-from runtime.identity.passwords import generate_password
-from runtime.identity.permissions import ADMIN
+from runtime.security.identity import IdentityError
+from runtime.security.identity.passwords import generate_password
+from runtime.security.identity.permissions import ADMIN
 
 if TYPE_CHECKING:
     from runtime import Engine

@@ -22,7 +22,7 @@ from runtime.analytics.figures import charts, short_duration
 if TYPE_CHECKING:
     from runtime import Engine
     from runtime.analytics.board import Board
-    from runtime.views import DefinitionVersion
+    from runtime.core.views import DefinitionVersion
 
 ALL_VERSIONS = 0
 HEAT_CANVAS_PX = 560

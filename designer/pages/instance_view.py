@@ -3,7 +3,7 @@ work and operator actions of one instance.
 
 It follows `engine.changes` for this instance, so the graph and the timeline move within a
 second of a commit without a reload; clicking an event shows the graph as it was right after
-it, computed from the event log (`runtime.instance_path`).
+it, computed from the event log (`runtime.core.instance_path`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from designer.components.instance_status import STATUS_COLOURS, testid
 from designer.components.instance_timeline import timeline
 from designer.components.shell import page_frame
 from designer.components.task_live import follow_changes
-from runtime.errors import NotFound
-from runtime.instance_path import path_at
+from runtime.core.errors import NotFound
+from runtime.core.instance_path import path_at
 from runtime.operations import OPERATIONS
 
 if TYPE_CHECKING:

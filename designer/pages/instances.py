@@ -1,6 +1,6 @@
 """The Instances page: filter, sort and page through instances; act on a selection; incidents.
 
-Paging and sorting happen in the store (`runtime.instance_queries.search`), one page at a
+Paging and sorting happen in the store (`runtime.operations.queries.search`), one page at a
 time, so the page stays fast with many thousands of instances; committed changes redraw the
 shown page (at most about once a second), keeping the operator's selection.
 `?status=incident` opens the incidents view: instances in incident grouped by cause, each
@@ -21,8 +21,8 @@ from designer.components.instance_status import STATUS_COLOURS, STATUSES, testid
 from designer.components.shell import page_frame
 from designer.components.task_live import follow_changes
 from designer.pages import instance_view
-from runtime.instance_queries import InstanceQuery, QueryInvalid, incident_groups, search
-from runtime.views import Instance
+from runtime.core.views import Instance
+from runtime.operations.queries import InstanceQuery, QueryInvalid, incident_groups, search
 
 if TYPE_CHECKING:
     from runtime import Engine

@@ -13,7 +13,7 @@ from nicegui import app, ui
 from designer.auth import CSRF_FIELD, WebAuth, safe_next
 from designer.components.shell import BRAND_COLOUR, LOGOUT_PATH
 from designer.oidc_login import LOGIN_ERROR_KEY, OidcWebLogin, oidc_login_url
-from runtime.identity import AuthenticationFailed, IdentityError
+from runtime.security.identity import AuthenticationFailed, IdentityError
 
 if TYPE_CHECKING:
     from runtime import Engine

@@ -21,9 +21,9 @@ from designer.components.task_delegate import delegate_dialog
 from designer.components.task_form import TaskForm
 from designer.components.task_live import follow_changes
 from designer.components.task_table import PRIORITY_COLOURS, add_countdown, countdown
-from runtime.errors import EngineError, NotFound
-from runtime.identity import Principal
-from runtime.tasks import FormInvalid, Task, TaskForbidden
+from runtime.core.errors import EngineError, NotFound
+from runtime.people.tasks import FormInvalid, Task, TaskForbidden
+from runtime.security.identity import Principal
 
 if TYPE_CHECKING:
     from runtime import Engine

@@ -17,12 +17,12 @@ from designer.components.task_delegate import delegate_dialog
 from designer.components.task_live import follow_changes
 from designer.components.task_table import add_countdown, task_row, task_table
 from designer.pages import task_detail
-from runtime.identity import Principal
-from runtime.tasks import queues
+from runtime.people.tasks import queues
+from runtime.security.identity import Principal
 
 if TYPE_CHECKING:
     from runtime import Engine
-    from runtime.changes import Change
+    from runtime.store.changes import Change
 
 SHOWN = 200
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Table, func, select
 
 from runtime.analytics import tables as a
 from runtime.analytics.sketch import ZERO_BUCKET, percentile, value_of
-from runtime.clock import to_db
+from runtime.core.clock import to_db
 
 OUTCOMES = ("started", "completed", "failed", "cancelled")
 

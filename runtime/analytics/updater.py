@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from runtime import events as ev
 from runtime.analytics import tables as a
 from runtime.analytics.postgres_upsert import upsert_all
 from runtime.analytics.sketch import bucket_of
-from runtime.step import INTERNAL_EVENTS
+from runtime.core import events as ev
+from runtime.core.step import INTERNAL_EVENTS
+from runtime.people.tasks.model import TASK_CLAIMED, TASK_CREATED, TASK_DELEGATED, TASK_ESCALATED
 from runtime.store import schema as t
-from runtime.tasks.model import TASK_CLAIMED, TASK_CREATED, TASK_DELEGATED, TASK_ESCALATED
 
 if TYPE_CHECKING:
     from runtime.store.base import Store

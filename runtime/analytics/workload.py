@@ -17,9 +17,9 @@ from sqlalchemy import Connection, func, select
 from runtime.analytics import tables as a
 from runtime.analytics.queries import histograms_by_subject, in_scope
 from runtime.analytics.sketch import percentile
-from runtime.clock import to_db
-from runtime.tasks.tables import OPEN
-from runtime.tasks.tables import tasks as tt
+from runtime.core.clock import to_db
+from runtime.people.tasks.tables import OPEN
+from runtime.people.tasks.tables import tasks as tt
 
 # Upper bounds of the age bands of open tasks, in hours (the last band is open-ended).
 AGE_BANDS: tuple[tuple[str, float], ...] = (

@@ -36,8 +36,8 @@ from runtime.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from runtime.api.openapi_security import document_security
 from runtime.api.probes import DatabaseProbe
 from runtime.api.security_headers import SecurityHeaders
-from runtime.identity import IdentityService, RequestLimits
 from runtime.metrics import Metrics
+from runtime.security.identity import IdentityService, RequestLimits
 from shared.definition import Definition
 
 ROUTERS = (definitions.router, instances.router, operations.router, breakers.router,

@@ -1,7 +1,7 @@
 """Who is calling, and may they: the one check every `/api/v1` route goes through.
 
 `authorize` is a dependency of every API router (see `app.py`). It finds what the matched
-route needs in the table `runtime.identity.permissions.API_PERMISSIONS` (a route missing
+route needs in the table `runtime.security.identity.permissions.API_PERMISSIONS` (a route missing
 there is refused: fail closed), limits the client address, resolves the bearer token to a
 `Principal` and checks the permission. Routers that record who did something take the
 principal with `Depends(caller)`; its username is the actor of every event the call causes.
@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from runtime.api.errors import ApiError
-from runtime.identity import (
+from runtime.security.identity import (
     PUBLIC,
     SIGNED_IN,
     IdentityService,

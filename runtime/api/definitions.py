@@ -23,7 +23,7 @@ from runtime.api.models import (
     VersionSummary,
     storable_json,
 )
-from runtime.errors import DefinitionInvalid
+from runtime.core.errors import DefinitionInvalid
 from shared.definition import KEY_PATTERN
 from shared.findings import Finding
 

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.api import denials
-from runtime.errors import EngineError
+from runtime.core.errors import EngineError
 
 log = logging.getLogger("statewright.api")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")

@@ -22,7 +22,7 @@ from runtime.api.models import (
     SendEvent,
     StartInstance,
 )
-from runtime.errors import EngineError
+from runtime.core.errors import EngineError
 from runtime.metrics import Metrics
 from shared.definition import KEY_PATTERN, STATE_ID_PATTERN
 

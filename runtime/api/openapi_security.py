@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.identity import PUBLIC, permission_for_route
+from runtime.security.identity import PUBLIC, permission_for_route
 
 SCHEME = "bearerAuth"
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}

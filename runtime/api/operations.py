@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
-from runtime import operations
 from runtime.api import presenters
 from runtime.api.auth import Caller
 from runtime.api.errors import error_responses
 from runtime.api.models import PLAIN_TEXT, Instance, InstanceStatus
+from runtime.operations import acts as operations
 from shared.definition import KEY_PATTERN, STATE_ID_PATTERN
 
 router = APIRouter(prefix="/instances", tags=["operations"])

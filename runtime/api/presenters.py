@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.api import models
-from runtime.events import Event
+from runtime.core.events import Event
+from runtime.core.views import DefinitionVersion, Instance
 from runtime.operations import incident_reason
-from runtime.views import DefinitionVersion, Instance
 
 MASK = "***"
 

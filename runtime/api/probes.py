@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from runtime.clock import to_db
+from runtime.core.clock import to_db
 from runtime.store import schema
 
 STATUSES = ("running", "suspended", "completed", "failed", "cancelled", "incident")

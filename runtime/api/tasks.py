@@ -13,15 +13,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from runtime import notifications
 from runtime.api import denials
 from runtime.api.auth import Caller
 from runtime.api.errors import error_responses
 from runtime.api.models import PLAIN_TEXT
-from runtime.errors import NotFound
-from runtime.identity import Principal
-from runtime.identity.users import ROLE_PATTERN, USERNAME_PATTERN
-from runtime.tasks import Task, TaskForbidden, TaskPage
+from runtime.core.errors import NotFound
+from runtime.people import notifications
+from runtime.people.tasks import Task, TaskForbidden, TaskPage
+from runtime.security.identity import Principal
+from runtime.security.identity.users import ROLE_PATTERN, USERNAME_PATTERN
 
 router = APIRouter(tags=["tasks"])
 

@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from runtime.api.auth import CHALLENGE, Caller, client_ip, too_many
 from runtime.api.errors import ApiError, error_responses
 from runtime.api.models import PLAIN_TEXT
-from runtime.identity import AuthenticationFailed, IdentityService, RateLimited
-from runtime.identity.passwords import MAX_PASSWORD_LENGTH
-from runtime.identity.users import USERNAME_PATTERN
+from runtime.security.identity import AuthenticationFailed, IdentityService, RateLimited
+from runtime.security.identity.passwords import MAX_PASSWORD_LENGTH
+from runtime.security.identity.users import USERNAME_PATTERN
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

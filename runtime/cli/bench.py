@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from runtime.cli import app
-from runtime.errors import EngineError
+from runtime.core.errors import EngineError
 
 
 class Suite(StrEnum):

@@ -9,8 +9,8 @@ import typer
 
 from runtime.cli import app
 from runtime.cli.instances import DEFAULT_DB, DbOption
+from runtime.core.errors import EngineError
 from runtime.demo.simulation import MonthSimulation, Progress
-from runtime.errors import EngineError
 
 
 @app.command()

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 import typer
 
 from runtime.cli import app
+from runtime.core.errors import DefinitionInvalid, EngineError
+from runtime.core.views import Instance
 from runtime.engine import Engine
-from runtime.errors import DefinitionInvalid, EngineError
-from runtime.views import Instance
 
 DbOption = Annotated[
     str,

@@ -14,14 +14,14 @@ import uvicorn
 from fastapi import FastAPI
 
 from runtime import Engine, Runner
-from runtime.action_loading import ActionLoadingError, load_actions
 from runtime.api import create_app
 from runtime.cli import app
-from runtime.errors import EngineError
-from runtime.identity import IdentityError, IdentityService
-from runtime.identity.service import ADMIN_PASSWORD_ENV
+from runtime.core.errors import EngineError
+from runtime.execution.action_loading import ActionLoadingError, load_actions
+from runtime.execution.schedules import Schedules
 from runtime.samples import publish_samples
-from runtime.schedules import Schedules
+from runtime.security.identity import IdentityError, IdentityService
+from runtime.security.identity.service import ADMIN_PASSWORD_ENV
 
 log = logging.getLogger("statewright.serve")
 

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 
 import typer
 
-from runtime import notifications
 from runtime.cli import app
 from runtime.cli.instances import DEFAULT_DB, DbOption, JsonOption, open_engine, parse_json_object
-from runtime.identity import IdentityService
-from runtime.identity.errors import IdentityError
-from runtime.identity.principal import Principal
-from runtime.tasks import Task
+from runtime.people import notifications
+from runtime.people.tasks import Task
+from runtime.security.identity import IdentityService
+from runtime.security.identity.errors import IdentityError
+from runtime.security.identity.principal import Principal
 
 tasks_app = typer.Typer(help="Work human tasks: list, claim, unclaim, complete, delegate.",
                         no_args_is_help=True)

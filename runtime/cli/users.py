@@ -19,8 +19,8 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from runtime.cli import app
-from runtime.identity import IdentityError, IdentityService, TokenInfo, User
-from runtime.identity.passwords import generate_password
+from runtime.security.identity import IdentityError, IdentityService, TokenInfo, User
+from runtime.security.identity.passwords import generate_password
 
 users_app = typer.Typer(help="Manage user accounts and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Manage API bearer tokens.", no_args_is_help=True)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.actions import Handler
 from runtime.demo import claims, loans, onboarding, purchasing
+from runtime.execution.actions import Handler
 
 DEMO_ACTIONS: dict[str, Handler] = {
     **loans.ACTIONS,

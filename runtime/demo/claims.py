@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from runtime.actions import ActionContext, Handler
 from runtime.demo.services import Refused, fraction, hiccup, pick, reference
+from runtime.execution.actions import ActionContext, Handler
 
 LAPSED_RATE = 0.05
 NO_CAPACITY_RATE = 0.05

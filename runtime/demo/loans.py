@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.actions import ActionContext, Handler
 from runtime.demo.services import Refused, fraction, hiccup
+from runtime.execution.actions import ActionContext, Handler
 
 LOWEST_SCORE, SCORE_RANGE = 350, 500
 CLOSED_ACCOUNT_RATE = 0.03

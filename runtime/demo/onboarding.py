@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.actions import ActionContext, Handler
 from runtime.demo.services import Refused, hiccup, reference
+from runtime.execution.actions import ActionContext, Handler
 
 
 def provision_accounts(ctx: ActionContext) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.actions import ActionContext, Handler
 from runtime.demo.services import fraction, hiccup, reference
+from runtime.execution.actions import ActionContext, Handler
 
 LARGEST_REMAINING_BUDGET = 150_000
 

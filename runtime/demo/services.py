@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from runtime.actions import ActionContext
+from runtime.execution.actions import ActionContext
 
 
 class ServiceUnavailable(Exception):

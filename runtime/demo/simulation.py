@@ -26,13 +26,13 @@ from typing import Any
 from sqlalchemy import select
 
 from runtime import demo
-from runtime.clock import ManualClock
+from runtime.core.clock import ManualClock
+from runtime.core.errors import EngineError
 from runtime.engine import Engine
-from runtime.errors import EngineError
-from runtime.runner import lease, run_job
+from runtime.execution.runner import lease, run_job
+from runtime.people.tasks.model import Caller
 from runtime.samples import samples_dir
 from runtime.store import schema as t
-from runtime.tasks.model import Caller
 from shared.loading import load_document
 
 TICK_S = 1800  # people and partners act on the half hour; finer ticks cost more rounds

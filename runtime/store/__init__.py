@@ -1,13 +1,15 @@
-"""The durable store; `open_store(url)` picks the dialect module from the URL."""
+"""The durable store; `open_store(url)` picks the dialect module from the URL.
+
+Tables of higher layers (tasks, analytics) join `schema.metadata` when their modules are
+imported; the composition root imports them before it opens the store.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from runtime.analytics import tables as _analytics_tables  # noqa: F401  (shared metadata)
-from runtime.analytics.updater import AnalyticsUpdater
-from runtime.errors import StoreUnavailable
+from runtime.core.errors import StoreUnavailable
 from runtime.store import resilience  # noqa: F401  (its tables join the shared metadata)
 from runtime.store.base import Store
 
@@ -36,7 +38,6 @@ def open_store(url: str) -> Store:
     except Exception as exc:
         store.close()
         raise StoreUnavailable(f"cannot open the database {store.display_url}: {exc}") from exc
-    store.event_hooks.append(AnalyticsUpdater())
     return store
 
 

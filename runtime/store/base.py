@@ -19,10 +19,10 @@ from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, s
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.exc import IntegrityError
 
-from runtime.clock import from_db, to_db
-from runtime.errors import ConcurrencyError
-from runtime.events import GENESIS_HASH, Event, NewEvent, canonical, chain_hash
-from runtime.step import Snapshot
+from runtime.core.clock import from_db, to_db
+from runtime.core.errors import ConcurrencyError
+from runtime.core.events import GENESIS_HASH, Event, NewEvent, canonical, chain_hash
+from runtime.core.step import Snapshot
 from runtime.store import schema as t
 
 _PENDING = "statewright_pending"

@@ -1,6 +1,6 @@
 """The tables of the store (SQLAlchemy Core), the same on SQLite and PostgreSQL.
 
-Timestamps are naive UTC (`runtime.clock.to_db`). Events are append-only and unique on
+Timestamps are naive UTC (`runtime.core.clock.to_db`). Events are append-only and unique on
 `(instance_id, seq)`, which is what makes concurrent writers to one instance collide loudly.
 """
 

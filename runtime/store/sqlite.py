@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL
 
-from runtime.errors import StoreUnavailable
+from runtime.core.errors import StoreUnavailable
 from runtime.store.base import Store
 
 BUSY_TIMEOUT_MS = 30_000

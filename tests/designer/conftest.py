@@ -20,7 +20,7 @@ from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
 from designer.app import register_pages
 from runtime import Engine
-from runtime.identity import IdentityService
+from runtime.security.identity import IdentityService
 
 
 @pytest.fixture

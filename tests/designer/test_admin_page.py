@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from nicegui.testing import User
 
-from runtime.identity import AuthenticationFailed, IdentityService, TokenInvalid
+from runtime.security.identity import AuthenticationFailed, IdentityService, TokenInvalid
 
 pytestmark = pytest.mark.anyio
 Login = Callable[..., Awaitable[None]]

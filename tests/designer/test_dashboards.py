@@ -14,8 +14,8 @@ from nicegui.testing import User
 
 from designer.components.canvas import ProcessCanvas
 from runtime import Engine
-from runtime.identity import IdentityService
-from runtime.tasks.model import Caller
+from runtime.people.tasks.model import Caller
+from runtime.security.identity import IdentityService
 
 pytestmark = pytest.mark.anyio
 Login = Callable[..., Awaitable[None]]

@@ -13,7 +13,7 @@ from designer import drafts
 from designer.components.canvas import ProcessCanvas
 from designer.draft import new_document
 from runtime import Engine
-from runtime.identity import IdentityService
+from runtime.security.identity import IdentityService
 
 pytestmark = pytest.mark.anyio
 Login = Callable[..., Awaitable[None]]

@@ -10,7 +10,7 @@ from designer import catalog, drafts
 from designer.components.canvas import ProcessCanvas
 from designer.draft import new_document
 from runtime import Engine
-from runtime.identity import BUILTIN_ROLES
+from runtime.security.identity import BUILTIN_ROLES
 
 
 def test_known_roles_are_the_builtins_plus_roles_published_processes_use(engine: Engine) -> None:

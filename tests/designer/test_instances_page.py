@@ -12,8 +12,8 @@ from nicegui.testing import User
 
 from designer.components.canvas import ProcessCanvas
 from runtime import Engine
-from runtime.identity import IdentityService
 from runtime.operations import perform
+from runtime.security.identity import IdentityService
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "correct-horse-battery"

@@ -17,7 +17,7 @@ from oidc_provider import LocalOpenIdProvider
 from designer.app import configured_single_sign_on
 from designer.auth import WebAuth
 from designer.oidc_login import LOGIN_PATH, OidcWebLogin, oidc_login_url, register_oidc_routes
-from runtime.identity import IdentityService, OidcError
+from runtime.security.identity import IdentityService, OidcError
 
 KEYCLOAK = {
     "STATEWRIGHT_OIDC_ISSUER": "https://sso.example.com/realms/ops",

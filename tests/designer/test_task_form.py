@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from designer.components.task_form import converted, initial_value
-from runtime.tasks.forms import field_errors
+from runtime.people.tasks.forms import field_errors
 
 FORM = [
     {"name": "count", "type": "integer"},

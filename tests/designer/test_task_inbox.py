@@ -12,8 +12,8 @@ from nicegui.testing import User
 
 from designer.components.task_table import countdown
 from runtime import Engine
-from runtime.identity import IdentityService
-from runtime.tasks import Caller
+from runtime.people.tasks import Caller
+from runtime.security.identity import IdentityService
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "correct-horse-battery"

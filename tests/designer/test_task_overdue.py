@@ -12,7 +12,7 @@ from nicegui.testing import User
 from test_task_inbox import PASSWORD, ROOT, rows, sign_in, soon
 
 from runtime import Engine, ManualClock
-from runtime.identity import IdentityService
+from runtime.security.identity import IdentityService
 
 pytestmark = pytest.mark.anyio
 

@@ -1,8 +1,0 @@
-"""Human tasks: the inbox of `human` states (SPEC §2, §4, §7), reached as `engine.tasks`."""
-
-from runtime.tasks.errors import FormInvalid, OutcomeInvalid, TaskConflict, TaskForbidden
-from runtime.tasks.model import Caller, Task, TaskPage
-from runtime.tasks.service import HumanTasks
-
-__all__ = ["Caller", "FormInvalid", "HumanTasks", "OutcomeInvalid", "Task", "TaskConflict",
-           "TaskForbidden", "TaskPage"]

@@ -17,6 +17,7 @@ test: install assets chromium
 	$(PY) -m pytest -n auto tests
 	$(PY) -m pytest e2e
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 
 test-fast: install
 	$(PY) -m pytest tests -x -q
@@ -26,6 +27,7 @@ e2e: install assets chromium
 
 lint: install
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 
 bench: install
 	.venv/bin/statewright bench --suite all

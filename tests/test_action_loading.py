@@ -192,7 +192,7 @@ def test_serve_and_worker_pass_their_flags_to_the_loader(
         seen.append((list(modules), demo))
         raise ActionLoadingError("the action module 'acme.a' (--actions) is not there")
 
-    monkeypatch.setattr("runtime.cli.server.load_actions", refuse)
+    monkeypatch.setattr("runtime.cli.serving.load_actions", refuse)
     result = CliRunner().invoke(app, [*args, "--db", sqlite_url])
     assert result.exit_code == 2
     assert seen == [(modules_seen, demo)]

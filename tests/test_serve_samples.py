@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from runtime import Engine
-from runtime.cli import server
+from runtime.cli import serving as server
 from runtime.samples import SAMPLES_DIR_ENV, publish_samples, samples_dir
 
 SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"

@@ -1,24 +1,10 @@
-"""The `statewright` command line; each concept registers its commands in its own module."""
+"""The `statewright` command line; each concept adds its commands in its own module.
 
-import typer
+Command modules import the engine, the web stack and SQLAlchemy inside the commands that
+need them, so `statewright --help` and `statewright validate` start at once.
+"""
 
-app = typer.Typer(
-    name="statewright",
-    help="Statewright: visual workflow designer and durable runtime.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-
-
-@app.callback()
-def main() -> None:
-    """Statewright: visual workflow designer and durable runtime."""
-
-
-# Each module registers its commands on `app` when imported.
-from runtime.cli import (  # noqa: E402
+from runtime.cli import (
     analytics,
     audit,
     bench,
@@ -30,6 +16,7 @@ from runtime.cli import (  # noqa: E402
     tasks,
     users,
 )
+from runtime.cli.app import app
 
 __all__ = ["analytics", "app", "audit", "bench", "definitions", "demo", "instances", "operations",
            "server", "tasks", "users"]

@@ -1,3 +1,3 @@
-from runtime.cli import app
+from runtime.cli.app import app
 
 app()

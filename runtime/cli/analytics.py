@@ -8,10 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from runtime.analytics import queries
-from runtime.analytics.updater import rebuild as rebuild_aggregates
-from runtime.cli import app
-from runtime.cli.instances import DEFAULT_DB, DbOption, JsonOption, open_engine
+from runtime.cli.app import app
+from runtime.cli.common import DEFAULT_DB, DbOption, JsonOption, open_engine
 
 analytics_app = typer.Typer(help="Dashboard aggregates.", no_args_is_help=True)
 app.add_typer(analytics_app, name="analytics")
@@ -21,6 +19,8 @@ app.add_typer(analytics_app, name="analytics")
 def rebuild(db: DbOption = DEFAULT_DB) -> None:
     """Recompute every aggregate from the event log (writers wait until it is done)."""
     with open_engine(db) as engine:
+        from runtime.analytics.updater import rebuild as rebuild_aggregates
+
         replayed = rebuild_aggregates(engine.store)
     typer.echo(f"rebuilt analytics from {replayed} events")
 
@@ -39,6 +39,8 @@ def show(
     with open_engine(db) as engine:
         engine.version(key, version)  # names an unknown definition or version
         with engine.store.read() as conn:
+            from runtime.analytics import queries
+
             board = queries.dashboard(conn, key, version, since=since, until=until)
     if as_json:
         typer.echo(json.dumps(board, default=_iso, indent=2))

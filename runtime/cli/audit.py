@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from runtime.cli import app
-from runtime.cli.instances import DEFAULT_DB, DbOption, open_engine
+from runtime.cli.app import app
+from runtime.cli.common import DEFAULT_DB, DbOption, open_engine
 
 audit_app = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from runtime.cli import app
+from runtime.cli.app import app
 from runtime.core.errors import EngineError
 
 
@@ -16,6 +16,7 @@ class Suite(StrEnum):
     engine = "engine"
     validation = "validation"
     dashboards = "dashboards"
+    startup = "startup"
     all = "all"
 
 
@@ -61,6 +62,12 @@ def bench(
             raise typer.Exit(2) from None
         if not as_json:
             _print_dashboards(results["dashboards"])
+    if suite in (Suite.startup, Suite.all):
+        from runtime.benchmarks.startup import run as run_startup
+
+        results["startup"] = run_startup()
+        if not as_json:
+            _print_startup(results["startup"])
     if as_json:
         typer.echo(json.dumps(results, indent=2))
 
@@ -84,3 +91,10 @@ def _print_dashboards(r: dict) -> None:
     typer.echo(f"one process    p50 {r['definition_p50_ms']} ms  p95 {r['definition_p95_ms']} ms"
                f"  (read + {r['charts']} charts built, over {r['runs']} runs)")
     typer.echo(f"overview       p50 {r['overview_p50_ms']} ms  p95 {r['overview_p95_ms']} ms")
+
+
+def _print_startup(r: dict) -> None:
+    typer.echo(f"bare python    p50 {r['bare_p50_ms']} ms  p95 {r['bare_p95_ms']} ms")
+    for name in ("help", "validate"):
+        typer.echo(f"{name:<14} p50 {r[f'{name}_p50_ms']} ms  p95 {r[f'{name}_p95_ms']} ms  "
+                   f"(+{r[f'{name}_overhead_p50_ms']} ms over bare, {r['runs']} runs)")

@@ -1,17 +1,17 @@
 """Commands on definition documents: schema, validate, publish."""
 
+from __future__ import annotations
+
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from runtime.cli import app
-from shared.definition import json_schema
-from shared.errors import DocumentError
-from shared.findings import Finding, Report
-from shared.loading import load_document, read_stdin
-from shared.validation import validate as validate_document
+from runtime.cli.app import app
+
+if TYPE_CHECKING:
+    from shared.findings import Finding, Report
 
 _COLOURS = {"error": "red", "warning": "yellow"}
 
@@ -19,6 +19,8 @@ _COLOURS = {"error": "red", "warning": "yellow"}
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the statewright/v1 definition format."""
+    from shared.definition import json_schema
+
     print(json.dumps(json_schema(), indent=2))
 
 
@@ -30,6 +32,10 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check a definition. Exit 0: no errors (warnings allowed); 1: errors; 2: unreadable file."""
+    from shared.errors import DocumentError
+    from shared.loading import load_document, read_stdin
+    from shared.validation import validate as validate_document
+
     try:
         document = read_stdin() if file == "-" else load_document(file)
         report = validate_document(document)

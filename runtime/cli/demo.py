@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from runtime.cli import app
-from runtime.cli.instances import DEFAULT_DB, DbOption
-from runtime.core.errors import EngineError
-from runtime.demo.simulation import MonthSimulation, Progress
+from runtime.cli.app import app
+from runtime.cli.common import DEFAULT_DB, DbOption
+
+if TYPE_CHECKING:
+    from runtime.demo.simulation import Progress
 
 
 @app.command()
@@ -24,6 +25,9 @@ def demo(
     """Run the samples with the demo actions and simulated people over the last DAYS days."""
     typer.echo(f"simulating {instances:,} instances over {days} days into {db}")
     logging.getLogger("statewright.breakers").setLevel(logging.ERROR)  # the demo trips them
+    from runtime.core.errors import EngineError
+    from runtime.demo.simulation import MonthSimulation
+
     try:
         done = MonthSimulation(db, instances, days, seed, report=_progress).run()
     except EngineError as exc:

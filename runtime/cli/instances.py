@@ -3,72 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from runtime.cli import app
-from runtime.core.errors import DefinitionInvalid, EngineError
-from runtime.core.views import Instance
-from runtime.engine import Engine
-
-DbOption = Annotated[
-    str,
-    typer.Option("--db", envvar="STATEWRIGHT_DB", show_default=True,
-                 help="Database URL: sqlite:///file.db or postgresql://user@host/db."),
-]
-DEFAULT_DB = "sqlite:///statewright.db"
-ActorOption = Annotated[str, typer.Option("--actor", help="Who does this (recorded in the log).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-KeyOption = Annotated[str | None, typer.Option(
-    "--idempotency-key", help="Repeating the call with this key returns the first result.")]
-
-
-@contextmanager
-def open_engine(db: str) -> Iterator[Engine]:
-    """An engine for one command; engine errors become `error: ...` and exit code 1."""
-    try:
-        engine = Engine(db)
-    except EngineError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from None
-    try:
-        yield engine
-    except DefinitionInvalid as exc:
-        typer.echo(f"error: {exc.message.split(':')[0]}; publishing refused", err=True)
-        for finding in exc.findings:
-            typer.echo(f"  {finding.severity} {finding.code}: {finding.message}", err=True)
-        raise typer.Exit(1) from None
-    except EngineError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.close()
-
-
-def parse_json_object(text: str | None, option: str) -> dict[str, Any]:
-    if text is None:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        typer.echo(f"error: {option} is not valid JSON: {exc}", err=True)
-        raise typer.Exit(2) from None
-    if not isinstance(value, dict):
-        typer.echo(f"error: {option} must be a JSON object like '{{\"amount\": 5000}}'", err=True)
-        raise typer.Exit(2)
-    return value
-
-
-def _print_instance(instance: Instance, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(instance.to_json(), indent=2))
-        return
-    typer.echo(f"{instance.id}  {instance.definition} v{instance.version}  "
-               f"state={instance.state}  status={instance.status}")
-    typer.echo(f"variables: {json.dumps(instance.variables, sort_keys=True)}")
+from runtime.cli.app import app
+from runtime.cli.common import (
+    DEFAULT_DB,
+    ActorOption,
+    DbOption,
+    JsonOption,
+    KeyOption,
+    breaker_line,
+    open_engine,
+    parse_json_object,
+    print_instance,
+)
 
 
 @app.command()
@@ -101,7 +51,7 @@ def start(
     with open_engine(db) as engine:
         iid = engine.start(key, values, actor=actor, version=version,
                            idempotency_key=idempotency_key, business_key=business_key)
-        _print_instance(engine.get(iid), as_json)
+        print_instance(engine.get(iid), as_json)
 
 
 @app.command()
@@ -119,7 +69,7 @@ def send(
     data = parse_json_object(payload, "--payload")
     with open_engine(db) as engine:
         after = engine.send(instance_id, event, data, actor=actor, idempotency_key=idempotency_key)
-        _print_instance(after, as_json)
+        print_instance(after, as_json)
 
 
 @app.command()
@@ -134,8 +84,6 @@ def show(
         instance = engine.get(instance_id)
         events = engine.history(instance_id) if history else []
         accepted = engine.accepted_events(instance_id)
-        from runtime.cli.operations import breaker_line
-
         breaker = breaker_line(engine, instance.definition, instance.version, instance.state)
     if as_json:
         body = {**instance.to_json(), "accepts": accepted}
@@ -143,7 +91,7 @@ def show(
             body["history"] = [e.to_json() for e in events]
         typer.echo(json.dumps(body, indent=2))
         return
-    _print_instance(instance, False)
+    print_instance(instance, False)
     typer.echo(f"accepts: {', '.join(accepted) or '-'}")
     if breaker:
         typer.echo(breaker)

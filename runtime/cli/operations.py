@@ -8,18 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from runtime.cli import app
-from runtime.cli.instances import (
+from runtime.cli.app import app
+from runtime.cli.common import (
     DEFAULT_DB,
     ActorOption,
     DbOption,
     JsonOption,
-    _print_instance,
     open_engine,
     parse_json_object,
+    print_instance,
 )
-from runtime.engine import Engine
-from runtime.operations import perform
 
 IdArgument = Annotated[str, typer.Argument(help="Instance id.")]
 ReasonOption = Annotated[str, typer.Option(
@@ -28,8 +26,10 @@ ReasonOption = Annotated[str, typer.Option(
 
 def _operate(db: str, instance_id: str, operation: str, reason: str, actor: str,
              as_json: bool, **params: Any) -> None:
+    from runtime.operations import perform
+
     with open_engine(db) as engine:
-        _print_instance(perform(engine, instance_id, operation, reason, actor, **params),
+        print_instance(perform(engine, instance_id, operation, reason, actor, **params),
                         as_json)
 
 
@@ -99,14 +99,3 @@ def breakers(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     for b in states:
         until = f"  half-opens at {b.open_until.isoformat()}" if b.state == "open" else ""
         typer.echo(f"{b.name:<24} {b.state:<10} failures={b.failures}{until}")
-
-
-def breaker_line(engine: Engine, definition: str, version: int, state: str | None) -> str | None:
-    """For `show`: the breaker of the task the instance is in, when it is not closed."""
-    spec = engine.definition(definition, version).state(state or "")
-    if spec is None or spec.type != "task":
-        return None
-    breaker = engine.breakers.state(spec.breaker or spec.action)
-    if breaker.state == "closed":
-        return None
-    return f"breaker: {breaker.name} is {breaker.state} (failures={breaker.failures})"

@@ -2,42 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import os
-import signal
-import threading
-from importlib.metadata import entry_points
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 
-from runtime import Engine, Runner
-from runtime.api import create_app
-from runtime.cli import app
-from runtime.core.errors import EngineError
-from runtime.execution.action_loading import ActionLoadingError, load_actions
-from runtime.execution.schedules import Schedules
-from runtime.samples import publish_samples
-from runtime.security.identity import IdentityError, IdentityService
-from runtime.security.identity.service import ADMIN_PASSWORD_ENV
+from runtime.cli.app import app
+from runtime.cli.common import DEFAULT_DB, DbOption
 
-log = logging.getLogger("statewright.serve")
-
-DB_ENV = "STATEWRIGHT_DB"
-DEFAULT_DB = "sqlite:///statewright.db"
-UI_ENTRY_POINTS = "statewright.ui"
-
-DbOption = Annotated[
-    str,
-    typer.Option(
-        "--db",
-        envvar=DB_ENV,
-        help="Database URL: sqlite:///file.db or postgresql://user@host/db.",
-        show_default=True,
-    ),
-]
 ActionsOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -56,63 +27,6 @@ DemoActionsOption = Annotated[
 ]
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("STATEWRIGHT_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # APScheduler logs every run of its interval jobs at INFO: noise, not news.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
-def _open_engine(db: str) -> Engine:
-    try:
-        return Engine(db)
-    except EngineError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from None
-
-
-def mount_ui(api: FastAPI, engine: Any) -> list[str]:
-    """Mount every `statewright.ui` entry point; one that fails is logged and left out."""
-    mounted = []
-    for entry in entry_points(group=UI_ENTRY_POINTS):
-        try:
-            entry.load()(api, engine)
-        except Exception:
-            log.exception(
-                "The web UI %r (%s) could not be mounted; serving the API alone", entry.name,
-                entry.value,
-            )
-            continue
-        mounted.append(entry.name)
-    return mounted
-
-
-def _register_actions(engine: Engine, modules: list[str] | None, demo: bool) -> None:
-    try:
-        load_actions(engine, modules or (), demo=demo)
-    except ActionLoadingError as exc:
-        engine.close()
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _first_admin(db: str) -> None:
-    """SPEC §6: a fresh database gets an `admin` account; a generated password is shown once."""
-    try:
-        with IdentityService(db) as identity:
-            one_time = identity.ensure_first_admin()
-    except IdentityError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    if one_time:
-        typer.echo(
-            f"Created the first account 'admin' with the one-time password {one_time} "
-            f"(change it at first login, or set {ADMIN_PASSWORD_ENV} before the first start)."
-        )
-
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -127,47 +41,15 @@ def serve(
     demo_actions: DemoActionsOption = None,
 ) -> None:
     """Serve the REST API and web UI, and run due work in the background."""
-    _configure_logging()
-    engine = _open_engine(db)
-    _register_actions(engine, actions, samples if demo_actions is None else demo_actions)
-    _first_admin(db)
-    if samples:
-        publish_samples(engine)
-    api = create_app(engine)
-    if ui:
-        mount_ui(api, engine)
-    server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_config=None))
-    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
-    # it found; a no-op one here lets the runner and engine close and the process exit 0.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: None)
-    runner = Runner(engine).start()
-    schedules = Schedules(engine).start()  # cron-started definitions (APScheduler)
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    log.info("Statewright on http://%s:%d (API under /api/v1, database %s)", shown, port, db)
-    try:
-        server.run()
-    finally:
-        schedules.stop()
-        runner.stop()
-        engine.close()
+    from runtime.cli import serving
+
+    serving.serve(host, port, db, samples, ui, actions, demo_actions)
 
 
 @app.command()
 def worker(db: DbOption = DEFAULT_DB, actions: ActionsOption = None,
            demo_actions: DemoActionsOption = None) -> None:
     """Run due actions and timers against the database until SIGTERM or Ctrl-C."""
-    _configure_logging()
-    engine = _open_engine(db)
-    _register_actions(engine, actions, demo_actions is not False)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    runner = Runner(engine).start()
-    log.info("Statewright worker running against %s", db)
-    try:
-        stop.wait()
-    finally:
-        runner.stop()
-        engine.close()
-    log.info("Statewright worker stopped")
+    from runtime.cli import serving
+
+    serving.work(db, actions, demo_actions)

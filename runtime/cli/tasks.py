@@ -7,17 +7,16 @@ decide what the user may see and do, exactly as over REST.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from runtime.cli import app
-from runtime.cli.instances import DEFAULT_DB, DbOption, JsonOption, open_engine, parse_json_object
-from runtime.people import notifications
-from runtime.people.tasks import Task
-from runtime.security.identity import IdentityService
-from runtime.security.identity.errors import IdentityError
-from runtime.security.identity.principal import Principal
+from runtime.cli.app import app
+from runtime.cli.common import DEFAULT_DB, DbOption, JsonOption, open_engine, parse_json_object
+
+if TYPE_CHECKING:
+    from runtime.people.tasks import Task
+    from runtime.security.identity.principal import Principal
 
 tasks_app = typer.Typer(help="Work human tasks: list, claim, unclaim, complete, delegate.",
                         no_args_is_help=True)
@@ -27,6 +26,8 @@ UserOption = Annotated[str, typer.Option("--user", help="The account acting (its
 
 
 def _principal(db: str, username: str) -> Principal:
+    from runtime.security.identity import IdentityError, IdentityService
+
     try:
         with IdentityService(db) as identity:
             return identity.principal_for(username, "cli")
@@ -136,6 +137,8 @@ def channel_add(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Send task notifications of a role or a process to a webhook."""
+    from runtime.people import notifications
+
     with open_engine(db) as engine:
         channel = notifications.add_channel(engine, scope, target, fmt, url)
     typer.echo(json.dumps(channel))
@@ -143,6 +146,8 @@ def channel_add(
 
 @tasks_app.command("channel-list")
 def channel_list(db: DbOption = DEFAULT_DB) -> None:
+    from runtime.people import notifications
+
     with open_engine(db) as engine:
         for channel in notifications.list_channels(engine):
             typer.echo(json.dumps(channel))
@@ -150,6 +155,8 @@ def channel_list(db: DbOption = DEFAULT_DB) -> None:
 
 @tasks_app.command("channel-remove")
 def channel_remove(channel_id: str, db: DbOption = DEFAULT_DB) -> None:
+    from runtime.people import notifications
+
     with open_engine(db) as engine:
         notifications.remove_channel(engine, channel_id)
 
@@ -162,6 +169,8 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 def outbox(db: DbOption = DEFAULT_DB,
            task: Annotated[str | None, typer.Option(help="Only this task's.")] = None) -> None:
     """Notifications and their delivery state (pending, delivered, dead)."""
+    from runtime.people import notifications
+
     with open_engine(db) as engine:
         for row in notifications.list_outbox(engine, task):
             typer.echo(json.dumps(_jsonable(row)))

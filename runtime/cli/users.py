@@ -13,14 +13,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError
 
-from runtime.cli import app
-from runtime.security.identity import IdentityError, IdentityService, TokenInfo, User
-from runtime.security.identity.passwords import generate_password
+from runtime.cli.app import app
+
+if TYPE_CHECKING:
+    from runtime.security.identity import IdentityService, TokenInfo, User
 
 users_app = typer.Typer(help="Manage user accounts and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Manage API bearer tokens.", no_args_is_help=True)
@@ -49,6 +49,10 @@ _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 @contextmanager
 def _identity(db: str) -> Iterator[IdentityService]:
     """Open the service; any refusal becomes `error: <message>` and exit status 1."""
+    from sqlalchemy.exc import OperationalError
+
+    from runtime.security.identity import IdentityError, IdentityService
+
     service = None
     try:
         service = IdentityService(db)
@@ -135,6 +139,8 @@ def add_user(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Create a user (without --password-stdin: print a one-time password to change)."""
+    from runtime.security.identity.passwords import generate_password
+
     password = _read_password(True, "") if password_stdin else generate_password()
     with _identity(db) as service:
         user = service.create_user(

@@ -1,0 +1,131 @@
+"""What `serve` and `worker` do, imported only when one of them runs (the web stack is heavy)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from importlib.metadata import entry_points
+from typing import Any
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from runtime.api import create_app
+from runtime.core.errors import EngineError
+from runtime.engine import Engine
+from runtime.execution.action_loading import ActionLoadingError, load_actions
+from runtime.execution.runner import Runner
+from runtime.execution.schedules import Schedules
+from runtime.samples import publish_samples
+from runtime.security.identity import IdentityError, IdentityService
+from runtime.security.identity.service import ADMIN_PASSWORD_ENV
+
+log = logging.getLogger("statewright.serve")
+UI_ENTRY_POINTS = "statewright.ui"
+
+
+def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[str] | None,
+          demo_actions: bool | None) -> None:
+    """Serve the REST API and web UI, and run due work in the background."""
+    _configure_logging()
+    engine = _open_engine(db)
+    _register_actions(engine, actions, samples if demo_actions is None else demo_actions)
+    _first_admin(db)
+    if samples:
+        publish_samples(engine)
+    api = create_app(engine)
+    if ui:
+        mount_ui(api, engine)
+    server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_config=None))
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
+    # it found; a no-op one here lets the runner and engine close and the process exit 0.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
+    runner = Runner(engine).start()
+    schedules = Schedules(engine).start()  # cron-started definitions (APScheduler)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    log.info("Statewright on http://%s:%d (API under /api/v1, database %s)", shown, port, db)
+    try:
+        server.run()
+    finally:
+        schedules.stop()
+        runner.stop()
+        engine.close()
+
+
+def work(db: str, actions: list[str] | None, demo_actions: bool | None) -> None:
+    """Run due actions and timers against the database until SIGTERM or Ctrl-C."""
+    _configure_logging()
+    engine = _open_engine(db)
+    _register_actions(engine, actions, demo_actions is not False)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    runner = Runner(engine).start()
+    log.info("Statewright worker running against %s", db)
+    try:
+        stop.wait()
+    finally:
+        runner.stop()
+        engine.close()
+    log.info("Statewright worker stopped")
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("STATEWRIGHT_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # APScheduler logs every run of its interval jobs at INFO: noise, not news.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _open_engine(db: str) -> Engine:
+    try:
+        return Engine(db)
+    except EngineError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+def mount_ui(api: FastAPI, engine: Any) -> list[str]:
+    """Mount every `statewright.ui` entry point; one that fails is logged and left out."""
+    mounted = []
+    for entry in entry_points(group=UI_ENTRY_POINTS):
+        try:
+            entry.load()(api, engine)
+        except Exception:
+            log.exception(
+                "The web UI %r (%s) could not be mounted; serving the API alone", entry.name,
+                entry.value,
+            )
+            continue
+        mounted.append(entry.name)
+    return mounted
+
+
+def _register_actions(engine: Engine, modules: list[str] | None, demo: bool) -> None:
+    try:
+        load_actions(engine, modules or (), demo=demo)
+    except ActionLoadingError as exc:
+        engine.close()
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _first_admin(db: str) -> None:
+    """SPEC §6: a fresh database gets an `admin` account; a generated password is shown once."""
+    try:
+        with IdentityService(db) as identity:
+            one_time = identity.ensure_first_admin()
+    except IdentityError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if one_time:
+        typer.echo(
+            f"Created the first account 'admin' with the one-time password {one_time} "
+            f"(change it at first login, or set {ADMIN_PASSWORD_ENV} before the first start)."
+        )

@@ -36,7 +36,7 @@ from runtime.definitions import checked_definition
 from runtime.execution import saga, subprocesses
 from runtime.execution.actions import ActionRegistry, Handler
 from runtime.execution.breakers import BreakerBoard
-from runtime.execution.runner import drain
+from runtime.execution.jobs import drain
 from runtime.instances import Ledger
 from runtime.instances.missing import missing_version
 from runtime.people.tasks import HumanTasks

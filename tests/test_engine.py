@@ -18,7 +18,7 @@ from runtime import (
     VariablesInvalid,
 )
 from runtime.core.step import replay
-from runtime.execution.runner import lease
+from runtime.execution.jobs import lease
 
 
 def _ready(engine: Engine, process: dict[str, Any], score: int = 700) -> None:

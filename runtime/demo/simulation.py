@@ -29,7 +29,7 @@ from runtime import demo
 from runtime.core.clock import ManualClock
 from runtime.core.errors import EngineError
 from runtime.engine import Engine
-from runtime.execution.runner import lease, run_job
+from runtime.execution.jobs import lease, run_job
 from runtime.people.tasks.model import Caller
 from runtime.samples import samples_dir
 from runtime.store import schema as t
@@ -175,7 +175,9 @@ class MonthSimulation:
             jobs = lease(self.engine)
             if not jobs:
                 return touched
-            list(self._pool.map(lambda job: run_job(self.engine, job), jobs))
+            for outcome in self._pool.map(lambda job: run_job(self.engine, job), jobs):
+                if outcome is not None:
+                    outcome.result()
             touched.update(job.instance_id for job in jobs)
             self.progress.jobs += len(jobs)
 

@@ -70,6 +70,14 @@ class ActionRegistry:
             raise ActionFailed(f"no handler is registered for action {ctx.action!r}",
                                "MissingHandler")
         is_async = inspect.iscoroutinefunction(handler)
+        if timeout_s is None and not is_async:  # nothing to time out: no hop to the pool
+            try:
+                return _checked(ctx, _call(handler, ctx))
+            except ActionFailed:
+                raise
+            except Exception as exc:
+                raise ActionFailed(f"action {ctx.action!r} raised {type(exc).__name__}: {exc}",
+                                   type(exc).__name__) from exc
         if is_async:  # cancelled for real when it times out
             future = asyncio.run_coroutine_threadsafe(
                 asyncio.wait_for(handler(ctx), timeout_s), self._event_loop())
@@ -85,13 +93,7 @@ class ActionRegistry:
         except Exception as exc:
             raise ActionFailed(f"action {ctx.action!r} raised {type(exc).__name__}: {exc}",
                                type(exc).__name__) from exc
-        if result is None:
-            return {}
-        if not isinstance(result, dict):
-            raise ActionFailed(
-                f"action {ctx.action!r} returned {type(result).__name__}; it must return a dict",
-                "BadResult")
-        return result
+        return _checked(ctx, result)
 
     def _abandon(self, future: Future[Any]) -> None:
         """Count a thread left in a timed-out handler; when half the pool is stuck, later
@@ -124,6 +126,16 @@ class ActionRegistry:
         self._pool.shutdown(wait=False, cancel_futures=True)
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+def _checked(ctx: ActionContext, result: Any) -> dict[str, Any]:
+    if result is None:
+        return {}
+    if not isinstance(result, dict):
+        raise ActionFailed(
+            f"action {ctx.action!r} returned {type(result).__name__}; it must return a dict",
+            "BadResult")
+    return result
 
 
 def _call(handler: Handler, ctx: ActionContext) -> Any:

@@ -9,6 +9,7 @@ again. The state is a row shared by every worker on the database, so all of them
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
 FAILURE_THRESHOLD = 5
 OPEN_S = 30.0
 TRIAL_S = 60.0  # how long one half-open trial may take before another worker tries
+HEALTHY_TTL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,21 @@ class BreakerBoard:
         self.ledger = ledger
         self.failure_threshold = failure_threshold
         self.open_s = open_s
+        # Groups seen closed with no failures, until when (monotonic): the healthy path costs
+        # no read at all; a breaker opened by another process is seen within HEALTHY_TTL_S.
+        self._healthy: dict[str, float] = {}
 
     def admit(self, group: str) -> datetime | None:
         """None when a call of `group` may go ahead now, else when to try again."""
+        if self._healthy.get(group, 0.0) > time.monotonic():
+            return None
         with self.ledger.store.read() as conn:
             row = _row(conn, group)
-        if row is None or row.state == CLOSED:
-            return None  # the healthy path costs one read, no write
+        if row is None or (row.state == CLOSED and row.failures == 0):
+            self._healthy[group] = time.monotonic() + HEALTHY_TTL_S
+            return None
+        if row.state == CLOSED:
+            return None
         return self.ledger.writer.submit(lambda conn: self._admit(conn, group))
 
     def _admit(self, conn: Connection, group: str) -> datetime | None:
@@ -74,6 +84,9 @@ class BreakerBoard:
 
     def record(self, group: str, ok: bool) -> None:
         """Count the outcome of a call that `admit` let through."""
+        if ok and self._healthy.get(group, 0.0) > time.monotonic():
+            return
+        self._healthy.pop(group, None)
         if ok:
             with self.ledger.store.read() as conn:
                 row = _row(conn, group)

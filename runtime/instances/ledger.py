@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -23,12 +24,13 @@ from runtime.core.events import GENESIS_HASH, Event
 from runtime.core.variables import check_start_variables
 from runtime.core.views import Instance, InstancePage
 from runtime.instances.definition_cache import DefinitionCache
+from runtime.instances.local_jobs import Dispatch, LocalJob
 from runtime.instances.missing import missing_instance, missing_version
 from runtime.instances.sealed_events import sealed_event, unsealed_event
 from runtime.security.sealing import Sealer
 from runtime.store.base import Store, event_of, snapshot_of
 from runtime.store.changes import Change, ChangeHub, stage
-from runtime.store.writer import GroupCommitWriter
+from runtime.store.writer import GroupCommitWriter, after_commit
 from shared.definition import Definition
 
 MAX_PAGE = 500
@@ -50,6 +52,7 @@ class Ledger:
         self.job_scheduled = threading.Event()  # wakes a sleeping runner
         self.definitions = definitions or DefinitionCache()
         self.after_persist: list[PersistHook] = []
+        self.dispatch: Dispatch | None = None  # the local runner's intake, while one runs
 
     # ---- definitions ---------------------------------------------------------------------
 
@@ -172,14 +175,30 @@ class Ledger:
                                after.status, tuple(e.type for e in events), after.seq))
         for effect in result.effects:
             if isinstance(effect, steps.ScheduleJob):
-                self.store.schedule_job(conn, effect.job_id, before.id, effect.kind,
-                                        effect.run_at, effect.payload, now)
-                if effect.run_at <= now:
-                    self.job_scheduled.set()
+                self._schedule(conn, before, result.snapshot, effect, now)
             else:
                 self.store.cancel_job(conn, effect.job_id)
         for hook in self.after_persist:
             hook(conn, before, result, actor)
+
+    def _schedule(self, conn: Connection, before: steps.Snapshot, after: steps.Snapshot,
+                  effect: steps.ScheduleJob, now: datetime) -> None:
+        """Insert the job; a due action goes straight to the local runner when it has room."""
+        dispatch = self.dispatch
+        if (dispatch is not None and effect.kind == "action" and effect.run_at <= now
+                and dispatch.accepts()):
+            job = LocalJob(effect.job_id, before.id, effect.kind, effect.payload,
+                           before.definition, after.version, dict(after.variables))
+            if after_commit(conn, lambda: dispatch.put(job)):
+                until = now + timedelta(seconds=self.lease_s)
+                self.store.schedule_job(conn, effect.job_id, before.id, effect.kind,
+                                        effect.run_at, effect.payload, now,
+                                        leased_to=(self.worker_id, until))
+                return
+        self.store.schedule_job(conn, effect.job_id, before.id, effect.kind, effect.run_at,
+                                effect.payload, now)
+        if effect.run_at <= now:
+            self.job_scheduled.set()
 
     def schedule_now(self, conn: Connection, job_id: str, instance_id: str, kind: str,
                      payload: dict[str, Any]) -> None:

@@ -61,6 +61,25 @@ _REMEMBERED = select(t.idempotency_keys.c.result).where(
     t.idempotency_keys.c.scope == bindparam("p_scope"),
     t.idempotency_keys.c.key == bindparam("p_key"),
 )
+_INSERT_JOB = insert(t.jobs).values(
+    id=bindparam("p_id"), instance_id=bindparam("p_iid"), kind=bindparam("p_kind"),
+    state=bindparam("p_state"), run_at=bindparam("p_run_at", type_=t.jobs.c.run_at.type),
+    attempt=bindparam("p_attempt"), payload=bindparam("p_payload", type_=t.jobs.c.payload.type),
+    created_at=bindparam("p_created", type_=t.jobs.c.created_at.type),
+    leased_by=bindparam("p_worker"),
+    lease_until=bindparam("p_until", type_=t.jobs.c.lease_until.type),
+)
+# Finishing a leased job and checking the lease are one statement: a row changes only while
+# the lease is still ours (on PostgreSQL the UPDATE also locks the row until commit).
+_FINISH_LEASED = update(t.jobs).where(
+    t.jobs.c.id == bindparam("p_id"), t.jobs.c.state == t.JOB_LEASED,
+    t.jobs.c.leased_by == bindparam("p_worker"),
+).values(state=t.JOB_DONE, leased_by=None, lease_until=None)
+_RELEASE = update(t.jobs).where(
+    t.jobs.c.id.in_(bindparam("p_ids", expanding=True)), t.jobs.c.state == t.JOB_LEASED,
+    t.jobs.c.leased_by == bindparam("p_worker"),
+).values(state=t.JOB_READY, leased_by=None, lease_until=None,
+         attempt=t.jobs.c.attempt - 1)
 _CANCEL_JOB = update(t.jobs).where(
     t.jobs.c.id == bindparam("p_id"), t.jobs.c.state.in_((t.JOB_READY, t.JOB_LEASED))
 ).values(state=t.JOB_CANCELLED, leased_by=None, lease_until=None)
@@ -273,13 +292,19 @@ class Store:
 
     def schedule_job(
         self, conn: Connection, job_id: str, instance_id: str, kind: str, run_at: datetime,
-        payload: dict[str, Any], now: datetime,
+        payload: dict[str, Any], now: datetime, leased_to: tuple[str, datetime] | None = None,
     ) -> None:
-        conn.execute(insert(t.jobs).values(
-            id=job_id, instance_id=instance_id, kind=kind, state=t.JOB_READY,
-            run_at=to_db(run_at), attempt=0, payload=payload, created_at=to_db(now),
-        ))
-        if run_at <= now:
+        """Insert a job; `leased_to=(worker, until)` inserts it already leased (first attempt)
+        to a local runner, which needs no lease transaction and no wake-up of the others."""
+        worker, until = leased_to if leased_to is not None else (None, None)
+        conn.execute(_INSERT_JOB, {
+            "p_id": job_id, "p_iid": instance_id, "p_kind": kind,
+            "p_state": t.JOB_READY if worker is None else t.JOB_LEASED,
+            "p_run_at": to_db(run_at), "p_attempt": 0 if worker is None else 1,
+            "p_payload": payload, "p_created": to_db(now), "p_worker": worker,
+            "p_until": None if until is None else to_db(until),
+        })
+        if worker is None and run_at <= now:
             self.jobs_due(conn)
 
     def jobs_due(self, conn: Connection) -> None:
@@ -320,6 +345,16 @@ class Store:
         row = conn.execute(select(j.c.state, j.c.leased_by).where(j.c.id == job_id)
                            .with_for_update()).first()
         return row is not None and row.state == t.JOB_LEASED and row.leased_by == worker
+
+    def finish_leased(self, conn: Connection, job_id: str, worker: str) -> bool:
+        """Mark a job done if `worker` still holds its lease; False (nothing changed) if not."""
+        return conn.execute(_FINISH_LEASED, {"p_id": job_id, "p_worker": worker}).rowcount == 1
+
+    def release_jobs(self, conn: Connection, job_ids: list[str], worker: str) -> None:
+        """Hand jobs leased to `worker` but never run back to the queue, attempt unspent."""
+        if job_ids:
+            conn.execute(_RELEASE, {"p_ids": job_ids, "p_worker": worker})
+            self.jobs_due(conn)
 
     def finish_job(self, conn: Connection, job_id: str) -> None:
         conn.execute(update(t.jobs).where(t.jobs.c.id == job_id).values(

@@ -6,11 +6,15 @@ A unit of work raises `EngineError` only before it writes anything (`Concurrency
 the exception), so such an error is that caller's answer and the batch goes on. Any other
 failure rolls the batch back and each unit is re-run in a transaction of its own, so one
 bad unit cannot fail its neighbours. The changes a transaction staged (`runtime/store/changes.py`)
-go to `on_commit` after it committed, before any caller is answered.
+go to `on_commit` after it committed, before any caller is answered, and so do the
+callbacks a unit registered with `after_commit` (the runner's local hand-off of new jobs).
+`submit_async` queues a unit without waiting for it, so a runner can go on to its next job
+while its completion joins the next group commit.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable
@@ -24,10 +28,22 @@ from runtime.store import Store
 from runtime.store.changes import Change, collecting
 
 T = TypeVar("T")
+log = logging.getLogger("statewright.writer")
 Work = Callable[[Connection], Any]
 Item = tuple[Work, Future[Any], str | None]
 OnCommit = Callable[[Iterable[Change]], None]
 MAX_BATCH = 256
+_AFTER_COMMIT = "statewright_after_commit"
+
+
+def after_commit(conn: Connection, callback: Callable[[], None]) -> bool:
+    """Run `callback` once the writer transaction on `conn` committed; False (and nothing
+    is registered) when `conn` is not a writer transaction."""
+    callbacks: list[Callable[[], None]] | None = conn.info.get(_AFTER_COMMIT)
+    if callbacks is None:
+        return False
+    callbacks.append(callback)
+    return True
 
 
 class GroupCommitWriter:
@@ -48,13 +64,22 @@ class GroupCommitWriter:
         """
         if threading.current_thread() is self._thread:
             with self._store.write() as conn, collecting(conn) as staged:
-                result = work(conn)  # already on the writer: run inline
-            self._committed(staged)
+                callbacks = conn.info[_AFTER_COMMIT] = []
+                try:
+                    result = work(conn)  # already on the writer: run inline
+                finally:
+                    conn.info.pop(_AFTER_COMMIT, None)
+            self._committed(staged, callbacks)
             return result
+        return self.submit_async(work, instance_id).result()
+
+    def submit_async(self, work: Callable[[Connection], T], instance_id: str | None = None
+                     ) -> Future[T]:
+        """Queue `work`; the future resolves once its transaction committed (or it failed)."""
         future: Future[T] = Future()
         self._ensure_thread()
         self._queue.put((work, future, instance_id))
-        return future.result()
+        return future
 
     def close(self) -> None:
         with self._lock:
@@ -94,14 +119,18 @@ class GroupCommitWriter:
         outcomes: list[tuple[bool, Any]] = []
         try:
             with self._store.write() as conn, collecting(conn) as staged:
-                self._store.lock_instances(conn, [iid for _, _, iid in batch if iid])
-                for work, _, _ in batch:
-                    try:
-                        outcomes.append((True, work(conn)))
-                    except ConcurrencyError:
-                        raise
-                    except EngineError as exc:
-                        outcomes.append((False, exc))
+                callbacks = conn.info[_AFTER_COMMIT] = []
+                try:
+                    self._store.lock_instances(conn, [iid for _, _, iid in batch if iid])
+                    for work, _, _ in batch:
+                        try:
+                            outcomes.append((True, work(conn)))
+                        except ConcurrencyError:
+                            raise
+                        except EngineError as exc:
+                            outcomes.append((False, exc))
+                finally:
+                    conn.info.pop(_AFTER_COMMIT, None)
         except Exception as exc:
             if len(batch) == 1:
                 _resolve(batch[0][1], False, exc)
@@ -109,13 +138,19 @@ class GroupCommitWriter:
                 for item in batch:
                     self._run_batch([item])
             return
-        self._committed(staged)
+        self._committed(staged, callbacks)
         for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True):
             _resolve(future, ok, value)
 
-    def _committed(self, staged: dict[str, Change]) -> None:
+    def _committed(self, staged: dict[str, Change], callbacks: list[Callable[[], None]]
+                   ) -> None:
         if staged and self._on_commit is not None:
             self._on_commit(staged.values())
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("an after-commit callback failed")
 
 
 def _resolve(future: Future[Any], ok: bool, value: Any) -> None:

@@ -144,7 +144,7 @@ def _complete(ledger: Ledger, job: Any, result: dict[str, Any] | None,
             outcome.snapshot, outcome.events, [e for e in outcome.effects if e != finished]),
             SYSTEM_ACTOR, row)
 
-    return ledger.writer.submit_async(work, job.instance_id)
+    return ledger.writer.submit_async(work, job.instance_id, (job.id, ledger.worker_id))
 
 
 def _outcome(ledger: Ledger, conn: Connection, before: steps.Snapshot, job: Any,

@@ -69,6 +69,7 @@ def start_saga(ledger: InstanceAccess, conn: Connection, instance_id: str, after
     """Schedule the saga of an instance (inside the transaction that failed or rolled it back)."""
     now = ledger.clock.now()
     job_id = f"{instance_id}:saga:{after_seq}"
+    ledger.store.flush_jobs(conn)
     if conn.execute(select(t.jobs.c.id).where(t.jobs.c.id == job_id)).first() is None:
         ledger.store.schedule_job(conn, job_id, instance_id, COMPENSATION_JOB, now, {}, now)
         ledger.job_scheduled.set()

@@ -134,6 +134,7 @@ def _spec(operation: str) -> tuple[tuple[str, ...], Callable[[_Call], None]]:
 def _set_jobs(call: _Call, from_states: tuple[str, ...], to_state: str,
               kinds: tuple[str, ...] = STATE_JOBS) -> None:
     j = t.jobs
+    call.ledger.store.flush_jobs(call.conn)
     call.conn.execute(update(j).where(
         j.c.instance_id == call.before.id, j.c.kind.in_(kinds), j.c.state.in_(from_states),
     ).values(state=to_state, leased_by=None, lease_until=None))
@@ -196,6 +197,7 @@ def _move(call: _Call) -> None:
         raise OperationInvalid(f"move needs `to`, one of the states of version "
                                f"{call.before.version}: {', '.join(states)}",
                                {"to": target, "states": states})
+    call.ledger.store.flush_jobs(call.conn)
     if saga.in_progress(call.conn, call.before.id):
         raise OperationRefused(f"instance {call.before.id} is being rolled back; move it "
                                "once its compensations are done", {"status": call.before.status})
@@ -249,6 +251,7 @@ def _migrate(call: _Call) -> None:
 def _rollback(call: _Call) -> None:
     log = [(r.seq, r.type, r.data) for r in call.ledger.store.event_rows(call.conn,
                                                                        call.before.id)]
+    call.ledger.store.flush_jobs(call.conn)
     if saga.in_progress(call.conn, call.before.id):
         raise OperationRefused(f"instance {call.before.id} is already being rolled back",
                                {"status": call.before.status})

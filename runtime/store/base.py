@@ -7,15 +7,13 @@ and adjust the job-leasing query. Methods taking `conn` run inside the caller's 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.exc import IntegrityError
 
@@ -24,18 +22,13 @@ from runtime.core.errors import ConcurrencyError
 from runtime.core.events import GENESIS_HASH, Event, NewEvent, canonical, chain_hash
 from runtime.core.step import Snapshot
 from runtime.store import schema as t
+from runtime.store.jobs import JobStatements
+from runtime.store.pending import PENDING as _PENDING
+from runtime.store.pending import PendingWrites as _PendingWrites
 
-_PENDING = "statewright_pending"
 _PROJECTION_PARAMS = {"state": "p_state", "status": "p_status", "variables": "p_variables",
                       "entered_seq": "p_entered", "last_seq": "p_seq", "last_hash": "p_hash",
                       "updated_at": "p_at"}
-
-
-@dataclass
-class _PendingWrites:
-    events: list[dict[str, Any]] = field(default_factory=list)
-    updates: dict[str, dict[str, Any]] = field(default_factory=dict)
-    locked: dict[str, Any] = field(default_factory=dict)  # rows `lock_instances` read ahead
 
 
 # The statements of the hot path, built once: building them per call costs more than running
@@ -61,31 +54,7 @@ _REMEMBERED = select(t.idempotency_keys.c.result).where(
     t.idempotency_keys.c.scope == bindparam("p_scope"),
     t.idempotency_keys.c.key == bindparam("p_key"),
 )
-_INSERT_JOB = insert(t.jobs).values(
-    id=bindparam("p_id"), instance_id=bindparam("p_iid"), kind=bindparam("p_kind"),
-    state=bindparam("p_state"), run_at=bindparam("p_run_at", type_=t.jobs.c.run_at.type),
-    attempt=bindparam("p_attempt"), payload=bindparam("p_payload", type_=t.jobs.c.payload.type),
-    created_at=bindparam("p_created", type_=t.jobs.c.created_at.type),
-    leased_by=bindparam("p_worker"),
-    lease_until=bindparam("p_until", type_=t.jobs.c.lease_until.type),
-)
-# Finishing a leased job and checking the lease are one statement: a row changes only while
-# the lease is still ours (on PostgreSQL the UPDATE also locks the row until commit).
-_FINISH_LEASED = update(t.jobs).where(
-    t.jobs.c.id == bindparam("p_id"), t.jobs.c.state == t.JOB_LEASED,
-    t.jobs.c.leased_by == bindparam("p_worker"),
-).values(state=t.JOB_DONE, leased_by=None, lease_until=None)
-_RELEASE = update(t.jobs).where(
-    t.jobs.c.id.in_(bindparam("p_ids", expanding=True)), t.jobs.c.state == t.JOB_LEASED,
-    t.jobs.c.leased_by == bindparam("p_worker"),
-).values(state=t.JOB_READY, leased_by=None, lease_until=None,
-         attempt=t.jobs.c.attempt - 1)
-_CANCEL_JOB = update(t.jobs).where(
-    t.jobs.c.id == bindparam("p_id"), t.jobs.c.state.in_((t.JOB_READY, t.JOB_LEASED))
-).values(state=t.JOB_CANCELLED, leased_by=None, lease_until=None)
-
-
-class Store:
+class Store(JobStatements):
     """Tables, transactions and queries over one SQLAlchemy engine."""
 
     dialect = "generic"
@@ -119,6 +88,7 @@ class Store:
 
     def flush(self, conn: Connection) -> None:
         """Write the events and projections `append` queued, as two multi-row statements."""
+        self.flush_jobs(conn)
         pending: _PendingWrites = conn.info[_PENDING]
         if not pending.events:
             return
@@ -287,83 +257,6 @@ class Store:
 
     def all_instance_ids(self, conn: Connection) -> Iterator[str]:
         yield from conn.execute(select(t.instances.c.id).order_by(t.instances.c.id)).scalars()
-
-    # ---- jobs --------------------------------------------------------------------------
-
-    def schedule_job(
-        self, conn: Connection, job_id: str, instance_id: str, kind: str, run_at: datetime,
-        payload: dict[str, Any], now: datetime, leased_to: tuple[str, datetime] | None = None,
-    ) -> None:
-        """Insert a job; `leased_to=(worker, until)` inserts it already leased (first attempt)
-        to a local runner, which needs no lease transaction and no wake-up of the others."""
-        worker, until = leased_to if leased_to is not None else (None, None)
-        conn.execute(_INSERT_JOB, {
-            "p_id": job_id, "p_iid": instance_id, "p_kind": kind,
-            "p_state": t.JOB_READY if worker is None else t.JOB_LEASED,
-            "p_run_at": to_db(run_at), "p_attempt": 0 if worker is None else 1,
-            "p_payload": payload, "p_created": to_db(now), "p_worker": worker,
-            "p_until": None if until is None else to_db(until),
-        })
-        if worker is None and run_at <= now:
-            self.jobs_due(conn)
-
-    def jobs_due(self, conn: Connection) -> None:
-        """Tell other processes' runners that work is due (PostgreSQL: NOTIFY at commit)."""
-
-    def listen_for_jobs(self, wake: threading.Event) -> None:
-        """Set `wake` whenever another process schedules due work (PostgreSQL: LISTEN)."""
-
-    def cancel_job(self, conn: Connection, job_id: str) -> None:
-        conn.execute(_CANCEL_JOB, {"p_id": job_id})
-
-    def _due_jobs(self, now: datetime, limit: int) -> Select[Any]:
-        j = t.jobs
-        at = to_db(now)
-        return (
-            select(j.c.id).where(or_(
-                and_(j.c.state == t.JOB_READY, j.c.run_at <= at),
-                and_(j.c.state == t.JOB_LEASED, j.c.lease_until < at),
-            )).order_by(j.c.run_at).limit(limit)
-        )
-
-    def lease_jobs(
-        self, conn: Connection, worker: str, now: datetime, lease_until: datetime, limit: int
-    ) -> list[Any]:
-        """Claim up to `limit` due jobs (or ones whose lease ran out) for `worker`."""
-        ids = list(conn.execute(self._due_jobs(now, limit)).scalars())
-        if not ids:
-            return []
-        j = t.jobs
-        conn.execute(update(j).where(j.c.id.in_(ids)).values(
-            state=t.JOB_LEASED, leased_by=worker, lease_until=to_db(lease_until),
-            attempt=j.c.attempt + 1,
-        ))
-        return list(conn.execute(select(j).where(j.c.id.in_(ids)).order_by(j.c.run_at)))
-
-    def holds_lease(self, conn: Connection, job_id: str, worker: str) -> bool:
-        j = t.jobs
-        row = conn.execute(select(j.c.state, j.c.leased_by).where(j.c.id == job_id)
-                           .with_for_update()).first()
-        return row is not None and row.state == t.JOB_LEASED and row.leased_by == worker
-
-    def finish_leased(self, conn: Connection, job_id: str, worker: str) -> bool:
-        """Mark a job done if `worker` still holds its lease; False (nothing changed) if not."""
-        return conn.execute(_FINISH_LEASED, {"p_id": job_id, "p_worker": worker}).rowcount == 1
-
-    def release_jobs(self, conn: Connection, job_ids: list[str], worker: str) -> None:
-        """Hand jobs leased to `worker` but never run back to the queue, attempt unspent."""
-        if job_ids:
-            conn.execute(_RELEASE, {"p_ids": job_ids, "p_worker": worker})
-            self.jobs_due(conn)
-
-    def finish_job(self, conn: Connection, job_id: str) -> None:
-        conn.execute(update(t.jobs).where(t.jobs.c.id == job_id).values(
-            state=t.JOB_DONE, leased_by=None, lease_until=None))
-
-    def retry_job(self, conn: Connection, job_id: str, run_at: datetime, error: str) -> None:
-        conn.execute(update(t.jobs).where(t.jobs.c.id == job_id).values(
-            state=t.JOB_READY, run_at=to_db(run_at), leased_by=None, lease_until=None,
-            last_error=error))
 
     def ensure_secret(self, name: str, candidate: str, now: datetime) -> str:
         """The stored secret `name`; stores `candidate` first if there is none (race-safe)."""

@@ -30,7 +30,8 @@ from runtime.store.changes import Change, collecting
 T = TypeVar("T")
 log = logging.getLogger("statewright.writer")
 Work = Callable[[Connection], Any]
-Item = tuple[Work, Future[Any], str | None]
+Lease = tuple[str, str]  # (job id, worker): a job the unit finishes if still leased
+Item = tuple[Work, Future[Any], str | None, Lease | None]
 OnCommit = Callable[[Iterable[Change]], None]
 MAX_BATCH = 256
 _AFTER_COMMIT = "statewright_after_commit"
@@ -73,12 +74,16 @@ class GroupCommitWriter:
             return result
         return self.submit_async(work, instance_id).result()
 
-    def submit_async(self, work: Callable[[Connection], T], instance_id: str | None = None
-                     ) -> Future[T]:
-        """Queue `work`; the future resolves once its transaction committed (or it failed)."""
+    def submit_async(self, work: Callable[[Connection], T], instance_id: str | None = None,
+                     finishes: Lease | None = None) -> Future[T]:
+        """Queue `work`; the future resolves once its transaction committed (or it failed).
+
+        `finishes=(job id, worker)`: the unit completes that job; a batch finishes all such
+        jobs still leased to their worker in one statement before its units run.
+        """
         future: Future[T] = Future()
         self._ensure_thread()
-        self._queue.put((work, future, instance_id))
+        self._queue.put((work, future, instance_id, finishes))
         return future
 
     def close(self) -> None:
@@ -121,8 +126,9 @@ class GroupCommitWriter:
             with self._store.write() as conn, collecting(conn) as staged:
                 callbacks = conn.info[_AFTER_COMMIT] = []
                 try:
-                    self._store.lock_instances(conn, [iid for _, _, iid in batch if iid])
-                    for work, _, _ in batch:
+                    self._store.lock_instances(conn, [iid for _, _, iid, _ in batch if iid])
+                    self._finish_jobs(conn, [lease for *_, lease in batch if lease])
+                    for work, *_ in batch:
                         try:
                             outcomes.append((True, work(conn)))
                         except ConcurrencyError:
@@ -139,8 +145,15 @@ class GroupCommitWriter:
                     self._run_batch([item])
             return
         self._committed(staged, callbacks)
-        for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True):
+        for (_, future, *_), (ok, value) in zip(batch, outcomes, strict=True):
             _resolve(future, ok, value)
+
+    def _finish_jobs(self, conn: Connection, leases: list[Lease]) -> None:
+        by_worker: dict[str, list[str]] = {}
+        for job_id, worker in leases:
+            by_worker.setdefault(worker, []).append(job_id)
+        for worker, job_ids in by_worker.items():
+            self._store.finish_leased_many(conn, job_ids, worker)
 
     def _committed(self, staged: dict[str, Change], callbacks: list[Callable[[], None]]
                    ) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.engine import URL
 
 from runtime.store.base import Store
+from runtime.store.json_codec import dumps
 
 JOBS_CHANNEL = "statewright_jobs"
 log = logging.getLogger("statewright.store")
@@ -67,5 +68,6 @@ class PostgresStore(Store):
 def open_postgres(url: URL) -> PostgresStore:
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
     url = url.set(drivername="postgresql+psycopg")
-    sql_engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    sql_engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True,
+                               json_serializer=dumps)
     return PostgresStore(sql_engine, url.render_as_string(hide_password=True), conninfo)

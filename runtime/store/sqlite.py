@@ -15,8 +15,10 @@ from sqlalchemy.engine import URL
 
 from runtime.core.errors import StoreUnavailable
 from runtime.store.base import Store
+from runtime.store.json_codec import dumps
 
 BUSY_TIMEOUT_MS = 30_000
+POOL_SIZE = 16  # kept open: a new SQLite connection re-runs its PRAGMAs
 
 
 class SqliteStore(Store):
@@ -39,7 +41,8 @@ def open_sqlite(url: URL) -> SqliteStore:
     display_url = url.render_as_string(hide_password=True)
     url = url.difference_update_query(["synchronous"])
     sql_engine = create_engine(
-        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        json_serializer=dumps, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
     )
 
     @event.listens_for(sql_engine, "connect")

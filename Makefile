@@ -28,6 +28,7 @@ lint: install
 	.venv/bin/ruff check .
 
 bench: install
+	$(PIP) install --quiet -e '.[bench]'
 	.venv/bin/statewright bench --suite all
 
 install: $(STAMPS)/install

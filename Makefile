@@ -30,6 +30,7 @@ lint: install
 	.venv/bin/lint-imports
 
 bench: install
+	$(PIP) install --quiet -e '.[bench]'
 	.venv/bin/statewright bench --suite all
 
 install: $(STAMPS)/install

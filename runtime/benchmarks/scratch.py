@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from runtime.engine import Engine
+from runtime import Engine
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""`statewright bench`: the engine benchmark (and the validation and dashboard ones)."""
+"""`statewright bench`: the engine benchmark (and the steps, validation and dashboard ones)."""
 
 from __future__ import annotations
 
@@ -14,19 +14,33 @@ from runtime.core.errors import EngineError
 
 class Suite(StrEnum):
     engine = "engine"
+    steps = "steps"
     validation = "validation"
     dashboards = "dashboards"
     startup = "startup"
     all = "all"
 
 
+ENGINE_INSTANCES = 10_000
+STEPS_INSTANCES = 500
+
+
 @app.command()
 def bench(
     db: Annotated[str | None, typer.Option(
         "--db", help="Database URL (default: a temporary SQLite file).")] = None,
-    instances: Annotated[int, typer.Option(min=1, help="Instances in flight.")] = 10_000,
+    instances: Annotated[int | None, typer.Option(
+        min=1, help=f"Instances in flight (default: {ENGINE_INSTANCES:,} for engine, "
+        f"{STEPS_INSTANCES} for steps).", show_default=False)] = None,
     transitions: Annotated[int, typer.Option(min=1, help="Events sent to each instance.")] = 10,
     senders: Annotated[int, typer.Option(min=1, help="Concurrent sender threads.")] = 16,
+    steps: Annotated[int, typer.Option(
+        min=1, help="Chained automated steps per instance (steps suite).")] = 10,
+    threads: Annotated[int, typer.Option(
+        min=1, help="Runner threads per worker (steps suite).")] = 8,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Worker processes running the steps; 1: the runner in this process "
+        "(steps suite).")] = 1,
     suite: Annotated[Suite, typer.Option(help="Which benchmark to run.")] = Suite.engine,
     events: Annotated[int, typer.Option(
         min=1, help="Events behind the dashboards (dashboards suite).")] = 1_000_000,
@@ -34,18 +48,30 @@ def bench(
         min=1, help="Timed dashboard renders (dashboards suite).")] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Measure durable transitions/s, send latency and memory (not a test: no pass/fail)."""
+    """Measure durable transitions/s, automated steps/s, latencies and memory (no pass/fail)."""
     results = {}
     if suite in (Suite.engine, Suite.all):
         from runtime.benchmarks.engine import run as run_engine
 
         try:
-            results["engine"] = run_engine(db, instances, transitions, senders)
+            results["engine"] = run_engine(db, instances or ENGINE_INSTANCES, transitions,
+                                           senders)
         except EngineError as exc:
             typer.echo(f"error: {exc.message}", err=True)
             raise typer.Exit(2) from None
         if not as_json:
             _print_engine(results["engine"])
+    if suite in (Suite.steps, Suite.all):
+        from runtime.benchmarks.steps import run as run_steps
+
+        try:
+            results["steps"] = run_steps(db, instances or STEPS_INSTANCES, steps, threads,
+                                         workers)
+        except EngineError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(2) from None
+        if not as_json:
+            _print_steps(results["steps"])
     if suite in (Suite.validation, Suite.all):
         from runtime.benchmarks.validation import run as run_validation
 
@@ -82,6 +108,26 @@ def _print_engine(r: dict) -> None:
     typer.echo(f"starts/s       {r['starts_per_s']:,}")
     typer.echo(f"peak RSS       {r['peak_rss_mb']} MB")
     typer.echo(f"wall time      {r['seconds']} s")
+
+
+def _print_steps(r: dict) -> None:
+    runner = (f"{r['workers']} worker processes x {r['threads']} threads" if r["workers"] > 1
+              else f"embedded runner, {r['threads']} threads")
+    typer.echo(f"database       {r['database']}  ({r['url']})")
+    typer.echo(f"workload       {r['instances']:,} instances x {r['steps_per_instance']} "
+               f"no-op steps, {runner}")
+    typer.echo(f"steps/s        {r['steps_per_s']:,}  ({r['steps']:,} recorded in "
+               f"{r['seconds']} s; {r['duplicates']} twice, {r['lost']} lost)")
+    typer.echo(f"step latency   p50 {r['step_p50_ms']} ms  p95 {r['step_p95_ms']} ms  "
+               f"p99 {r['step_p99_ms']} ms  (due -> committed)")
+    typer.echo(f"one instance   p50 {r['single_step_p50_ms']} ms per step (20-step chain)")
+    if r.get("dbos_version") is None:
+        typer.echo(f"DBOS           {r.get('dbos_note', 'not run')}")
+        return
+    typer.echo(f"DBOS {r['dbos_version']:<9} {r['dbos_steps_per_s']:,} steps/s  p50 "
+               f"{r['dbos_step_p50_ms']} ms  p95 {r['dbos_step_p95_ms']} ms  p99 "
+               f"{r['dbos_step_p99_ms']} ms; one instance p50 {r['dbos_single_step_p50_ms']} ms")
+    typer.echo(f"ratio          {r['ratio']}x  (Statewright steps/s / DBOS steps/s)")
 
 
 def _print_dashboards(r: dict) -> None:

@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 import runtime
-from runtime.benchmarks.steps import SINGLE_RUNS, SINGLE_STEPS, percentile, summarise
+from runtime.benchmarks.steps_workload import SINGLE_RUNS, SINGLE_STEPS, percentile, summarise
 
 
 def available() -> bool:

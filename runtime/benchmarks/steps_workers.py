@@ -23,7 +23,13 @@ from typing import Any
 
 import runtime
 from runtime import Engine, Runner
-from runtime.benchmarks.steps import STALL_S, check_log, register, start_instances, summarise
+from runtime.benchmarks.steps_workload import (
+    STALL_S,
+    check_log,
+    register,
+    start_instances,
+    summarise,
+)
 
 POLL_S = 0.02
 

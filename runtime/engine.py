@@ -70,7 +70,7 @@ class Engine:
                                       self.tasks.record, partial(saga.after_persist, self.ledger)]
 
     def close(self) -> None:
-        self.writer.close()
+        self.ledger.close()
         self.actions.close()
         self.store.close()
 

@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from runtime.execution.jobs import LEASE_BATCH, JobHost, lease, run_job
+from runtime.execution.takeover import take_over_dead
 from runtime.people.tasks.housekeeping import Housekeeping
 
 log = logging.getLogger("statewright.runner")
@@ -77,6 +78,7 @@ class Runner:
             self._stop.clear()
             ledger = self.engine.ledger
             ledger.store.listen_for_jobs(ledger.job_scheduled)
+            take_over_dead(ledger)
             ledger.dispatch = self.intake
             self._workers = [threading.Thread(target=self._work, name=f"job_{n}", daemon=True)
                              for n in range(self.threads)]

@@ -34,6 +34,7 @@ from runtime.store.writer import GroupCommitWriter, after_commit
 from shared.definition import Definition
 
 MAX_PAGE = 500
+LIVE_WORKERS: set[str] = set()  # worker ids of this process's open ledgers
 PersistHook = Callable[[Connection, steps.Snapshot, steps.StepResult, str | None], None]
 
 
@@ -53,6 +54,11 @@ class Ledger:
         self.definitions = definitions or DefinitionCache()
         self.after_persist: list[PersistHook] = []
         self.dispatch: Dispatch | None = None  # the local runner's intake, while one runs
+        LIVE_WORKERS.add(worker_id)
+
+    def close(self) -> None:
+        LIVE_WORKERS.discard(self.worker_id)
+        self.writer.close()
 
     # ---- definitions ---------------------------------------------------------------------
 

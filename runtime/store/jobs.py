@@ -114,6 +114,24 @@ class JobStatements:
         ))
         return list(conn.execute(select(j).where(j.c.id.in_(ids)).order_by(j.c.run_at)))
 
+    def lease_holders(self, conn: Connection) -> list[str]:
+        """The workers holding leases now."""
+        self.flush_jobs(conn)
+        j = t.jobs
+        return list(conn.execute(select(j.c.leased_by).where(j.c.state == t.JOB_LEASED)
+                                 .distinct()).scalars())
+
+    def take_over(self, conn: Connection, workers: list[str], now: datetime) -> int:
+        """Make the jobs leased to `workers` (known dead) due again at once; how many."""
+        self.flush_jobs(conn)
+        j = t.jobs
+        done = conn.execute(update(j).where(j.c.state == t.JOB_LEASED,
+                                            j.c.leased_by.in_(workers)).values(
+            state=t.JOB_READY, leased_by=None, lease_until=None, run_at=to_db(now)))
+        if done.rowcount:
+            self.jobs_due(conn)
+        return done.rowcount
+
     def holds_lease(self, conn: Connection, job_id: str, worker: str) -> bool:
         self.flush_jobs(conn)
         j = t.jobs

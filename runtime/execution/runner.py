@@ -71,6 +71,7 @@ class Runner:
         self._feeder: threading.Thread | None = None
         self._outcomes: set[Future[None]] = set()
         self._outcomes_lock = threading.Lock()
+        self._room = threading.Event()  # a thread took a job from a short intake
         self._housekeeping = Housekeeping(engine)  # task SLA sweep, notification delivery
 
     def start(self) -> Runner:
@@ -96,6 +97,7 @@ class Runner:
         self._housekeeping.stop(timeout_s)
         self._stop.set()
         ledger.job_scheduled.set()
+        self._room.set()
         deadline = time.monotonic() + timeout_s
         for thread in (*self._workers, *([self._feeder] if self._feeder else [])):
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -108,10 +110,12 @@ class Runner:
         self._release(self.intake.drain())
 
     def _feed(self) -> None:
-        """Lease due jobs from the database whenever the intake runs short."""
+        """Lease due jobs from the database: when told some are due, every `poll_s`, and
+        again as threads free up while the last lease suggested more are waiting."""
         wake = self.engine.ledger.job_scheduled
         while not self._stop.is_set():
             room = self.threads * 2 - self.intake.size()
+            more = room <= 0
             if room > 0:
                 try:
                     jobs = lease(self.engine, min(room, LEASE_BATCH))
@@ -120,19 +124,21 @@ class Runner:
                     jobs = []
                 for job in jobs:
                     self.intake.put(job)
-                if len(jobs) == room:
-                    continue  # there may be more: lease again as soon as there is room
-            wake.wait(self.poll_s)
-            wake.clear()
+                more = len(jobs) == min(room, LEASE_BATCH)
+            if more:  # the database may hold more: lease again once a thread takes a job
+                self._room.wait(self.poll_s)
+                self._room.clear()
+            else:
+                wake.wait(self.poll_s)
+                wake.clear()
 
     def _work(self) -> None:
-        wake = self.engine.ledger.job_scheduled
         while not self._stop.is_set():
             job = self.intake.get(0.2)
             if job is None:
                 continue
             if self.intake.size() < self.threads:
-                wake.set()  # running short: let the feeder lease more
+                self._room.set()
             try:
                 outcome = run_job(self.engine, job)
             except Exception:

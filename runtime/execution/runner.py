@@ -65,7 +65,7 @@ def run_job(host: JobHost, job: Any) -> None:
         _start_child(ledger, job)
         return
     if job.kind == COMPENSATION_JOB:
-        run_compensation(ledger, host.actions, job)
+        run_compensation(ledger, host.actions, host.breakers, job)
         return
     with ledger.store.read() as conn:
         row = ledger.store.instance_row(conn, job.instance_id)

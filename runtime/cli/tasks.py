@@ -31,6 +31,9 @@ def _principal(db: str, username: str) -> Principal:
     try:
         with IdentityService(db) as identity:
             return identity.principal_for(username, "cli")
+    except ValueError as exc:  # a bad database URL or pool setting
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     except IdentityError:
         typer.echo(f"error: no enabled user {username!r} in {db}; add one with "
                    "`statewright users add`", err=True)

@@ -4,6 +4,9 @@
 of its actions is made; their jobs are postponed, without spending an attempt, to the moment
 it half-opens. Then one trial call goes through: success closes the breaker, failure opens it
 again. The state is a row shared by every worker on the database, so all of them stop at once.
+
+Compensations pass breakers too (`compensation_group`: the state's `breaker`, else the
+compensation's name), so a saga does not spend its attempts on a service that is down.
 """
 
 from __future__ import annotations
@@ -143,6 +146,12 @@ class BreakerBoard:
 def group_of(state: Any) -> str:
     """The breaker group of a task state: its `breaker`, else its action's name."""
     return state.breaker or state.action
+
+
+def compensation_group(state: Any) -> str:
+    """The group of a state's compensation: its `breaker` (the downstream service the action
+    and its undo both call), else the compensation's own name (like an action's default)."""
+    return state.breaker or state.compensation
 
 
 def postpone(ledger: InstanceAccess, job: Any, run_at: datetime) -> None:

@@ -62,7 +62,7 @@ def run_job(host: JobHost, job: Any) -> Future[None] | None:
         _start_child(ledger, job)
         return None
     if job.kind == COMPENSATION_JOB:
-        run_compensation(ledger, host.actions, job)
+        run_compensation(ledger, host.actions, host.breakers, job)
         return None
     if isinstance(job, LocalJob):  # handed over by the transaction that created it
         variables, definition = job.variables, ledger.definition(job.definition, job.version)

@@ -6,6 +6,10 @@ So a compensation job that dies half-way (SIGKILL) is simply run again by whoeve
 lease over; `compensation_done` is recorded once, in the transaction that checks the lease, and
 schedules the job for the next step. Each step retries with its state's `retry` policy; the last
 failed attempt records `compensation_failed` and an `incident`.
+
+A compensation passes its circuit breaker like an action (`breakers.compensation_group`): it
+calls the same downstream service as the action it undoes, so hammering that service while it
+is down would only burn the step's attempts. An open breaker postpones the job, attempt kept.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy import Connection, select
 from runtime.core import events as ev
 from runtime.core import step as steps
 from runtime.execution.actions import ActionContext, ActionFailed, ActionRegistry
+from runtime.execution.breakers import BreakerBoard, compensation_group, postpone
 from runtime.execution.retry import DEFAULT_RETRY, next_attempt_at
 from runtime.instances import InstanceAccess
 from runtime.store import schema as t
@@ -83,19 +88,26 @@ def in_progress(conn: Connection, instance_id: str) -> bool:
         j.c.state.in_((t.JOB_READY, t.JOB_LEASED)))).first() is not None
 
 
-def run_compensation(ledger: InstanceAccess, actions: ActionRegistry, job: Any) -> None:
+def run_compensation(ledger: InstanceAccess, actions: ActionRegistry, breakers: BreakerBoard,
+                     job: Any) -> None:
     """Run the next compensation of the instance (a leased job), then record the outcome."""
     target = ledger.writer.submit(lambda conn: _announce(ledger, conn, job), job.instance_id)
     if target is None:
         return
-    step_, timeout_s, variables = target
+    step_, spec, variables = target
+    group = compensation_group(spec)
+    reopens_at = breakers.admit(group)
+    if reopens_at is not None:  # the breaker is open: no attempt now, none spent
+        postpone(ledger, job, reopens_at)
+        return
     ctx = ActionContext(instance_id=job.instance_id, action=step_.action, state=step_.state,
                         attempt=job.attempt, variables=variables)
     try:
-        actions.run(ctx, timeout_s)
+        actions.run(ctx, spec.timeout_s)
         error, error_type = None, None
     except ActionFailed as exc:
         error, error_type = str(exc), exc.type
+    breakers.record(group, error is None)
     ledger.writer.submit(lambda conn: _record(ledger, conn, job, step_, error, error_type),
                          job.instance_id)
 
@@ -125,7 +137,7 @@ def _announce(ledger: InstanceAccess, conn: Connection, job: Any) -> tuple[Step,
             "state": step_.state, "action": step_.action, "of_seq": step_.of_seq})]
         ledger.persist(conn, before, steps.StepResult(steps.apply_all(before, new), new, []),
                        SYSTEM_ACTOR, row)
-    return step_, definition.state(step_.state).timeout_s, before.variables
+    return step_, definition.state(step_.state), before.variables
 
 
 def _record(ledger: InstanceAccess, conn: Connection, job: Any, step_: Step, error: str | None,

@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL
 
 from runtime.store.base import Store
 from runtime.store.json_codec import dumps
+from runtime.store.pools import pool_settings
 
 JOBS_CHANNEL = "statewright_jobs"
 log = logging.getLogger("statewright.store")
@@ -66,8 +67,10 @@ class PostgresStore(Store):
 
 
 def open_postgres(url: URL) -> PostgresStore:
+    """Pool sizes from `STATEWRIGHT_DB_POOL_*` (`pools.py`); checked before connecting."""
+    pool = pool_settings()
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
     url = url.set(drivername="postgresql+psycopg")
-    sql_engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True,
-                               json_serializer=dumps)
+    sql_engine = create_engine(url, pool_pre_ping=True, json_serializer=dumps,
+                               **pool.engine_options())
     return PostgresStore(sql_engine, url.render_as_string(hide_password=True), conninfo)

@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
+from runtime.store.pools import PoolSettingError, pool_settings
+
 BUSY_TIMEOUT_MS = 30_000
 _WRITE = "identity_write"
 
@@ -32,7 +34,11 @@ def create_identity_engine(url: str) -> Engine:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        try:  # sized like the engine's store pool (`runtime/store/pools.py`)
+            pool = pool_settings()
+        except PoolSettingError as exc:
+            raise ValueError(exc.message) from None
+        return create_engine(parsed, pool_pre_ping=True, **pool.engine_options())
     in_memory = parsed.database in (None, "", ":memory:")
     engine = create_engine(
         parsed,

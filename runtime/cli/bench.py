@@ -1,4 +1,5 @@
-"""`statewright bench`: the engine benchmark (and the steps, validation and dashboard ones)."""
+"""`statewright bench`: the engine benchmark (and the steps, validation, dashboard, startup and
+compression ones)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,13 @@ class Suite(StrEnum):
     validation = "validation"
     dashboards = "dashboards"
     startup = "startup"
+    compression = "compression"
     all = "all"
 
 
 ENGINE_INSTANCES = 10_000
 STEPS_INSTANCES = 500
+COMPRESSION_INSTANCES = 200
 
 
 @app.command()
@@ -31,7 +34,8 @@ def bench(
         "--db", help="Database URL (default: a temporary SQLite file).")] = None,
     instances: Annotated[int | None, typer.Option(
         min=1, help=f"Instances in flight (default: {ENGINE_INSTANCES:,} for engine, "
-        f"{STEPS_INSTANCES} for steps).", show_default=False)] = None,
+        f"{STEPS_INSTANCES} for steps, {COMPRESSION_INSTANCES} demo instances for "
+        "compression).", show_default=False)] = None,
     transitions: Annotated[int, typer.Option(min=1, help="Events sent to each instance.")] = 10,
     senders: Annotated[int, typer.Option(min=1, help="Concurrent sender threads.")] = 16,
     steps: Annotated[int, typer.Option(
@@ -94,8 +98,26 @@ def bench(
         results["startup"] = run_startup()
         if not as_json:
             _print_startup(results["startup"])
+    if suite in (Suite.compression, Suite.all):
+        results["compression"] = _compression(db, instances or COMPRESSION_INSTANCES)
+        if not as_json:
+            _print_compression(results["compression"])
     if as_json:
         typer.echo(json.dumps(results, indent=2))
+
+
+def _compression(db: str | None, instances: int) -> dict:
+    from runtime.benchmarks.compression import run as run_compression
+    from runtime.demo.simulation import MonthSimulation
+
+    def demo(url: str, count: int, seed: int) -> None:
+        MonthSimulation(url, count, seed=seed).run()
+
+    try:
+        return run_compression(db, demo_instances=instances, demo=demo)
+    except EngineError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _print_engine(r: dict) -> None:
@@ -144,3 +166,38 @@ def _print_startup(r: dict) -> None:
     for name in ("help", "validate"):
         typer.echo(f"{name:<14} p50 {r[f'{name}_p50_ms']} ms  p95 {r[f'{name}_p95_ms']} ms  "
                    f"(+{r[f'{name}_overhead_p50_ms']} ms over bare, {r['runs']} runs)")
+
+
+def _print_compression(r: dict) -> None:
+    typer.echo(f"database       {r['database']}  ({r['url']})")
+    typer.echo(f"compressed     JSON values over {r['threshold_bytes']:,} bytes, zstd level "
+               f"{r['level']}, base64 in a JSON envelope")
+    for name, label in (("demo", "demo month"), ("large", "large orders")):
+        if name not in r:
+            continue
+        w = r[name]
+        typer.echo(f"{label:<14} {w['instances']} instances in {w['seconds_off']} s off, "
+                   f"{w['seconds_on']} s on; column bytes off -> on (values over the "
+                   "threshold: plain -> stored)")
+        for column, c in w["columns"].items():
+            over = (f"{c['compressed_values']:,} values {c['compressed_plain_bytes']:,} -> "
+                    f"{c['compressed_stored_bytes']:,} ({_pct(c['compressed_saved_pct'])})"
+                    if c["compressed_values"] else "none over the threshold, all stored as before")
+            toast = (f"; after TOAST {c['toasted_off']:,} -> {c['toasted_on']:,}"
+                     if r["database"] == "postgresql" else "")
+            typer.echo(f"  {column:<19} {c['bytes_off']:>12,} -> {c['bytes_on']:>12,} "
+                       f"({_pct(c['saved_pct'])}); {over}{toast}")
+        if not any(c["compressed_values"] for c in w["columns"].values()):
+            typer.echo("  nothing compressed: the two runs differ only by the simulation's chance")
+        tables = ", ".join(f"{n} {s['bytes_off'] / 1024:,.0f} -> {s['bytes_on'] / 1024:,.0f}"
+                           for n, s in w["tables"].items())
+        typer.echo(f"  tables (KiB)        {tables}; all "
+                   f"{w['tables_bytes_off'] / 1024:,.0f} -> {w['tables_bytes_on'] / 1024:,.0f} "
+                   f"({_pct(w['tables_saved_pct'])})")
+    typer.echo(f"wall time      {r['seconds']} s")
+
+
+def _pct(saved: float | None) -> str:
+    if saved is None:
+        return "-"
+    return f"{saved:.1f} % smaller" if saved >= 0 else f"{-saved:.1f} % larger"

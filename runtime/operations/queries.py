@@ -3,7 +3,9 @@
 Every list is one `LIMIT/OFFSET` query with a `COUNT`, so an Instances page stays fast with
 many thousands of instances. Variable filters compare JSON values by type on both databases
 (`amount=5000` matches 5000 and 5000.0, `vip=true` a boolean, anything else a string);
-sensitive variables are sealed in the store and so never match a filter.
+sensitive variables are sealed in the store and so never match a filter. Variables stored
+zstd-compressed keep their short top-level values readable by SQL
+(`runtime.store.compression`); a filter on a longer string decodes the compressed rows.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from runtime.core.errors import EngineError
 from runtime.core.views import Instance, InstancePage
 from runtime.instances import InstanceAccess
 from runtime.operations.acts import JOB_PARKED
+from runtime.store import compression
 from runtime.store import schema as t
 
 MAX_PAGE = 500
@@ -131,7 +134,11 @@ def _conditions(ledger: InstanceAccess, query: InstanceQuery) -> list[ColumnElem
         where.append(or_(func.lower(i.c.id).like(pattern),
                          func.lower(func.coalesce(i.c.business_key, "")).like(pattern)))
     if query.variable:
-        where.append(_variable_equals(ledger.store.dialect, *variable_filter(query.variable)))
+        name, value = variable_filter(query.variable)
+        match = _variable_equals(ledger.store.dialect, name, value)
+        if not compression.peekable(value):  # not readable by SQL in compressed rows
+            match = or_(match, i.c.id.in_(_compressed_matches(ledger, where, name, value)))
+        where.append(match)
     return where
 
 
@@ -145,6 +152,22 @@ def _variable_equals(dialect: str, name: str, value: Any) -> ColumnElement[bool]
     if value is None:
         return func.json_type(column, path) == "null"
     return extracted == (int(value) if isinstance(value, bool) else value)
+
+
+def _compressed_matches(ledger: InstanceAccess, where: list[ColumnElement[bool]], name: str,
+                        value: Any) -> list[str]:
+    """Ids of the rows matching the other filters whose compressed variables hold `name`
+    equal to `value`, decoded here since SQL cannot see inside them."""
+    column = t.instances.c.variables
+    if ledger.store.dialect == "postgresql":
+        compressed = cast(column, JSONB).has_key(compression.ENVELOPE)
+    else:
+        compressed = func.json_type(column, "$." + json.dumps(compression.ENVELOPE)) == "text"
+    query = select(t.instances.c.id, column).where(*where, compressed)
+    with ledger.store.read() as conn:
+        # Only strings longer than PEEK_CHARS get here: other filter values are peekable.
+        return [row.id for row in conn.execute(query)
+                if isinstance(row.variables.get(name), str) and row.variables[name] == value]
 
 
 def incident_groups(ledger: InstanceAccess, definition: str | None = None,

@@ -2,6 +2,9 @@
 
 Timestamps are naive UTC (`runtime.core.clock.to_db`). Events are append-only and unique on
 `(instance_id, seq)`, which is what makes concurrent writers to one instance collide loudly.
+The JSON columns that grow with the data (instance variables, event data, job payloads,
+idempotent results) are `CompressedJSON`: large values are stored zstd-compressed
+(`compression.py`); the column is still JSON in the database.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+from runtime.store.compression import CompressedJSON
 
 metadata = MetaData()
 
@@ -62,7 +67,7 @@ instances = Table(
     Column("version", Integer, nullable=False),
     Column("state", String(64)),
     Column("status", String(16), nullable=False),
-    Column("variables", JSON, nullable=False),
+    Column("variables", CompressedJSON(peek=True), nullable=False),
     # Seq of the event that entered `state`: jobs scheduled there carry it, so a late timer or
     # action result for an earlier visit of the same state is recognised as stale.
     Column("entered_seq", Integer, nullable=False),
@@ -90,7 +95,7 @@ events = Table(
     Column("instance_id", String(36), ForeignKey("instances.id"), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("type", String(32), nullable=False),
-    Column("data", JSON, nullable=False),
+    Column("data", CompressedJSON(), nullable=False),
     Column("actor", Text),
     Column("at", DateTime, nullable=False),
     Column("prev_hash", String(64), nullable=False),
@@ -112,7 +117,7 @@ jobs = Table(
     Column("attempt", Integer, nullable=False, default=0),
     Column("leased_by", Text),
     Column("lease_until", DateTime),
-    Column("payload", JSON, nullable=False),
+    Column("payload", CompressedJSON(), nullable=False),
     Column("last_error", Text),
     Column("created_at", DateTime, nullable=False),
     Index("ix_jobs_due", "state", "run_at"),
@@ -124,7 +129,7 @@ idempotency_keys = Table(
     metadata,
     Column("scope", String(80), nullable=False),
     Column("key", String(200), nullable=False),
-    Column("result", JSON, nullable=False),
+    Column("result", CompressedJSON(), nullable=False),
     Column("created_at", DateTime, nullable=False),
     PrimaryKeyConstraint("scope", "key"),
 )

@@ -30,10 +30,11 @@ class Intake:
 
     def __init__(self, room: int) -> None:
         self.room = room
+        self.closed = False
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     def accepts(self) -> bool:
-        return self._jobs.qsize() < self.room
+        return not self.closed and self._jobs.qsize() < self.room
 
     def put(self, job: Any) -> None:
         self._jobs.put(job)
@@ -80,6 +81,7 @@ class Runner:
             ledger = self.engine.ledger
             ledger.store.listen_for_jobs(ledger.job_scheduled)
             take_over_dead(ledger)
+            self.intake.closed = False
             ledger.dispatch = self.intake
             self._workers = [threading.Thread(target=self._work, name=f"job_{n}", daemon=True)
                              for n in range(self.threads)]
@@ -92,6 +94,7 @@ class Runner:
 
     def stop(self, timeout_s: float = 10.0) -> None:
         ledger = self.engine.ledger
+        self.intake.closed = True
         if ledger.dispatch is self.intake:
             ledger.dispatch = None
         self._housekeeping.stop(timeout_s)

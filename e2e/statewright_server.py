@@ -30,10 +30,11 @@ def database_url(workdir: Path) -> str:
 
 
 @contextmanager
-def running_server(workdir: Path, env: Mapping[str, str]) -> Iterator[str]:
-    """Serve a fresh SQLite database in `workdir` with `env` added to ours; yields the base
-    URL once `/api/v1/healthz` answers, and stops the server afterwards. The log is
-    `workdir/server.log`."""
+def running_server(workdir: Path, env: Mapping[str, str], db: str | None = None
+                   ) -> Iterator[str]:
+    """Serve `db` (default: a fresh SQLite database in `workdir`) with `env` added to ours;
+    yields the base URL once `/api/v1/healthz` answers, and stops the server afterwards. The
+    log is `workdir/server.log`."""
     port = free_port()
     log_path = workdir / "server.log"
     with log_path.open("w") as log:
@@ -46,7 +47,7 @@ def running_server(workdir: Path, env: Mapping[str, str]) -> Iterator[str]:
                 "--port",
                 str(port),
                 "--db",
-                database_url(workdir),
+                db or database_url(workdir),
             ],
             cwd=workdir,
             env={**os.environ, "PYTHONPATH": str(ROOT), **env},

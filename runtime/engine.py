@@ -43,6 +43,7 @@ from runtime.people.tasks import HumanTasks
 from runtime.security import audit
 from runtime.security.sealing import Sealer, secret_from_environment
 from runtime.store import open_store
+from runtime.store.change_feed import open_change_feed
 from shared.definition import Definition
 
 
@@ -62,6 +63,8 @@ class Engine:
         self.lease_s = lease_s
         self.writer = self.ledger.writer
         self.changes = self.ledger.changes  # committed changes, for live pages and inboxes
+        # ... of other processes too: starts hearing them at the first subscriber
+        self.change_feed = open_change_feed(self.store, self.changes, self.worker_id)
         self.job_scheduled = self.ledger.job_scheduled  # wakes a sleeping runner
         self.actions = ActionRegistry(action_threads)
         self.breakers = BreakerBoard(self.ledger)  # circuit breakers per action group
@@ -71,6 +74,7 @@ class Engine:
 
     def close(self) -> None:
         self.ledger.close()
+        self.change_feed.close()
         self.actions.close()
         self.store.close()
 
@@ -79,6 +83,12 @@ class Engine:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    def follow_other_processes(self, wait_s: float = 5.0) -> bool:
+        """Have `changes` publish what other processes commit from now on, without waiting
+        for a first subscriber (`serve` does); False if that is not in effect after `wait_s`."""
+        self.change_feed.start()
+        return self.change_feed.wait_ready(wait_s)
 
     # ---- actions -----------------------------------------------------------------------
 

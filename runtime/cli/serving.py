@@ -32,6 +32,9 @@ def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[
     """Serve the REST API and web UI, and run due work in the background."""
     _configure_logging()
     engine = _open_engine(db)
+    # live pages move when a `worker` process (or another `serve`) advances an instance
+    if not engine.follow_other_processes():
+        log.warning("not yet hearing other processes' changes; live pages follow this one")
     _register_actions(engine, actions, samples if demo_actions is None else demo_actions)
     _first_admin(db)
     if samples:

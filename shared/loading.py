@@ -13,11 +13,11 @@ import json
 import os
 import re
 import sys
+from functools import cache
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from shared.definition import KEY_PATTERN, NAME_PATTERN, STATE_ID_PATTERN, Definition
@@ -35,25 +35,29 @@ _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _BRACKET_OR_STRING = re.compile(r'[\[\]{}"\\]')
 
 
-class _JsonLikeYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+@cache
+def _yaml_loader() -> type:
     """The safe YAML loader (libyaml when installed), reading what the equivalent JSON gives.
 
     YAML 1.1 turns `on:` (our transition's event key!), `yes`, `off` into booleans and
     `2024-01-01` into dates; here only `true`/`false` are booleans and dates stay strings.
+    Built on first use: PyYAML is imported only when a document is not JSON.
     """
+    import yaml
 
-
-_JsonLikeYamlLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
-    ]
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-}
-_JsonLikeYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+    loader = type("JsonLikeYamlLoader", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {})
+    loader.yaml_implicit_resolvers = {
+        first: [
+            (tag, regexp)
+            for tag, regexp in resolvers
+            if tag not in {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
+        ]
+        for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+    loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"))
+    return loader
 
 
 def load_document(source: str | bytes | os.PathLike[str]) -> dict[str, Any]:
@@ -187,8 +191,10 @@ def _parse_text(text: str, name: str, *, strict_json: bool = False) -> dict[str,
 
 
 def _parse_yaml(text: str, name: str, json_error: ValueError) -> Any:
+    import yaml
+
     try:
-        value = yaml.load(text, Loader=_JsonLikeYamlLoader)
+        value = yaml.load(text, Loader=_yaml_loader())
     except yaml.YAMLError as yaml_error:
         if text.lstrip()[:1] in ("{", "["):  # meant as JSON: the JSON message is the useful one
             raise DocumentError(f"{name} is not valid JSON: {json_error}") from None
@@ -240,7 +246,7 @@ def _refuse_constant(constant: str) -> Any:
     raise ValueError(f"{constant} is not a JSON number")
 
 
-def _yaml_message(error: yaml.YAMLError) -> str:
+def _yaml_message(error: Any) -> str:
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

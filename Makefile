@@ -6,7 +6,7 @@ STAMPS  := .make
 BUNDLE  := designer/components/dist/statewright-canvas.js
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast e2e lint bench install assets chromium clean
+.PHONY: run test test-fast e2e lint bench soak install assets chromium clean
 
 run: install assets
 	.venv/bin/statewright serve
@@ -32,6 +32,15 @@ lint: install
 bench: install
 	$(PIP) install --quiet -e '.[bench]'
 	.venv/bin/statewright bench --suite all
+
+# The crash soak (a worker SIGKILLed 200 times mid-run, then every step checked exactly once)
+# and the recovery time after a kill, on SQLite and on PostgreSQL: minutes, so not in `bench`.
+POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
+soak: install
+	.venv/bin/statewright bench --suite soak
+	.venv/bin/statewright bench --suite soak --db $(POSTGRES)
+	.venv/bin/statewright bench --suite recovery
+	.venv/bin/statewright bench --suite recovery --db $(POSTGRES)
 
 install: $(STAMPS)/install
 

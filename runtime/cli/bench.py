@@ -20,12 +20,16 @@ class Suite(StrEnum):
     dashboards = "dashboards"
     startup = "startup"
     compression = "compression"
-    all = "all"
+    soak = "soak"
+    recovery = "recovery"
+    all = "all"  # every suite but soak and recovery (minutes; `make soak` runs them)
 
 
 ENGINE_INSTANCES = 10_000
 STEPS_INSTANCES = 500
 COMPRESSION_INSTANCES = 200
+SOAK_INSTANCES = 500
+RECOVERY_INSTANCES = 10_000
 
 
 @app.command()
@@ -35,7 +39,8 @@ def bench(
     instances: Annotated[int | None, typer.Option(
         min=1, help=f"Instances in flight (default: {ENGINE_INSTANCES:,} for engine, "
         f"{STEPS_INSTANCES} for steps, {COMPRESSION_INSTANCES} demo instances for "
-        "compression).", show_default=False)] = None,
+        f"compression, {SOAK_INSTANCES} per wave for soak, {RECOVERY_INSTANCES:,} for "
+        "recovery).", show_default=False)] = None,
     transitions: Annotated[int, typer.Option(min=1, help="Events sent to each instance.")] = 10,
     senders: Annotated[int, typer.Option(min=1, help="Concurrent sender threads.")] = 16,
     steps: Annotated[int, typer.Option(
@@ -50,6 +55,12 @@ def bench(
         min=1, help="Events behind the dashboards (dashboards suite).")] = 1_000_000,
     runs: Annotated[int, typer.Option(
         min=1, help="Timed dashboard renders (dashboards suite).")] = 7,
+    kills: Annotated[int, typer.Option(
+        min=0, help="Times the worker process is SIGKILLed (soak suite).")] = 200,
+    cycles: Annotated[int, typer.Option(
+        min=1, help="Kill/restart cycles measured (recovery suite).")] = 5,
+    seed: Annotated[int | None, typer.Option(
+        help="Seed of the kill moments (soak and recovery suites; default: random).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Measure durable transitions/s, automated steps/s, latencies and memory (no pass/fail)."""
@@ -102,8 +113,37 @@ def bench(
         results["compression"] = _compression(db, instances or COMPRESSION_INSTANCES)
         if not as_json:
             _print_compression(results["compression"])
+    if suite in (Suite.soak, Suite.recovery):
+        _crash_suites(suite, results, db, instances, steps, kills, cycles, seed, as_json)
     if as_json:
         typer.echo(json.dumps(results, indent=2))
+    if "soak" in results and not _soak_passed(results["soak"]):
+        raise typer.Exit(1)  # a step twice or lost, an instance stuck, the audit broken
+
+
+def _crash_suites(suite: Suite, results: dict, db: str | None, instances: int | None,
+                  steps: int, kills: int, cycles: int, seed: int | None, as_json: bool
+                  ) -> None:
+    """The soak (kills during a steps run, then an exactly-once check) or the recovery time."""
+    from runtime.benchmarks import soak
+
+    def echo(line: str) -> None:  # progress, on standard error (also with --json)
+        typer.echo(line, err=True)
+
+    try:
+        if suite == Suite.soak:
+            results["soak"] = soak.run(db, instances or SOAK_INSTANCES, steps, kills,
+                                       seed=seed, echo=echo)
+            if not as_json:
+                _print_soak(results["soak"])
+        else:
+            results["recovery"] = soak.recovery(db, instances or RECOVERY_INSTANCES, steps,
+                                                cycles, seed=seed, echo=echo)
+            if not as_json:
+                _print_recovery(results["recovery"])
+    except EngineError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _compression(db: str | None, instances: int) -> dict:
@@ -201,3 +241,40 @@ def _pct(saved: float | None) -> str:
     if saved is None:
         return "-"
     return f"{saved:.1f} % smaller" if saved >= 0 else f"{-saved:.1f} % larger"
+def _soak_passed(r: dict) -> bool:
+    return (r["failure"] is None and r["audit_ok"] and r["steps"] == r["expected_steps"]
+            and not (r["duplicates"] or r["lost"] or r["unfinished"] or r["jobs_left"]))
+
+
+def _print_soak(r: dict) -> None:
+    typer.echo(f"database       {r['database']}  ({r['url']}, dropped afterwards)")
+    typer.echo(f"kills          {r['kills']} SIGKILLs of the worker ({r['early_kills']} during "
+               f"start-up, {r['elsewhere_kills']} as another host's), seed {r['seed']}, lease "
+               f"{r['lease_s']} s, {r['seconds']} s")
+    typer.echo(f"workload       {r['instances']:,} instances ({r['waves']} waves) x "
+               f"{r['steps_per_instance']} no-op steps = {r['expected_steps']:,} steps")
+    typer.echo(f"recorded       {r['steps']:,} steps; {r['duplicates']} twice, {r['lost']} "
+               f"lost, {r['unfinished']} instances unfinished, {r['jobs_left']} jobs left")
+    typer.echo(f"handler calls  {r['handler_calls']:,} ({r['reruns']:,} re-runs after kills, "
+               f"{r['steps_run_twice']:,} steps whose action ran more than once)")
+    typer.echo(f"audit verify   {r['audit']}")
+    if r["failure"]:
+        typer.echo(f"FAILED         {r['failure']}")
+        typer.echo(r["worker_errors"])
+    if r.get("anomalies"):
+        typer.echo("instances with a wrong log (events, jobs):")
+        typer.echo(json.dumps(r["anomalies"], indent=1))
+
+
+def _print_recovery(r: dict) -> None:
+    typer.echo(f"database       {r['database']}  ({r['url']}, dropped afterwards)")
+    typer.echo(f"in flight      {r['instances']:,} instances started, >= {r['in_flight_min']:,} "
+               f"unfinished at each of {r['cycles']} restarts")
+    typer.echo(f"recovery       p50 {r['recovery_ms_p50']} ms  p95 {r['recovery_ms_p95']} ms  "
+               f"(spawn -> first step committed; log's stamp p50 {r['logged_ms_p50']} ms)")
+    typer.echo(f"  python+engine p50 {r['python_and_engine_ms_p50']} ms (interpreter "
+               f"{r['interpreter_ms_p50']}, imports {r['imports_ms_p50']}, engine open "
+               f"{r['engine_open_ms_p50']}; bare python {r['bare_python_ms']} ms)")
+    typer.echo(f"  runner start p50 {r['runner_start_ms_p50']} ms (takes over the dead worker's "
+               f"leases, >= {r['taken_over_min']} jobs each time), "
+               f"then first step p50 {r['to_first_step_ms_p50']} ms")

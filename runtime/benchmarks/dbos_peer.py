@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 
 import runtime
 from runtime.benchmarks.steps_workload import SINGLE_RUNS, SINGLE_STEPS, percentile, summarise
+from runtime.benchmarks.threads import in_threads
 
 
 def available() -> bool:
@@ -150,29 +151,19 @@ def _wal(path: str) -> dict[str, Any]:
 def _in_threads(threads: int, count: int, start: Any) -> list[str]:
     """`count` workflows, `threads` at a time: each thread starts one and waits for it."""
     ids: list[str] = []
-    errors: list[BaseException] = []
     numbers = iter(range(count))
     lock = threading.Lock()
 
-    def client() -> None:
-        try:
-            while True:
-                with lock:
-                    if next(numbers, None) is None:
-                        return
-                handle = start()
-                handle.get_result()
-                ids.append(handle.get_workflow_id())
-        except BaseException as exc:
-            errors.append(exc)
+    def client(_: int) -> None:
+        while True:
+            with lock:
+                if next(numbers, None) is None:
+                    return
+            handle = start()
+            handle.get_result()
+            ids.append(handle.get_workflow_id())
 
-    pool = [threading.Thread(target=client) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    if errors:
-        raise errors[0]
+    in_threads(threads, client)
     return ids
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import resource
 import statistics
-import threading
 import time
 from typing import Any
 
 from runtime.benchmarks.scratch import bench_engine
+from runtime.benchmarks.threads import in_threads
 from runtime.engine import Engine
 
 PROCESS: dict[str, Any] = {
@@ -47,7 +47,7 @@ def _measure(engine: Engine, instances: int, transitions: int, senders: int) -> 
     engine.publish(PROCESS, actor="bench")
     ids: list[str] = []
     started = time.perf_counter()
-    _in_threads(senders, lambda n: ids.extend(
+    in_threads(senders, lambda n: ids.extend(
         engine.start(PROCESS["key"], {"note": f"order {i}"}, actor="bench")
         for i in range(n, instances, senders)))
     start_s = time.perf_counter() - started
@@ -64,7 +64,7 @@ def _measure(engine: Engine, instances: int, transitions: int, senders: int) -> 
                 record.append(time.perf_counter() - t0)
 
     started = time.perf_counter()
-    _in_threads(senders, drive)
+    in_threads(senders, drive)
     send_s = time.perf_counter() - started
     flat = sorted(x for per in latencies for x in per)
     return {
@@ -83,24 +83,6 @@ def _measure(engine: Engine, instances: int, transitions: int, senders: int) -> 
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "seconds": round(start_s + send_s, 1),
     }
-
-
-def _in_threads(count: int, target: Any) -> None:
-    errors: list[BaseException] = []
-
-    def guarded(n: int) -> None:
-        try:
-            target(n)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=guarded, args=(n,)) for n in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
 
 
 def _percentile(sorted_values: list[float], pct: float) -> float:

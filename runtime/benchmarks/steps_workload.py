@@ -4,10 +4,10 @@ the DBOS peer: the chained process, starting instances, reading the log back, pe
 from __future__ import annotations
 
 import itertools
-import threading
 from typing import Any, NamedTuple
 
 from runtime import Engine
+from runtime.benchmarks.threads import in_threads
 
 ACTION = "bench_noop"
 SINGLE_STEPS = 20
@@ -43,22 +43,12 @@ def start_instances(engine: Engine, key: str, instances: int, threads: int, batc
                     ) -> list[str]:
     """Start `instances` instances from `threads` client threads; returns their ids."""
     ids: list[str] = []
-    errors: list[BaseException] = []
 
     def client(first: int) -> None:
-        try:
-            for _ in range(first, instances, threads):
-                ids.append(engine.start(key, {}, actor="bench", business_key=batch))
-        except BaseException as exc:
-            errors.append(exc)
+        for _ in range(first, instances, threads):
+            ids.append(engine.start(key, {}, actor="bench", business_key=batch))
 
-    clients = [threading.Thread(target=client, args=(n,)) for n in range(threads)]
-    for c in clients:
-        c.start()
-    for c in clients:
-        c.join()
-    if errors:
-        raise errors[0]
+    in_threads(threads, client)
     return ids
 
 

@@ -138,7 +138,7 @@ def _complete(ledger: Ledger, job: Any, result: dict[str, Any] | None,
         before = ledger.unsealed(row)
         if not _same_visit(before, job.payload):
             return  # the instance moved on: the job is done, nothing else changes
-        outcome, _ = _outcome(ledger, conn, before, job, result, error)
+        outcome = _outcome(ledger, conn, before, job, result, error)
         finished = steps.CancelJob(job.id)  # done already: no second UPDATE for it
         ledger.persist(conn, before, steps.StepResult(
             outcome.snapshot, outcome.events, [e for e in outcome.effects if e != finished]),
@@ -148,9 +148,9 @@ def _complete(ledger: Ledger, job: Any, result: dict[str, Any] | None,
 
 
 def _outcome(ledger: Ledger, conn: Connection, before: steps.Snapshot, job: Any,
-             result: dict[str, Any] | None, error: ActionFailed | None
-             ) -> tuple[steps.StepResult, bool]:
-    """The events of a finished job (timer fired, action succeeded or failed); True to retry."""
+             result: dict[str, Any] | None, error: ActionFailed | None) -> steps.StepResult:
+    """The events of a finished job (timer fired, action succeeded or failed); a failure with
+    attempts left puts the job back to run again."""
     definition = ledger.definition_in(conn, before.definition, before.version)
     now = ledger.clock.now()
     payload = job.payload
@@ -169,7 +169,7 @@ def _outcome(ledger: Ledger, conn: Connection, before: steps.Snapshot, job: Any,
         if run_at is not None:
             event = ev.NewEvent(ev.ACTION_FAILED, {**failed, "retry_at": run_at.isoformat()})
             ledger.store.retry_job(conn, job.id, run_at, str(error))
-            return steps.StepResult(steps.apply_all(before, [event]), [event], []), True
+            return steps.StepResult(steps.apply_all(before, [event]), [event], [])
         prefix = [ev.NewEvent(ev.ACTION_FAILED, {**failed, "final": True})]
         deliver = steps.Deliver(steps.ERROR, {"error": str(error)}, internal=True)
     middle = steps.apply_all(before, prefix)
@@ -177,5 +177,5 @@ def _outcome(ledger: Ledger, conn: Connection, before: steps.Snapshot, job: Any,
         result_ = steps.step(definition, middle, deliver, now)
     except EngineError as exc:
         incident = ev.NewEvent(ev.INCIDENT, {"reason": exc.message, "state": before.state})
-        return steps.StepResult(steps.apply_all(middle, [incident]), [*prefix, incident], []), False
-    return steps.StepResult(result_.snapshot, [*prefix, *result_.events], result_.effects), False
+        return steps.StepResult(steps.apply_all(middle, [incident]), [*prefix, incident], [])
+    return steps.StepResult(result_.snapshot, [*prefix, *result_.events], result_.effects)

@@ -53,6 +53,3 @@ class DefinitionCache:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return definition
-
-    def __len__(self) -> int:
-        return len(self._entries)

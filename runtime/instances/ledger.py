@@ -206,13 +206,6 @@ class Ledger:
         if effect.run_at <= now:
             self.job_scheduled.set()
 
-    def schedule_now(self, conn: Connection, job_id: str, instance_id: str, kind: str,
-                     payload: dict[str, Any]) -> None:
-        """Schedule a job due at once and wake the runner."""
-        now = self.clock.now()
-        self.store.schedule_job(conn, job_id, instance_id, kind, now, payload, now)
-        self.job_scheduled.set()
-
     # ---- reading -------------------------------------------------------------------------
 
     def unsealed(self, row: Any) -> steps.Snapshot:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -47,6 +48,17 @@ def after_commit(conn: Connection, callback: Callable[[], None]) -> bool:
     return True
 
 
+@contextmanager
+def _after_commit_scope(conn: Connection) -> Iterator[list[Callable[[], None]]]:
+    """The list `after_commit` fills while a writer transaction runs on `conn`."""
+    callbacks: list[Callable[[], None]] = []
+    conn.info[_AFTER_COMMIT] = callbacks
+    try:
+        yield callbacks
+    finally:
+        conn.info.pop(_AFTER_COMMIT, None)
+
+
 class GroupCommitWriter:
     def __init__(self, store: Store, max_batch: int = MAX_BATCH,
                  on_commit: OnCommit | None = None) -> None:
@@ -64,12 +76,9 @@ class GroupCommitWriter:
         `instance_id` names the instance `work` will lock: a batch reads all of them at once.
         """
         if threading.current_thread() is self._thread:
-            with self._store.write() as conn, collecting(conn) as staged:
-                callbacks = conn.info[_AFTER_COMMIT] = []
-                try:
-                    result = work(conn)  # already on the writer: run inline
-                finally:
-                    conn.info.pop(_AFTER_COMMIT, None)
+            with (self._store.write() as conn, collecting(conn) as staged,
+                  _after_commit_scope(conn) as callbacks):
+                result = work(conn)  # already on the writer: run inline
             self._committed(staged, callbacks)
             return result
         return self.submit_async(work, instance_id).result()
@@ -123,20 +132,17 @@ class GroupCommitWriter:
     def _run_batch(self, batch: list[Item]) -> None:
         outcomes: list[tuple[bool, Any]] = []
         try:
-            with self._store.write() as conn, collecting(conn) as staged:
-                callbacks = conn.info[_AFTER_COMMIT] = []
-                try:
-                    self._store.lock_instances(conn, [iid for _, _, iid, _ in batch if iid])
-                    self._finish_jobs(conn, [lease for *_, lease in batch if lease])
-                    for work, *_ in batch:
-                        try:
-                            outcomes.append((True, work(conn)))
-                        except ConcurrencyError:
-                            raise
-                        except EngineError as exc:
-                            outcomes.append((False, exc))
-                finally:
-                    conn.info.pop(_AFTER_COMMIT, None)
+            with (self._store.write() as conn, collecting(conn) as staged,
+                  _after_commit_scope(conn) as callbacks):
+                self._store.lock_instances(conn, [iid for _, _, iid, _ in batch if iid])
+                self._finish_jobs(conn, [lease for *_, lease in batch if lease])
+                for work, *_ in batch:
+                    try:
+                        outcomes.append((True, work(conn)))
+                    except ConcurrencyError:
+                        raise
+                    except EngineError as exc:
+                        outcomes.append((False, exc))
         except Exception as exc:
             if len(batch) == 1:
                 _resolve(batch[0][1], False, exc)

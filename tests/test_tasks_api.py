@@ -98,3 +98,10 @@ def test_only_an_admin_configures_channels(api: TestClient, as_: As) -> None:
     assert [c["format"] for c in listed] == ["slack"]
     gone = api.delete(f"{API}/notification-channels/{made.json()['id']}", headers=as_("root"))
     assert gone.status_code == 204
+
+
+def test_an_offset_beyond_any_page_is_422_not_a_server_error(api: TestClient, as_: As) -> None:
+    for offset in (-1, 2**31, 10**30):  # 10**30 overflowed SQLite's integers: a 500 before
+        answer = api.get(f"{API}/tasks", params={"offset": offset}, headers=as_("ana"))
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["code"] == "validation"

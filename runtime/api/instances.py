@@ -19,6 +19,7 @@ from runtime.api.models import (
     InstanceHistory,
     InstancePage,
     InstanceStatus,
+    PageOffset,
     SendEvent,
     StartInstance,
 )
@@ -87,7 +88,7 @@ def list_instances(
     state: Annotated[str | None, Query(pattern=STATE_ID_PATTERN)] = None,
     business_key: Annotated[str | None, Query(max_length=200, pattern=PLAIN_TEXT)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: PageOffset = 0,
 ) -> InstancePage:
     engine = _engine(request)
     page = engine.list_instances(

@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.definition import KEY_PATTERN
@@ -26,6 +27,11 @@ IdempotencyKey = Annotated[
         description="Repeating a call with the same key returns the first call's result.",
     ),
 ]
+
+
+# How far into a list a page starts; bounded so the database never sees an integer it
+# cannot store (SQLite's are 64-bit), which would be a 500 instead of a 422 naming `offset`.
+PageOffset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
 def storable_json(value: Any) -> Any:

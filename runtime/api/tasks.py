@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from runtime.api import denials
 from runtime.api.auth import Caller
 from runtime.api.errors import error_responses
-from runtime.api.models import PLAIN_TEXT
+from runtime.api.models import PLAIN_TEXT, PageOffset
 from runtime.core.errors import NotFound
 from runtime.people import notifications
 from runtime.people.tasks import Task, TaskForbidden, TaskPage
@@ -86,7 +86,7 @@ def list_tasks(
     state: Annotated[str | None, Query(
         description="open, unclaimed, claimed, completed or cancelled")] = None,
     definition: Filter = None, overdue: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """Tasks the caller may see (their roles' and their own), most urgent first: priority,
     then due time, then age."""

@@ -202,10 +202,13 @@ def _print_dashboards(r: dict) -> None:
 
 
 def _print_startup(r: dict) -> None:
-    typer.echo(f"bare python    p50 {r['bare_p50_ms']} ms  p95 {r['bare_p95_ms']} ms")
-    for name in ("help", "validate"):
-        typer.echo(f"{name:<14} p50 {r[f'{name}_p50_ms']} ms  p95 {r[f'{name}_p95_ms']} ms  "
-                   f"(+{r[f'{name}_overhead_p50_ms']} ms over bare, {r['runs']} runs)")
+    for prefix, label in (("", "wall"), ("cpu_", "cpu")):
+        typer.echo(f"bare python    {label} p50 {r[f'bare_{prefix}p50_ms']} ms  "
+                   f"p95 {r[f'bare_{prefix}p95_ms']} ms")
+        for name in ("help", "validate"):
+            typer.echo(f"{name:<14} {label} p50 {r[f'{name}_{prefix}p50_ms']} ms  "
+                       f"p95 {r[f'{name}_{prefix}p95_ms']} ms  "
+                       f"(+{r[f'{name}_{prefix}overhead_p50_ms']} ms over bare, {r['runs']} runs)")
 
 
 def _print_compression(r: dict) -> None:

@@ -30,17 +30,17 @@ def start_child(ledger: InstanceAccess, conn: Connection, job: Any) -> None:
     child_id = steps.child_instance_id(parent.id, spec["entered_seq"])
     if ledger.store.instance_row(conn, child_id) is not None:
         return  # started by an earlier run of this job
-    version_row = ledger.store.version_row(conn, spec["definition"], spec.get("version"))
-    if version_row is None:
+    version = ledger.store.version_number(conn, spec["definition"], spec.get("version"))
+    if version is None:
         wanted = f"{spec['definition']!r}" + (f" version {spec['version']}" if spec.get(
             "version") else "")
         record(ledger, conn, row, [ev.NewEvent(ev.INCIDENT, {
             "reason": f"subprocess {spec['state']!r}: no definition {wanted} is published"})])
         return
     record(ledger, conn, row, [ev.NewEvent(ev.SUBPROCESS_STARTED, {
-        "child": child_id, "definition": spec["definition"], "version": version_row.version})])
+        "child": child_id, "definition": spec["definition"], "version": version})])
     try:
-        ledger.start_in(conn, spec["definition"], version_row.version, spec["input"],
+        ledger.start_in(conn, spec["definition"], version, spec["input"],
                         SYSTEM_ACTOR, parent_id=parent.id, instance_id=child_id)
     except EngineError as exc:  # raised before the child wrote anything
         row = ledger.store.instance_row_locked(conn, job.instance_id)

@@ -98,14 +98,14 @@ class Ledger:
                  variables: dict[str, Any], actor: str | None, business_key: str | None = None,
                  parent_id: str | None = None, instance_id: str | None = None) -> str:
         """Start an instance inside the caller's transaction; raises before writing anything."""
-        row = self.store.version_row(conn, key, version)
-        if row is None:
+        number = self.store.version_number(conn, key, version)
+        if number is None:
             raise missing_version(key, version)
-        definition = self.parsed(row)
+        definition = self.definition_in(conn, key, number)
         values = check_start_variables(definition, variables)
         now = self.clock.now()
         fresh = steps.Snapshot(id=instance_id or str(uuid.uuid4()), definition=key,
-                               version=row.version, business_key=business_key,
+                               version=number, business_key=business_key,
                                parent_id=parent_id)
         result = steps.step(definition, fresh, steps.Start(values, business_key, parent_id), now)
         self.store.insert_instance(conn, fresh, actor, now)

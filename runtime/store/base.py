@@ -147,6 +147,18 @@ class Store(JobStatements):
             v.c.version.desc()).limit(1)
         return conn.execute(query).first()
 
+    def version_number(self, conn: Connection, key: str, version: int | None) -> int | None:
+        """`version` if it is published, else None; the latest when `version` is None.
+
+        Reads the primary key alone: a start then finds the parsed model in the definition
+        cache without decoding the stored document.
+        """
+        v = t.definition_versions
+        if version:
+            return conn.execute(select(v.c.version).where(
+                v.c.key == key, v.c.version == version)).scalar()
+        return conn.execute(select(func.max(v.c.version)).where(v.c.key == key)).scalar()
+
     def definition_rows(self, conn: Connection) -> list[Any]:
         v = t.definition_versions
         return list(conn.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -206,3 +207,14 @@ def test_db_commands_name_bad_input(sqlite_url: str) -> None:
     history = json.loads(runner.invoke(app, ["db", "history", "--json"]).output)
     assert [r["revision"] for r in history] == list(versioning.revisions())
     assert "first release" in history[0]["summary"]
+
+
+def test_servers_starting_together_on_a_fresh_database_create_it_once(db_url: str) -> None:
+    with ThreadPoolExecutor(4) as pool:
+        engines = list(pool.map(lambda _: Engine(db_url), range(4)))
+    for engine in engines:
+        engine.close()
+    store = connect_store(db_url)
+    with store.sql.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    store.close()

@@ -64,9 +64,11 @@ def test_the_validation_refuses_a_misspelt_field() -> None:
         kubernetes_validate.validate(broken, KUBERNETES[-1], strict=True)
 
 
-def test_kustomize_applies_every_file() -> None:
+def test_kustomize_applies_every_file_but_the_secrets_shape() -> None:
     (kustomization,) = [d for _, d in _documents() if d["kind"] == "Kustomization"]
-    assert sorted(kustomization["resources"]) == sorted({f for f, _ in _resources()})
+    secrets = {f for f, d in _resources() if d["kind"] == "Secret"}
+    assert secrets == {"postgres-secret.yaml"}
+    assert sorted(kustomization["resources"]) == sorted({f for f, _ in _resources()} - secrets)
 
 
 def test_statewright_pods_run_as_the_images_non_root_user() -> None:

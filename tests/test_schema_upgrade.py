@@ -218,3 +218,10 @@ def test_servers_starting_together_on_a_fresh_database_create_it_once(db_url: st
     with store.sql.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     store.close()
+
+
+def test_the_deploy_guide_lists_every_revision() -> None:
+    guide = (Path(__file__).resolve().parents[1] / "docs/deploy.md").read_text()
+    listed = [line.split("|")[1].strip() for line in guide.splitlines()
+              if line.startswith("| 0") and line.split("|")[1].strip().isdigit()]
+    assert listed == list(versioning.revisions())

@@ -9,6 +9,7 @@ task claimed, waiting for documents), users, a token, a draft, dashboard aggrega
 from __future__ import annotations
 
 import json
+import shutil
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
@@ -19,15 +20,17 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import DateTime, MetaData, select, text
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, select, text
 from typer.testing import CliRunner
 
 import runtime.engine  # noqa: F401  (every table module, as the composition root has them)
 from runtime import Engine, SchemaOutdated
 from runtime.cli import app
 from runtime.security.identity import IdentityService
+from runtime.security.identity.tables import UtcDateTime
 from runtime.security.identity.tables import metadata as identity_metadata
 from runtime.store import connect_store, migrate, versioning
+from runtime.store.compression import CompressedJSON
 from runtime.store.schema import metadata as store_metadata
 
 RELEASE_0_1 = json.loads((Path(__file__).parent / "fixtures/release_0_1_data.json").read_text())
@@ -225,3 +228,22 @@ def test_the_deploy_guide_lists_every_revision() -> None:
     listed = [line.split("|")[1].strip() for line in guide.splitlines()
               if line.startswith("| 0") and line.split("|")[1].strip().isdigit()]
     assert listed == list(versioning.revisions())
+
+
+def test_a_table_added_without_a_revision_gets_a_drafted_one(tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    shutil.copytree(versioning.VERSIONS, versions)
+    full = [store_metadata, identity_metadata]
+    assert migrate.draft_revision("nothing", full, versions) is None
+    extra = MetaData()
+    Table("alert_rules", extra, Column("id", String(36), primary_key=True),
+          Column("params", CompressedJSON(), nullable=False), Column("at", UtcDateTime()),
+          Index("ix_alert_rules_at", "at"))
+    written = migrate.draft_revision("alert rules", [*full, extra], versions)
+    following = f"{int(versioning.head()) + 1:04d}"
+    assert written is not None and written.name == f"{following}_alert_rules.py"
+    draft = written.read_text()
+    assert f"revision = '{following}'" in draft
+    assert f"down_revision = '{versioning.head()}'" in draft
+    assert "op.create_table('alert_rules'" in draft and "create_index('ix_alert_rules_at'" in draft
+    assert "sa.JSON()" in draft and "sa.DateTime()" in draft and "runtime" not in draft

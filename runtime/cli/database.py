@@ -88,6 +88,19 @@ def history(as_json: JsonOption = False) -> None:
         typer.echo(f"{revision.id}  {revision.summary}")
 
 
+@db_app.command(hidden=True)
+def revision(message: Annotated[str, typer.Argument(help="What the change is for.")]) -> None:
+    """For developers: draft the next revision from the table definitions (autogenerate)."""
+    from runtime import engine  # noqa: F401  (every table's module)
+    from runtime.security.identity.tables import metadata as identity
+    from runtime.store import migrate
+    from runtime.store.schema import metadata as store
+
+    written = migrate.draft_revision(message, [store, identity])
+    typer.echo(f"wrote {written}: read it, move the data it needs, add a test"
+               if written else "the revisions already give every table: nothing to write")
+
+
 @contextmanager
 def _store(db: str) -> Iterator[Store]:
     """The store of `db`, reachable, its schema not checked; bad URLs and errors exit 2."""

@@ -96,8 +96,9 @@ def test_replaying_every_revision_gives_the_schema_a_first_start_creates(db_url:
 
 def test_the_first_releases_database_upgrades_losing_nothing(db_url: str) -> None:
     _release_database(db_url)
-    with pytest.raises(SchemaOutdated, match=r"revision 0001; .*statewright db upgrade --db"):
+    with pytest.raises(SchemaOutdated, match=r"revision 0001; .*db upgrade --db") as refused:
         Engine(db_url)
+    assert refused.value.message.endswith(f"--db {db_url}`")  # as given (no password here)
 
     result = CliRunner().invoke(app, ["db", "upgrade", "--db", db_url, "--json"])
     assert result.exit_code == 0, result.output
@@ -236,14 +237,15 @@ def test_a_table_added_without_a_revision_gets_a_drafted_one(tmp_path: Path) -> 
     full = [store_metadata, identity_metadata]
     assert migrate.draft_revision("nothing", full, versions) is None
     extra = MetaData()
-    Table("alert_rules", extra, Column("id", String(36), primary_key=True),
-          Column("params", CompressedJSON(), nullable=False), Column("at", UtcDateTime()),
-          Index("ix_alert_rules_at", "at"))
-    written = migrate.draft_revision("alert rules", [*full, extra], versions)
+    Table("holiday_calendars", extra, Column("id", String(36), primary_key=True),
+          Column("days", CompressedJSON(), nullable=False), Column("at", UtcDateTime()),
+          Index("ix_holiday_calendars_at", "at"))
+    written = migrate.draft_revision("holiday calendars", [*full, extra], versions)
     following = f"{int(versioning.head()) + 1:04d}"
-    assert written is not None and written.name == f"{following}_alert_rules.py"
+    assert written is not None and written.name == f"{following}_holiday_calendars.py"
     draft = written.read_text()
     assert f"revision = '{following}'" in draft
     assert f"down_revision = '{versioning.head()}'" in draft
-    assert "op.create_table('alert_rules'" in draft and "create_index('ix_alert_rules_at'" in draft
+    assert "op.create_table('holiday_calendars'" in draft
+    assert "create_index('ix_holiday_calendars_at'" in draft
     assert "sa.JSON()" in draft and "sa.DateTime()" in draft and "runtime" not in draft

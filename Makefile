@@ -6,7 +6,7 @@ STAMPS  := .make
 BUNDLE  := designer/components/dist/statewright-canvas.js
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast e2e lint bench soak install assets chromium clean
+.PHONY: run test test-fast e2e lint bench soak install assets chromium image clean
 
 run: install assets
 	.venv/bin/statewright serve
@@ -61,6 +61,12 @@ $(BUNDLE): assets/package.json assets/package-lock.json $(shell find assets/src 
 chromium:
 	@test -x $(CHROMIUM) || { (apt-get update -qq || sudo apt-get update -qq) && \
 	  (apt-get install -y -qq chromium || sudo apt-get install -y -qq chromium); }
+
+# The container image (docs/deploy.md), with podman or else docker; IMAGE names the tag.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+IMAGE   ?= statewright:$(VERSION)
+image:
+	$(shell command -v podman || command -v docker) build -t $(IMAGE) .
 
 clean:
 	rm -rf .venv $(STAMPS) assets/node_modules designer/components/dist

@@ -20,6 +20,7 @@ _WHERE = {
     "ManualClock": "runtime.core.clock",
     "NotFound": "runtime.core.errors",
     "Runner": "runtime.execution.runner",
+    "SchemaOutdated": "runtime.core.errors",
     "StoreUnavailable": "runtime.core.errors",
     "SystemClock": "runtime.core.clock",
     "VariablesInvalid": "runtime.core.errors",
@@ -36,6 +37,7 @@ __all__ = [
     "ManualClock",
     "NotFound",
     "Runner",
+    "SchemaOutdated",
     "StoreUnavailable",
     "SystemClock",
     "VariablesInvalid",
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         EngineError,
         EventRefused,
         NotFound,
+        SchemaOutdated,
         StoreUnavailable,
         VariablesInvalid,
     )

@@ -1,4 +1,4 @@
-"""Aggregate tables, on the store's metadata so `create_schema` creates them too.
+"""Aggregate tables, on the store's metadata so a fresh database gets them too.
 
 Every aggregate row is keyed by definition key, version and UTC hour; days are sums of
 hours. Durations are integer microseconds so that sums do not depend on the order events

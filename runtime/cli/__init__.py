@@ -8,6 +8,7 @@ from runtime.cli import (
     analytics,
     audit,
     bench,
+    database,
     definitions,
     demo,
     instances,
@@ -18,5 +19,5 @@ from runtime.cli import (
 )
 from runtime.cli.app import app
 
-__all__ = ["analytics", "app", "audit", "bench", "definitions", "demo", "instances", "operations",
-           "server", "tasks", "users"]
+__all__ = ["analytics", "app", "audit", "bench", "database", "definitions", "demo", "instances",
+           "operations", "server", "tasks", "users"]

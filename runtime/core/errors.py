@@ -69,5 +69,12 @@ class StoreUnavailable(EngineError):
     status = 503
 
 
+class SchemaOutdated(StoreUnavailable):
+    """The database's schema is at another revision than this release's: `statewright db
+    upgrade` moves an older one on; `details` holds `revision` and `head`."""
+
+    code = "schema-outdated"
+
+
 def _finding_json(finding: Any) -> Any:
     return finding.to_json() if hasattr(finding, "to_json") else finding

@@ -9,13 +9,31 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from runtime.core.errors import StoreUnavailable
-from runtime.store import resilience  # noqa: F401  (its tables join the shared metadata)
+from runtime.core.errors import SchemaOutdated, StoreUnavailable
+from runtime.store import (
+    resilience,  # noqa: F401  (its tables join the shared metadata)
+    versioning,
+)
 from runtime.store.base import Store
 
 
 def open_store(url: str) -> Store:
-    """A store for `sqlite:///file.db` or `postgresql://...`, with its tables created."""
+    """A store for `sqlite:///file.db` or `postgresql://...` whose schema is at head: created
+    if the database is fresh, refused with `SchemaOutdated` if it is at an older revision."""
+    store = connect_store(url)
+    try:
+        versioning.prepare(store.sql, store.display_url)
+    except SchemaOutdated:
+        store.close()
+        raise
+    except Exception as exc:
+        store.close()
+        raise StoreUnavailable(f"cannot open the database {store.display_url}: {exc}") from exc
+    return store
+
+
+def connect_store(url: str) -> Store:
+    """A store for the URL, its schema neither checked nor created (`statewright db`)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -33,12 +51,7 @@ def open_store(url: str) -> Store:
         store = open_postgres(parsed)
     else:
         raise StoreUnavailable(f"unsupported database {backend!r}: use sqlite or postgresql")
-    try:
-        store.create_schema()
-    except Exception as exc:
-        store.close()
-        raise StoreUnavailable(f"cannot open the database {store.display_url}: {exc}") from exc
     return store
 
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "connect_store", "open_store"]

@@ -66,9 +66,6 @@ class Store(JobStatements):
         # (the dashboard aggregates, `runtime/analytics/updater.py`).
         self.event_hooks: list[Callable[[Connection, list[dict[str, Any]]], None]] = []
 
-    def create_schema(self) -> None:
-        t.metadata.create_all(self.sql)
-
     def close(self) -> None:
         self.sql.dispose()
 

@@ -179,7 +179,9 @@ def open_postgres(url: URL) -> PostgresStore:
     """Pool sizes from `STATEWRIGHT_DB_POOL_*` (`pools.py`); checked before connecting."""
     pool = pool_settings()
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    # shown in messages as the user would write it, e.g. in `statewright db upgrade --db URL`
+    display_url = url.set(drivername="postgresql").render_as_string(hide_password=True)
     url = url.set(drivername="postgresql+psycopg")
     sql_engine = create_engine(url, pool_pre_ping=True, json_serializer=dumps,
                                **pool.engine_options())
-    return PostgresStore(sql_engine, url.render_as_string(hide_password=True), conninfo)
+    return PostgresStore(sql_engine, display_url, conninfo)

@@ -1,6 +1,6 @@
 """Tables of the resilience features: circuit-breaker state per group, shared by all workers.
 
-Kept apart from `schema.py` but on the same `metadata`, so `create_schema` creates them too.
+Kept apart from `schema.py` but on the same `metadata`, so a fresh database gets them too.
 """
 
 from __future__ import annotations

@@ -53,6 +53,9 @@ class Engine:
 
     def __init__(self, url: str, clock: Clock | None = None, *, worker_id: str | None = None,
                  action_threads: int = 8, lease_s: float = 60.0) -> None:
+        # OpenTelemetry spans, only when an `OTEL_*` variable names an exporter: else None and
+        # nothing on any path (docs/observability.md); read first, so bad settings open nothing
+        self.tracing = tracing_from_environment()
         self.url = url
         self.clock: Clock = clock or SystemClock()
         self.store = open_store(url)
@@ -72,9 +75,6 @@ class Engine:
         self.tasks = HumanTasks(self.ledger)  # the human-task inbox
         self.ledger.after_persist += [partial(subprocesses.after_persist, self.ledger),
                                       self.tasks.record, partial(saga.after_persist, self.ledger)]
-        # OpenTelemetry spans, only when an `OTEL_*` variable names an exporter: else None and
-        # nothing on any path (docs/observability.md)
-        self.tracing = tracing_from_environment()
         if self.tracing is not None:
             self.ledger.after_persist.append(self.tracing.after_persist)
 

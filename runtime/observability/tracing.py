@@ -9,6 +9,8 @@ leaves through the SDK's batch processor and OTLP exporter. Built only when trac
 
 from __future__ import annotations
 
+import logging
+import queue
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -32,6 +34,7 @@ from runtime.observability import ids, spans
 from runtime.observability.exporters import service_resource, span_exporters
 from runtime.store.writer import after_commit
 
+log = logging.getLogger("statewright.tracing")
 SCOPE = "statewright"
 MAX_TIMED_RUNS = 10_000  # runs whose outcome was never recorded (lease lost) are forgotten
 SAMPLED = trace.TraceFlags(trace.TraceFlags.SAMPLED)
@@ -65,15 +68,26 @@ class Tracing:
         self._runs_lock = threading.Lock()
         self._children: dict[str, spans.Link] = {}  # writer thread only
         self._propagator = TraceContextTextMapPropagator()
+        # committed steps wait here for the emitter thread, so building their spans costs
+        # the writer (and the callers it answers) no more than a queue put
+        self._committed: queue.Queue[tuple[str, list[spans.SpanPlan], int, int] | None] = (
+            queue.Queue())
+        self._emitter = threading.Thread(target=self._emit_loop, name="statewright-tracing",
+                                         daemon=True)
+        self._emitter.start()
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Tracing:
         return cls(span_exporters(env), service_resource(env))
 
     def flush(self, timeout_ms: int = 30_000) -> bool:
+        """Export every span of what committed so far; False if that took over `timeout_ms`."""
+        self._committed.join()
         return self.provider.force_flush(timeout_ms)
 
     def shutdown(self) -> None:
+        self._committed.put(None)
+        self._emitter.join(timeout=10)
         self.provider.shutdown()
 
     # ---- context handed on: actions, notifications ----------------------------------------
@@ -116,9 +130,22 @@ class Tracing:
             return
         plans = spans.plan(before, result.events, self._children)
         if plans:
-            emit = partial(self._emit, before.id, plans, time.time_ns())
-            if not after_commit(conn, emit):
-                emit()
+            committed = partial(self._queue, before.id, plans, time.time_ns())
+            if not after_commit(conn, committed):
+                committed()
+
+    def _queue(self, instance_id: str, plans: list[spans.SpanPlan], began_ns: int) -> None:
+        self._committed.put((instance_id, plans, began_ns, time.time_ns()))
+
+    def _emit_loop(self) -> None:
+        while (item := self._committed.get()) is not None:
+            try:
+                self._emit(*item)
+            except Exception:
+                log.exception("tracing the step of instance %s failed", item[0])
+            finally:
+                self._committed.task_done()
+        self._committed.task_done()
 
     def request_span(self, name: str, carrier: Mapping[str, str], began_ns: int,
                      instance_id: str | None, error: str | None = None) -> None:
@@ -137,8 +164,8 @@ class Tracing:
             span.set_status(Status(StatusCode.ERROR, error))
         span.end()
 
-    def _emit(self, instance_id: str, plans: list[spans.SpanPlan], began_ns: int) -> None:
-        ended_ns = time.time_ns()
+    def _emit(self, instance_id: str, plans: list[spans.SpanPlan], began_ns: int,
+              ended_ns: int) -> None:
         trace_id = ids.trace_id(instance_id)
         for plan in plans:
             start, end = began_ns, ended_ns

@@ -126,3 +126,36 @@ def test_tracing_is_on_exactly_when_an_exporter_is_named(env: dict[str, Any], on
     from runtime.observability.settings import tracing_on
 
     assert tracing_on(env) is on
+
+
+def test_a_worker_process_continues_the_trace_of_an_instance_started_untraced_elsewhere(
+        db_url, monkeypatch):
+    from runtime.benchmarks.steps_workload import chain_process
+
+    process = chain_process(2)
+    with OtlpReceiver("grpc") as receiver:
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("OTEL_")},
+               "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+               "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_BSP_SCHEDULE_DELAY": "100"}
+        for name in [k for k in os.environ if k.startswith("OTEL_")]:
+            monkeypatch.delenv(name)
+        with Engine(db_url) as engine:  # this process traces nothing
+            engine.publish(process)
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "runtime.cli", "worker", "--db", db_url, "--actions",
+                 "runtime.benchmarks.steps_workload", "--no-demo-actions"],
+                env=env, stderr=subprocess.PIPE, text=True)
+            try:
+                iid = engine.start(process["key"], {})
+                spans = receiver.wait_for(4, timeout_s=30)  # 2 action runs, 2 transitions
+            finally:
+                worker.terminate()
+                _, errors = worker.communicate(timeout=30)
+            assert worker.returncode == 0, errors
+            assert engine.get(iid).status == "completed"
+    trace = f"{ids.trace_id(iid):032x}"
+    assert {s["trace_id"] for s in spans} == {trace}
+    assert sorted(s["name"] for s in spans) == [
+        "bench_noop", "bench_noop", "step_1 -> step_2", "step_2 -> finished"]
+    assert {s["parent_span_id"] for s in spans if "->" in s["name"]} == {
+        f"{ids.root_span(iid):016x}"}  # the root was made where it started: untraced

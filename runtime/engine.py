@@ -39,6 +39,7 @@ from runtime.execution.breakers import BreakerBoard
 from runtime.execution.jobs import drain
 from runtime.instances import Ledger
 from runtime.instances.missing import missing_version
+from runtime.observability import tracing_from_environment
 from runtime.people.tasks import HumanTasks
 from runtime.security import audit
 from runtime.security.sealing import Sealer, secret_from_environment
@@ -52,6 +53,9 @@ class Engine:
 
     def __init__(self, url: str, clock: Clock | None = None, *, worker_id: str | None = None,
                  action_threads: int = 8, lease_s: float = 60.0) -> None:
+        # OpenTelemetry spans, only when an `OTEL_*` variable names an exporter: else None and
+        # nothing on any path (docs/observability.md); read first, so bad settings open nothing
+        self.tracing = tracing_from_environment()
         self.url = url
         self.clock: Clock = clock or SystemClock()
         self.store = open_store(url)
@@ -71,12 +75,16 @@ class Engine:
         self.tasks = HumanTasks(self.ledger)  # the human-task inbox
         self.ledger.after_persist += [partial(subprocesses.after_persist, self.ledger),
                                       self.tasks.record, partial(saga.after_persist, self.ledger)]
+        if self.tracing is not None:
+            self.ledger.after_persist.append(self.tracing.after_persist)
 
     def close(self) -> None:
         self.ledger.close()
         self.change_feed.close()
         self.actions.close()
         self.store.close()
+        if self.tracing is not None:
+            self.tracing.shutdown()  # exports the spans still queued
 
     def __enter__(self) -> Engine:
         return self

@@ -23,6 +23,7 @@ from runtime.api.models import (
     SendEvent,
     StartInstance,
 )
+from runtime.api.tracing import traced
 from runtime.core.errors import EngineError
 from runtime.metrics import Metrics
 from shared.definition import KEY_PATTERN, STATE_ID_PATTERN
@@ -66,14 +67,15 @@ def start_instance(request: Request, body: StartInstance, caller: Caller) -> Ins
     """
     engine, metrics = _engine(request), _metrics(request)
     began = time.perf_counter()
-    instance_id = engine.start(
-        body.definition,
-        body.variables,
-        actor=caller.username,
-        version=body.version,
-        idempotency_key=body.idempotency_key,
-        business_key=body.business_key,
-    )
+    with traced(request, "POST /api/v1/instances") as span:
+        instance_id = span.instance_id = engine.start(
+            body.definition,
+            body.variables,
+            actor=caller.username,
+            version=body.version,
+            idempotency_key=body.idempotency_key,
+            business_key=body.business_key,
+        )
     metrics.start_seconds.observe(time.perf_counter() - began)
     metrics.instances_started.labels(body.definition).inc()
     return presenters.instance(engine, engine.get(instance_id))
@@ -137,13 +139,14 @@ def send_event(
     engine, metrics = _engine(request), _metrics(request)
     began = time.perf_counter()
     try:
-        after = engine.send(
-            instance_id,
-            body.event,
-            body.payload,
-            actor=caller.username,
-            idempotency_key=body.idempotency_key,
-        )
+        with traced(request, "POST /api/v1/instances/{instance_id}/events", instance_id):
+            after = engine.send(
+                instance_id,
+                body.event,
+                body.payload,
+                actor=caller.username,
+                idempotency_key=body.idempotency_key,
+            )
     except EngineError as exc:
         metrics.events_refused.labels(exc.code).inc()
         raise

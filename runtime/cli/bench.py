@@ -1,5 +1,5 @@
-"""`statewright bench`: the engine benchmark (and the steps, validation, dashboard, startup and
-compression ones)."""
+"""`statewright bench`: the engine benchmark (and the steps, validation, dashboard, startup,
+compression and tracing ones)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class Suite(StrEnum):
     compression = "compression"
     soak = "soak"
     recovery = "recovery"
+    tracing = "tracing"
     all = "all"  # every suite but soak and recovery (minutes; `make soak` runs them)
 
 
@@ -30,6 +31,7 @@ STEPS_INSTANCES = 500
 COMPRESSION_INSTANCES = 200
 SOAK_INSTANCES = 500
 RECOVERY_INSTANCES = 10_000
+TRACING_INSTANCES = 50
 
 
 @app.command()
@@ -40,7 +42,7 @@ def bench(
         min=1, help=f"Instances in flight (default: {ENGINE_INSTANCES:,} for engine, "
         f"{STEPS_INSTANCES} for steps, {COMPRESSION_INSTANCES} demo instances for "
         f"compression, {SOAK_INSTANCES} per wave for soak, {RECOVERY_INSTANCES:,} for "
-        "recovery).", show_default=False)] = None,
+        f"recovery, {TRACING_INSTANCES} per round for tracing).", show_default=False)] = None,
     transitions: Annotated[int, typer.Option(min=1, help="Events sent to each instance.")] = 10,
     senders: Annotated[int, typer.Option(min=1, help="Concurrent sender threads.")] = 16,
     steps: Annotated[int, typer.Option(
@@ -113,6 +115,10 @@ def bench(
         results["compression"] = _compression(db, instances or COMPRESSION_INSTANCES)
         if not as_json:
             _print_compression(results["compression"])
+    if suite in (Suite.tracing, Suite.all):
+        results["tracing"] = _tracing(db, instances or TRACING_INSTANCES, transitions, steps)
+        if not as_json:
+            _print_tracing(results["tracing"])
     if suite in (Suite.soak, Suite.recovery):
         _crash_suites(suite, results, db, instances, steps, kills, cycles, seed, as_json)
     if as_json:
@@ -158,6 +164,31 @@ def _compression(db: str | None, instances: int) -> dict:
     except EngineError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from None
+
+
+def _tracing(db: str | None, instances: int, transitions: int, steps: int) -> dict:
+    from runtime.benchmarks.tracing import run as run_tracing
+
+    try:
+        return run_tracing(db, instances, transitions, steps)
+    except EngineError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _print_tracing(r: dict) -> None:
+    typer.echo(f"database       {r['database']}; {r['rounds']} rounds of {r['instances']} "
+               f"instances x {r['transitions_per_instance']} transitions (one sender) and "
+               f"{r['instances']} chains of {r['steps']} automated steps, per mode")
+    for mode, label in (("off", "off"), ("http", "OTLP http"), ("grpc", "OTLP gRPC")):
+        m = r[mode]
+        line = (f"{label:<14} transition p50 {m['send_p50_us']} us  p95 {m['send_p95_us']} us  "
+                f"p99 {m['send_p99_us']} us; step {m['step_mean_us']} us ({m['steps_per_s']:,}"
+                " steps/s)")
+        if mode != "off":
+            line += (f"; +{m['send_p50_overhead_pct']} % p50, +{m['step_mean_overhead_pct']} %"
+                     f" per step; spans {m['spans_received']:,}/{m['spans_expected']:,}")
+        typer.echo(line)
 
 
 def _print_engine(r: dict) -> None:

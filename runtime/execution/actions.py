@@ -11,24 +11,31 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 Handler = Callable[["ActionContext"], Any]
+NO_TRACE: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
 class ActionContext:
-    """What a handler knows: which instance, its variables, the state, and the attempt (from 1)."""
+    """What a handler knows: which instance, its variables, the state, and the attempt (from 1).
+
+    `trace_headers`: the W3C `traceparent` of this run's span when tracing is on (empty when
+    off), to pass on to the services the handler calls.
+    """
 
     instance_id: str
     action: str
     state: str
     attempt: int
     variables: dict[str, Any] = field(default_factory=dict)
+    trace_headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class ActionFailed(Exception):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection
 
@@ -20,7 +20,7 @@ from runtime.core import events as ev
 from runtime.core import step as steps
 from runtime.core.errors import EngineError
 from runtime.execution import subprocesses
-from runtime.execution.actions import ActionContext, ActionFailed, ActionRegistry
+from runtime.execution.actions import NO_TRACE, ActionContext, ActionFailed, ActionRegistry
 from runtime.execution.breakers import BreakerBoard, group_of, postpone
 from runtime.execution.bulkheads import acquire, release
 from runtime.execution.retry import DEFAULT_RETRY, next_attempt_at
@@ -29,14 +29,19 @@ from runtime.instances import Ledger
 from runtime.instances.local_jobs import LocalJob
 from runtime.people.tasks import HumanTasks
 
+if TYPE_CHECKING:
+    from runtime.observability.tracing import Tracing
+
 
 class JobHost(Protocol):
-    """What running jobs needs: the ledger, the registered actions, breakers and the inbox."""
+    """What running jobs needs: the ledger, the registered actions, breakers, the inbox, and
+    the tracing (None when off)."""
 
     ledger: Ledger
     actions: ActionRegistry
     breakers: BreakerBoard
     tasks: HumanTasks
+    tracing: Tracing | None
 
 
 SYSTEM_ACTOR = "system"
@@ -62,7 +67,7 @@ def run_job(host: JobHost, job: Any) -> Future[None] | None:
         _start_child(ledger, job)
         return None
     if job.kind == COMPENSATION_JOB:
-        run_compensation(ledger, host.actions, host.breakers, job)
+        run_compensation(ledger, host.actions, host.breakers, job, host.tracing)
         return None
     if isinstance(job, LocalJob):  # handed over by the transaction that created it
         variables, definition = job.variables, ledger.definition(job.definition, job.version)
@@ -85,13 +90,18 @@ def run_job(host: JobHost, job: Any) -> Future[None] | None:
             release(ledger, job)
         postpone(ledger, job, reopens_at)
         return None
+    run = None if host.tracing is None else host.tracing.run(
+        job.instance_id, "action", job.payload["entered_seq"], job.attempt)
     ctx = ActionContext(instance_id=job.instance_id, action=job.payload["action"],
-                        state=state.id, attempt=job.attempt, variables=variables)
+                        state=state.id, attempt=job.attempt, variables=variables,
+                        trace_headers=NO_TRACE if run is None else run.headers)
     try:
         result: dict[str, Any] | None = host.actions.run(ctx, state.timeout_s)
         error = None
     except ActionFailed as exc:
         result, error = None, exc
+    if run is not None:
+        run.finished()
     if state.concurrency:
         release(ledger, job)
     host.breakers.record(group, error is None)

@@ -15,17 +15,20 @@ is down would only burn the step's attempts. An open breaker postpones the job, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
 from runtime.core import events as ev
 from runtime.core import step as steps
-from runtime.execution.actions import ActionContext, ActionFailed, ActionRegistry
+from runtime.execution.actions import NO_TRACE, ActionContext, ActionFailed, ActionRegistry
 from runtime.execution.breakers import BreakerBoard, compensation_group, postpone
 from runtime.execution.retry import DEFAULT_RETRY, next_attempt_at
 from runtime.instances import InstanceAccess
 from runtime.store import schema as t
+
+if TYPE_CHECKING:
+    from runtime.observability.tracing import Tracing
 
 COMPENSATION_STARTED = "compensation_started"
 COMPENSATION_DONE = "compensation_done"
@@ -89,7 +92,7 @@ def in_progress(conn: Connection, instance_id: str) -> bool:
 
 
 def run_compensation(ledger: InstanceAccess, actions: ActionRegistry, breakers: BreakerBoard,
-                     job: Any) -> None:
+                     job: Any, tracing: Tracing | None = None) -> None:
     """Run the next compensation of the instance (a leased job), then record the outcome."""
     target = ledger.writer.submit(lambda conn: _announce(ledger, conn, job), job.instance_id)
     if target is None:
@@ -100,13 +103,18 @@ def run_compensation(ledger: InstanceAccess, actions: ActionRegistry, breakers: 
     if reopens_at is not None:  # the breaker is open: no attempt now, none spent
         postpone(ledger, job, reopens_at)
         return
+    run = None if tracing is None else tracing.run(job.instance_id, "compensation",
+                                                    step_.of_seq, job.attempt)
     ctx = ActionContext(instance_id=job.instance_id, action=step_.action, state=step_.state,
-                        attempt=job.attempt, variables=variables)
+                        attempt=job.attempt, variables=variables,
+                        trace_headers=NO_TRACE if run is None else run.headers)
     try:
         actions.run(ctx, spec.timeout_s)
         error, error_type = None, None
     except ActionFailed as exc:
         error, error_type = str(exc), exc.type
+    if run is not None:
+        run.finished()
     breakers.record(group, error is None)
     ledger.writer.submit(lambda conn: _record(ledger, conn, job, step_, error, error_type),
                          job.instance_id)

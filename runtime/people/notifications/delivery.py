@@ -5,6 +5,7 @@ outside any transaction, and marked `delivered` in the transaction that records 
 crash between the receiver's 2xx and that commit re-sends the row once the lease runs out:
 receivers de-duplicate on the `X-Statewright-Delivery` header (the row id), which is the
 same on every attempt. Failures back off exponentially and survive restarts (`next_attempt_at`).
+When tracing is on, a POST carries the `traceparent` of the span that created its task.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +33,7 @@ MAX_DELAY_S = 3600.0
 LEASE_S = 60.0
 POST_TIMEOUT_S = 10.0
 BATCH = 32
+TraceHeaders = Callable[[str], Mapping[str, str]]  # task id -> `traceparent`
 
 
 def retry_delay_s(attempts: int) -> float:
@@ -38,11 +41,12 @@ def retry_delay_s(attempts: int) -> float:
     return min(FIRST_DELAY_S * 2 ** (attempts - 1), MAX_DELAY_S)
 
 
-def deliver_due(ledger: InstanceAccess, limit: int = BATCH) -> int:
+def deliver_due(ledger: InstanceAccess, limit: int = BATCH,
+                trace_headers: TraceHeaders | None = None) -> int:
     """Post every due outbox row once; returns how many the receivers acknowledged."""
     delivered = 0
     for row in _lease(ledger, limit):
-        status, error = _post(row)
+        status, error = _post(row, {} if trace_headers is None else trace_headers(row.task_id))
         _record(ledger, row, status, error)
         delivered += error is None
     return delivered
@@ -70,12 +74,12 @@ def _lease(ledger: InstanceAccess, limit: int) -> list[Any]:
     return ledger.writer.submit(work)
 
 
-def _post(row: Any) -> tuple[int | None, str | None]:
+def _post(row: Any, extra: Mapping[str, str]) -> tuple[int | None, str | None]:
     """POST the row's body; (HTTP status, None) on a 2xx, else (status or None, the problem)."""
     request = urllib.request.Request(
         row.url, data=json.dumps(row.body).encode(), method="POST",
         headers={"Content-Type": "application/json", DELIVERY_HEADER: row.id,
-                 "User-Agent": "statewright-notifications"})
+                 "User-Agent": "statewright-notifications", **extra})
     try:
         with urllib.request.urlopen(request, timeout=POST_TIMEOUT_S) as answer:
             return answer.status, None

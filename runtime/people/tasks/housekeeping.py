@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from runtime.instances import Ledger
 from runtime.people.notifications import deliver_due
 from runtime.people.tasks.service import HumanTasks
+
+if TYPE_CHECKING:
+    from runtime.observability.tracing import Tracing
 
 log = logging.getLogger("statewright.tasks")
 EVERY_S = 5.0
@@ -19,11 +22,14 @@ EVERY_S = 5.0
 class TaskHost(Protocol):
     ledger: Ledger
     tasks: HumanTasks
+    tracing: Tracing | None
 
 
 def run_once(engine: TaskHost) -> tuple[int, int]:
     """One round: (tasks newly overdue, notifications delivered)."""
-    return engine.tasks.sweep(), deliver_due(engine.ledger)
+    tracing = engine.tracing
+    return engine.tasks.sweep(), deliver_due(
+        engine.ledger, trace_headers=None if tracing is None else tracing.task_headers)
 
 
 class Housekeeping:

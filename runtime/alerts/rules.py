@@ -37,6 +37,7 @@ KINDS: dict[str, tuple[str, dict[str, float | str | None]]] = {
 }
 PER_DEFINITION = (SLA_BREACH, ERROR_RATE, STUCK)
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"  # stored and used in SQL: no control characters
 
 
 class AlertRuleInvalid(EngineError):
@@ -60,8 +61,8 @@ class RuleInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(max_length=64)
     kind: str
-    definition: str | None = Field(default=None, min_length=1, max_length=64)
-    breaker: str | None = Field(default=None, min_length=1, max_length=128)
+    definition: str | None = Field(default=None, min_length=1, max_length=64, pattern=PRINTABLE)
+    breaker: str | None = Field(default=None, min_length=1, max_length=128, pattern=PRINTABLE)
     window_s: float | None = Field(default=None, gt=0, le=31 * 86400)
     baseline_s: float | None = Field(default=None, gt=0, le=366 * 86400)
     factor: float | None = Field(default=None, gt=0, le=1000)

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from runtime.alerts import add_rule
+from runtime.alerts import add_rule, remove_rule
 from runtime.engine import Engine
 from runtime.execution.runner import Runner
 from runtime.people.notifications import add_channel
@@ -74,6 +74,7 @@ def _run(url: str, rounds: int, interval_s: float) -> dict[str, Any]:
         finally:
             runner.stop()
             server.shutdown()
+            remove_rule(engine.ledger, "bench-breaker")  # a database given may run it again
     return {"interval_s": interval_s, "rounds": rounds, "database": engine.store.dialect,
             "firing": _summary(firing), "resolved": _summary(resolved)}
 

@@ -19,6 +19,7 @@ from designer.cookies import SecureCookiesOverTls, session_middleware_kwargs
 from designer.oidc_login import OidcWebLogin, register_oidc_routes
 from designer.pages import (
     admin,
+    alerts,
     dashboards,
     designer,
     error_page,
@@ -57,6 +58,7 @@ def register_pages(
     tasks.register(engine, auth)
     dashboards.register(engine, auth)
     admin.register(engine, auth)
+    alerts.register(engine, auth)
 
 
 def mount(app: FastAPI, engine: Engine) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 from sqlalchemy import Connection
 
+from runtime.alerts import AlertEvaluator, count_failures
 from runtime.analytics.updater import AnalyticsUpdater
 from runtime.core import step as steps
 from runtime.core.clock import Clock, SystemClock
@@ -37,6 +38,7 @@ from runtime.execution import saga, subprocesses
 from runtime.execution.actions import ActionRegistry, Handler
 from runtime.execution.breakers import BreakerBoard
 from runtime.execution.jobs import drain
+from runtime.execution.periodic import PeriodicWork
 from runtime.instances import Ledger
 from runtime.instances.missing import missing_version
 from runtime.observability import tracing_from_environment
@@ -60,6 +62,7 @@ class Engine:
         self.clock: Clock = clock or SystemClock()
         self.store = open_store(url)
         self.store.event_hooks.append(AnalyticsUpdater())  # dashboards, same transaction
+        self.store.event_hooks.append(count_failures)  # the error-rate alerts' counts
         self.sealer = Sealer(secret_from_environment() or self.store.ensure_secret(
             "sealing-key", Fernet.generate_key().decode(), self.clock.now()))
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -73,6 +76,8 @@ class Engine:
         self.actions = ActionRegistry(action_threads)
         self.breakers = BreakerBoard(self.ledger)  # circuit breakers per action group
         self.tasks = HumanTasks(self.ledger)  # the human-task inbox
+        self.alerts = AlertEvaluator(self.ledger)  # alert rules, evaluated by the runner
+        self.periodic: list[PeriodicWork] = [self.alerts]  # what a `Runner` runs besides jobs
         self.ledger.after_persist += [partial(subprocesses.after_persist, self.ledger),
                                       self.tasks.record, partial(saga.after_persist, self.ledger)]
         if self.tracing is not None:

@@ -57,6 +57,11 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/notification-channels"): {"admin"},
     ("POST", "/notification-channels"): {"admin"},
     ("DELETE", "/notification-channels/{channel_id}"): {"admin"},
+    ("GET", "/alerts"): {"admin"},
+    ("GET", "/alerts/rules"): {"admin"},
+    ("POST", "/alerts/rules"): {"admin"},
+    ("DELETE", "/alerts/rules/{name}"): {"admin"},
+    ("GET", "/alerts/prometheus"): {"admin"},
     ("GET", "/audit/verify"): {"admin", "manager"},
 }
 
@@ -86,7 +91,7 @@ def world(engine: Engine) -> dict[str, str]:
     iid = engine.start("claim-review", {"amount": 900}, actor="intake")
     task = engine.tasks.list(Caller("matrix", frozenset({"admin"})), state="open").items[0]
     return {"key": "claim-review", "version": "1", "instance_id": iid, "task_id": task.id,
-            "operation": "suspend", "channel_id": "no-such-channel"}
+            "operation": "suspend", "channel_id": "no-such-channel", "name": "no-such-rule"}
 
 
 def test_every_endpoint_answers_each_role_as_the_role_table_says(engine, world):

@@ -78,7 +78,9 @@ def test_a_receiver_answering_an_error_is_retried_until_it_accepts(
 def test_a_bad_channel_is_refused_with_the_field_named(engine: Engine) -> None:
     with pytest.raises(EngineError, match="http:// or https://"):
         notes.add_channel(engine, "role", "underwriter", "webhook", "ftp://x")
-    with pytest.raises(EngineError, match="format 'email'"):
+    with pytest.raises(EngineError, match="format 'sms'"):
+        notes.add_channel(engine, "role", "underwriter", "sms", "http://127.0.0.1:1")
+    with pytest.raises(EngineError, match="must be mailto:name@host"):
         notes.add_channel(engine, "role", "underwriter", "email", "http://127.0.0.1:1")
     assert notes.list_channels(engine) == []
 

@@ -19,6 +19,8 @@ DEPLOY = Path(__file__).parent.parent / "deploy"
 def manifests() -> list[dict[str, Any]]:
     documents = []
     for path in sorted(DEPLOY.glob("*.yaml")):
+        if path.name == "alerts.yaml":  # Prometheus alerting rules, not a Kubernetes manifest
+            continue
         with path.open() as file:
             documents += [d for d in yaml.safe_load_all(file) if d is not None]
     return documents

@@ -20,6 +20,7 @@ NAVIGATION: list[tuple[str, str, str, str]] = [
     ("Tasks", "/tasks", "inbox", "tasks.work"),
     ("Dashboards", "/dashboards", "insights", "dashboards.read"),
     ("Admin", "/admin", "admin_panel_settings", "admin.users"),
+    ("Alerts", "/alerts", "notifications_active", "admin.alerts"),
 ]
 
 BRAND_COLOUR = "#1e3a8a"

@@ -19,6 +19,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.api import (
+    alerts,
     audit,
     breakers,
     definitions,
@@ -41,7 +42,7 @@ from runtime.security.identity import IdentityService, RequestLimits
 from shared.definition import Definition
 
 ROUTERS = (definitions.router, instances.router, operations.router, breakers.router,
-           tasks.router, audit.router, tokens.router, health.router)
+           tasks.router, audit.router, tokens.router, alerts.router, health.router)
 
 
 def create_app(
@@ -94,6 +95,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
 
     app.state.metrics.registry.register(BreakerGauges(engine))
+    app.state.metrics.registry.register(alerts.AlertGauges(engine))
     guarded = [Depends(authorize)]
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, dependencies=guarded)

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from runtime.core.clock import to_db
 from runtime.store import schema
 
 STATUSES = ("running", "suspended", "completed", "failed", "cancelled", "incident")
@@ -28,8 +27,7 @@ class DatabaseProbe:
 
     def gauges(self) -> Mapping[str, Mapping[tuple[str, ...], float]]:
         """Instances by status, definition keys and due jobs, for `runtime.metrics`."""
-        now = to_db(self.engine.clock.now())
-        instances, jobs = schema.instances, schema.jobs
+        instances = schema.instances
         with self.engine.store.read() as conn:
             by_status = dict(
                 conn.execute(
@@ -39,12 +37,7 @@ class DatabaseProbe:
             definitions = conn.execute(
                 select(func.count()).select_from(schema.definitions)
             ).scalar_one()
-            # The runners' backlog: ready and due, plus leases that ran out (a crashed
-            # worker's jobs, due again). Two counts, each served by `ix_jobs_due (state, run_at)`.
-            ready = (jobs.c.state == schema.JOB_READY, jobs.c.run_at <= now)
-            lapsed = (jobs.c.state == schema.JOB_LEASED, jobs.c.lease_until < now)
-            due = sum(conn.execute(select(func.count()).select_from(jobs).where(*where))
-                      .scalar_one() for where in (ready, lapsed))
+            due = self.engine.store.count_due_jobs(conn, self.engine.clock.now())
         return {
             "statewright_instances": {(s,): by_status.get(s, 0) for s in STATUSES},
             "statewright_definitions": {(): definitions},

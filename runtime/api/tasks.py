@@ -49,10 +49,12 @@ class Channel(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"scope": "role", "target": "underwriter", "format": "slack",
          "url": "https://hooks.example.com/services/T000/B000/XXXX"}]})
-    scope: Literal["role", "definition"]
-    target: str = Field(min_length=1, max_length=128, pattern=PLAIN_TEXT)
-    format: Literal["webhook", "slack", "teams"] = "webhook"
-    url: str = Field(max_length=2000, pattern=PLAIN_TEXT)
+    scope: Literal["role", "definition", "alert"]
+    target: str = Field(min_length=1, max_length=128, pattern=PLAIN_TEXT,
+                        description="The role, definition key, or alert rule name (`*`: all)")
+    format: Literal["webhook", "slack", "teams", "email"] = "webhook"
+    url: str = Field(max_length=2000, pattern=PLAIN_TEXT,
+                     description="An http(s) URL; for `email` mailto:name@host[,name@host]")
 
 
 def _tasks(request: Request) -> Any:

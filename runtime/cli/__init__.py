@@ -5,6 +5,7 @@ need them, so `statewright --help` and `statewright validate` start at once.
 """
 
 from runtime.cli import (
+    alerts,
     analytics,
     audit,
     bench,
@@ -19,5 +20,5 @@ from runtime.cli import (
 )
 from runtime.cli.app import app
 
-__all__ = ["analytics", "app", "audit", "bench", "database", "definitions", "demo", "instances",
-           "operations", "server", "tasks", "users"]
+__all__ = ["alerts", "analytics", "app", "audit", "bench", "database", "definitions", "demo",
+           "instances", "operations", "server", "tasks", "users"]

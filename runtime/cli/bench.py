@@ -23,6 +23,7 @@ class Suite(StrEnum):
     soak = "soak"
     recovery = "recovery"
     tracing = "tracing"
+    alerts = "alerts"
     all = "all"  # every suite but soak and recovery (minutes; `make soak` runs them)
 
 
@@ -119,6 +120,16 @@ def bench(
         results["tracing"] = _tracing(db, instances or TRACING_INSTANCES, transitions, steps)
         if not as_json:
             _print_tracing(results["tracing"])
+    if suite in (Suite.alerts, Suite.all):
+        from runtime.benchmarks.alerts import run as run_alerts
+
+        results["alerts"] = [run_alerts(db, rounds=10, interval_s=every) for every in (1.0, 5.0)]
+        if not as_json:
+            for got in results["alerts"]:
+                typer.echo(f"alert latency, interval {got['interval_s']:g} s ({got['database']}): "
+                           + "; ".join(f"{kind} p50 {got[kind]['p50_s']:.3f} s, p95 "
+                                       f"{got[kind]['p95_s']:.3f} s, max {got[kind]['max_s']:.3f} s"
+                                       for kind in ("firing", "resolved")))
     if suite in (Suite.soak, Suite.recovery):
         _crash_suites(suite, results, db, instances, steps, kills, cycles, seed, as_json)
     if as_json:

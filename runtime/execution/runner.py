@@ -16,9 +16,10 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Protocol
 
 from runtime.execution.jobs import LEASE_BATCH, JobHost, lease, run_job
+from runtime.execution.periodic import Periodic, PeriodicWork
 from runtime.execution.takeover import take_over_dead
 from runtime.people.tasks.housekeeping import Housekeeping
 
@@ -59,10 +60,16 @@ class Intake:
                 left.append(job)
 
 
+class RunnerHost(JobHost, Protocol):
+    """A job host that also names its periodic work (the engine: alert evaluation)."""
+
+    periodic: list[PeriodicWork]
+
+
 class Runner:
     """Runs due jobs in `threads` threads until `stop`; several runners may share a database."""
 
-    def __init__(self, engine: JobHost, poll_s: float = 1.0, threads: int = 4) -> None:
+    def __init__(self, engine: RunnerHost, poll_s: float = 1.0, threads: int = 4) -> None:
         self.engine = engine
         self.poll_s = poll_s
         self.threads = threads
@@ -74,6 +81,7 @@ class Runner:
         self._outcomes_lock = threading.Lock()
         self._room = threading.Event()  # a thread took a job from a short intake
         self._housekeeping = Housekeeping(engine)  # task SLA sweep, notification delivery
+        self._periodic = [Periodic(work) for work in engine.periodic]
 
     def start(self) -> Runner:
         if self._feeder is None:
@@ -90,6 +98,8 @@ class Runner:
             for thread in (*self._workers, self._feeder):
                 thread.start()
             self._housekeeping.start()
+            for periodic in self._periodic:
+                periodic.start()
         return self
 
     def stop(self, timeout_s: float = 10.0) -> None:
@@ -98,6 +108,8 @@ class Runner:
         if ledger.dispatch is self.intake:
             ledger.dispatch = None
         self._housekeeping.stop(timeout_s)
+        for periodic in self._periodic:
+            periodic.stop(timeout_s)
         self._stop.set()
         ledger.job_scheduled.set()
         self._room.set()

@@ -12,7 +12,17 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from runtime.core.clock import to_db
 from runtime.store import schema as t
@@ -88,6 +98,15 @@ class JobStatements:
     def cancel_job(self, conn: Connection, job_id: str) -> None:
         self.flush_jobs(conn)
         conn.execute(_CANCEL_JOB, {"p_id": job_id})
+
+    def count_due_jobs(self, conn: Connection, now: datetime) -> int:
+        """The runners' backlog: ready and due, plus leases that ran out (a crashed worker's
+        jobs, due again). Two counts, each served by `ix_jobs_due (state, run_at)`."""
+        j, at = t.jobs, to_db(now)
+        ready = (j.c.state == t.JOB_READY, j.c.run_at <= at)
+        lapsed = (j.c.state == t.JOB_LEASED, j.c.lease_until < at)
+        return sum(conn.execute(select(func.count()).select_from(j).where(*where)).scalar_one()
+                   for where in (ready, lapsed))
 
     def _due_jobs(self, now: datetime, limit: int) -> Select[Any]:
         j = t.jobs

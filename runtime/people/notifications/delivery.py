@@ -1,10 +1,11 @@
-"""Delivering the outbox: lease due rows, POST them, record the answer.
+"""Delivering the outbox: lease due rows, POST them (or mail them), record the answer.
 
 A row is leased in one transaction (so two workers never post it at the same time), posted
 outside any transaction, and marked `delivered` in the transaction that records the 2xx. A
 crash between the receiver's 2xx and that commit re-sends the row once the lease runs out:
-receivers de-duplicate on the `X-Statewright-Delivery` header (the row id), which is the
-same on every attempt. Failures back off exponentially and survive restarts (`next_attempt_at`).
+receivers de-duplicate on the `X-Statewright-Delivery` header (the row id, also a header of
+the e-mails), which is the same on every attempt. Failures back off exponentially and survive
+restarts (`next_attempt_at`).
 When tracing is on, a POST carries the `traceparent` of the span that created its task.
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, and_, or_, select, update
 
 from runtime.core.clock import to_db
 from runtime.instances import InstanceAccess
+from runtime.people.notifications import smtp
 from runtime.people.notifications.tables import DEAD, DELIVERED, PENDING
 from runtime.people.notifications.tables import notification_outbox as ob
 
@@ -46,7 +48,8 @@ def deliver_due(ledger: InstanceAccess, limit: int = BATCH,
     """Post every due outbox row once; returns how many the receivers acknowledged."""
     delivered = 0
     for row in _lease(ledger, limit):
-        status, error = _post(row, {} if trace_headers is None else trace_headers(row.task_id))
+        status, error = (smtp.send(row, DELIVERY_HEADER) if row.format == "email" else
+                         _post(row, {} if trace_headers is None else trace_headers(row.task_id)))
         _record(ledger, row, status, error)
         delivered += error is None
     return delivered
@@ -110,5 +113,5 @@ def _record(ledger: InstanceAccess, row: Any, status: int | None, error: str | N
 
     ledger.writer.submit(work)
     if error is not None:
-        log.warning("notification %s (%s of task %s), attempt %d: %s", row.id, row.kind,
+        log.warning("notification %s (%s of %s), attempt %d: %s", row.id, row.kind,
                     row.task_id, attempts, error)

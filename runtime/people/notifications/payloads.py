@@ -1,8 +1,8 @@
-"""The bodies sent for a task notification: generic JSON, Slack and Microsoft Teams.
+"""The bodies sent for a notification: generic JSON, Slack, Microsoft Teams and e-mail.
 
 Slack and Teams incoming webhooks take a message, not our data: Slack a `text` with Block
-Kit `blocks`, Teams a `message` carrying an Adaptive Card. The generic webhook gets the
-task itself so a receiver can act on it.
+Kit `blocks`, Teams a `message` carrying an Adaptive Card; an e-mail a subject and a plain
+text. The generic webhook gets the task (or alert) itself so a receiver can act on it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ HEADLINES = {
 def render(fmt: str, kind: str, task: dict[str, Any]) -> dict[str, Any]:
     """The JSON body of a `kind` notification about `task` in channel format `fmt`."""
     headline = f"{HEADLINES.get(kind, kind)}: {task['name']}"
-    facts = _facts(task)
+    return render_message(fmt, kind, headline, _facts(task), {"task": task})
+
+
+def render_message(fmt: str, kind: str, headline: str, facts: list[tuple[str, Any]],
+                   data: dict[str, Any]) -> dict[str, Any]:
+    """A headline and facts as a Slack, Teams or e-mail message; the generic webhook gets
+    `data` (the task or the alert itself) so a receiver can act on it."""
     if fmt == "slack":
         lines = "\n".join(f"*{k}:* {v}" for k, v in facts)
         return {"text": headline, "blocks": [
@@ -40,7 +46,10 @@ def render(fmt: str, kind: str, task: dict[str, Any]) -> dict[str, Any]:
                 ],
             },
         }]}
-    return {"type": kind, "task": task}
+    if fmt == "email":
+        text = "\n".join(f"{k}: {v}" for k, v in facts)
+        return {"subject": headline[:200], "text": f"{headline}\n\n{text}\n"}
+    return {"type": kind, **data}
 
 
 def _facts(task: dict[str, Any]) -> list[tuple[str, Any]]:

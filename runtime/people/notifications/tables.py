@@ -12,17 +12,18 @@ from sqlalchemy import JSON, Column, DateTime, Index, Integer, String, Table, Te
 from runtime.store.schema import metadata
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
-FORMATS = ("webhook", "slack", "teams")
-SCOPES = ("role", "definition")
+FORMATS = ("webhook", "slack", "teams", "email")
+SCOPES = ("role", "definition", "alert")
 
 notification_channels = Table(
     "notification_channels",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("scope", String(16), nullable=False),  # "role" | "definition"
-    Column("target", String(128), nullable=False),  # the role name or definition key
-    Column("format", String(16), nullable=False),  # "webhook" | "slack" | "teams"
-    Column("url", Text, nullable=False),
+    Column("scope", String(16), nullable=False),  # "role" | "definition" | "alert"
+    # the role name, definition key, or alert rule name ("*": every rule)
+    Column("target", String(128), nullable=False),
+    Column("format", String(16), nullable=False),  # "webhook" | "slack" | "teams" | "email"
+    Column("url", Text, nullable=False),  # an http(s) URL; for "email" mailto:addresses
     Column("created_at", DateTime, nullable=False),
     Index("ix_notification_channels_target", "scope", "target"),
 )
@@ -35,7 +36,7 @@ notification_outbox = Table(
     Column("url", Text, nullable=False),
     Column("format", String(16), nullable=False),
     Column("kind", String(32), nullable=False),
-    Column("task_id", String(80), nullable=False),
+    Column("task_id", String(80), nullable=False),  # the task, or "alert:<rule name>"
     Column("body", JSON, nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, str] = {
     "audit.read": "read and verify the audit log",
     "admin.users": "manage users, their roles and their API tokens",
     "admin.notifications": "configure where task notifications are sent",
+    "admin.alerts": "define alert rules and see the alerts firing",
     "admin.keys": "manage encryption and signing keys",
     "admin.retention": "configure data retention and purge",
 }
@@ -90,6 +91,11 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/notification-channels"): "admin.notifications",
     ("DELETE", "/notification-channels/{channel_id}"): "admin.notifications",
     ("GET", "/audit/verify"): "audit.read",
+    ("GET", "/alerts"): "admin.alerts",
+    ("GET", "/alerts/rules"): "admin.alerts",
+    ("POST", "/alerts/rules"): "admin.alerts",
+    ("DELETE", "/alerts/rules/{name}"): "admin.alerts",
+    ("GET", "/alerts/prometheus"): "admin.alerts",
 }
 
 

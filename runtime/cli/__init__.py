@@ -12,6 +12,7 @@ from runtime.cli import (
     demo,
     instances,
     operations,
+    retention,
     server,
     tasks,
     users,
@@ -19,4 +20,4 @@ from runtime.cli import (
 from runtime.cli.app import app
 
 __all__ = ["analytics", "app", "audit", "bench", "definitions", "demo", "instances", "operations",
-           "server", "tasks", "users"]
+           "retention", "server", "tasks", "users"]

@@ -20,6 +20,7 @@ from typing import Any
 
 from runtime.execution.jobs import LEASE_BATCH, JobHost, lease, run_job
 from runtime.execution.takeover import take_over_dead
+from runtime.execution.witness import Witness
 from runtime.people.tasks.housekeeping import Housekeeping
 
 log = logging.getLogger("statewright.runner")
@@ -74,6 +75,7 @@ class Runner:
         self._outcomes_lock = threading.Lock()
         self._room = threading.Event()  # a thread took a job from a short intake
         self._housekeeping = Housekeeping(engine)  # task SLA sweep, notification delivery
+        self._witness = Witness(engine.ledger)  # checkpoints and retention, when configured
 
     def start(self) -> Runner:
         if self._feeder is None:
@@ -90,6 +92,7 @@ class Runner:
             for thread in (*self._workers, self._feeder):
                 thread.start()
             self._housekeeping.start()
+            self._witness.start()
         return self
 
     def stop(self, timeout_s: float = 10.0) -> None:
@@ -98,6 +101,7 @@ class Runner:
         if ledger.dispatch is self.intake:
             ledger.dispatch = None
         self._housekeeping.stop(timeout_s)
+        self._witness.stop(timeout_s)
         self._stop.set()
         ledger.job_scheduled.set()
         self._room.set()

@@ -1,2 +1,2 @@
-"""Retention: policies and legal holds, archiving finished instances, purging them with a
-signed record (`records`)."""
+"""Retention: policies and legal holds (`policies`), archiving and purging what fell due
+(`purge`), and the signed record each purge leaves (`records`)."""

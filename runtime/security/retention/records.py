@@ -65,7 +65,8 @@ def append(conn: Connection, key: Ed25519PrivateKey, purged: list[dict[str, Any]
         seq += 1
         row = {"seq": seq, "instance_id": item["id"], "definition_key": item["definition_key"],
                "last_seq": item["last_seq"], "last_hash": item["last_hash"], "archive": archive,
-               "reason": reason, "actor": actor, "purged_at": to_db(now)}
+               "reason": item.get("reason", reason), "actor": actor,
+               "purged_at": to_db(now)}
         digest = _digest(prev, _fields(row))
         rows.append({**row, "prev_hash": prev, "hash": digest,
                      "signature": base64.b64encode(key.sign(digest.encode())).decode()})

@@ -22,7 +22,8 @@ class Suite(StrEnum):
     compression = "compression"
     soak = "soak"
     recovery = "recovery"
-    all = "all"  # every suite but soak and recovery (minutes; `make soak` runs them)
+    audit = "audit"  # checkpoints, verification, export, retention over 100,000 events
+    all = "all"  # every suite but soak, recovery and audit (minutes; `make soak` runs them)
 
 
 ENGINE_INSTANCES = 10_000
@@ -30,6 +31,7 @@ STEPS_INSTANCES = 500
 COMPRESSION_INSTANCES = 200
 SOAK_INSTANCES = 500
 RECOVERY_INSTANCES = 10_000
+AUDIT_INSTANCES = 5_000  # of 20 events each
 
 
 @app.command()
@@ -113,6 +115,13 @@ def bench(
         results["compression"] = _compression(db, instances or COMPRESSION_INSTANCES)
         if not as_json:
             _print_compression(results["compression"])
+    if suite == Suite.audit:
+        from runtime.benchmarks.audit import run as run_audit
+
+        results["audit"] = run_audit(db, instances or AUDIT_INSTANCES)
+        if not as_json:
+            for name, value in results["audit"].items():
+                typer.echo(f"{name:<26} {value}")
     if suite in (Suite.soak, Suite.recovery):
         _crash_suites(suite, results, db, instances, steps, kills, cycles, seed, as_json)
     if as_json:

@@ -1,5 +1,5 @@
-"""`statewright retention set|remove|status|run` and `statewright hold add|remove|list`:
-how long finished instances are kept, what must never be purged, and applying both."""
+"""`statewright retention set|remove|status|run` and `statewright hold add|remove` (holds are
+listed by `retention status`): how long finished instances are kept, what must never be purged."""
 
 from __future__ import annotations
 
@@ -150,12 +150,12 @@ def add_hold(
 
 @hold_app.command("remove")
 def remove_hold(instance: InstanceOption = None, definition: DefinitionOption = None,
-                db: DbOption = DEFAULT_DB) -> None:
+                actor: ActorOption = "cli", db: DbOption = DEFAULT_DB) -> None:
     """Remove a legal hold."""
     from runtime.security.retention import policies
 
     scope, target = _target(instance, definition)
     with open_engine(db) as engine:
-        if not policies.remove_hold(engine.store, scope, target):
+        if not policies.remove_hold(engine.store, scope, target, actor):
             raise _fail(f"there is no hold on {scope} {target!r}")
     typer.echo(f"hold on {scope} {target} removed")

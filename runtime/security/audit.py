@@ -56,12 +56,13 @@ def verify(store: Store, expected: Mapping[str, tuple[int, str]] | None = None) 
     instances = events = 0
     seen: set[str] = set()
     with store.read() as conn:
-        if store.dialect == "postgresql":  # both queries on the same snapshot
+        instance_id, event_id = t.instances.c.id, t.events.c.instance_id
+        if store.dialect == "postgresql":  # both queries on one snapshot, ids in Python's order
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        rows = conn.execute(select(t.instances).order_by(t.instances.c.id)
+            instance_id, event_id = instance_id.collate("C"), event_id.collate("C")
+        rows = conn.execute(select(t.instances).order_by(instance_id)
                             .execution_options(yield_per=_BATCH))
-        logs = groupby(conn.execute(select(t.events).order_by(t.events.c.instance_id,
-                                                               t.events.c.seq)
+        logs = groupby(conn.execute(select(t.events).order_by(event_id, t.events.c.seq)
                                     .execution_options(yield_per=_BATCH)),
                        key=attrgetter("instance_id"))
         pending = next(logs, None)

@@ -3,6 +3,7 @@ legal holds (an instance or a whole definition kept regardless), and what falls 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from runtime.core.step import TERMINAL
 from runtime.store import schema as t
 from runtime.store.base import Store
 
+log = logging.getLogger("statewright.audit")
 DEFAULT = "*"  # the policy of every definition without its own
 SCOPES = ("instance", "definition")
 
@@ -48,14 +50,18 @@ def add_hold(store: Store, scope: str, target: str, reason: str, actor: str | No
             return False
         conn.execute(insert(h).values(scope=scope, target=target, reason=reason,
                                       placed_by=actor, placed_at=to_db(now)))
+    log.info("legal hold on %s %s placed by %s: %s", scope, target, actor, reason)
     return True
 
 
-def remove_hold(store: Store, scope: str, target: str) -> bool:
+def remove_hold(store: Store, scope: str, target: str, actor: str | None = None) -> bool:
     h = t.legal_holds
     with store.write() as conn:
-        return conn.execute(delete(h).where(h.c.scope == scope, h.c.target == target)
-                            ).rowcount > 0
+        removed = conn.execute(delete(h).where(h.c.scope == scope, h.c.target == target)
+                               ).rowcount > 0
+    if removed:
+        log.info("legal hold on %s %s removed by %s", scope, target, actor)
+    return removed
 
 
 def holds(conn: Connection) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from runtime.cli import (
     demo,
     instances,
     operations,
+    retention,
     server,
     tasks,
     users,
@@ -21,4 +22,4 @@ from runtime.cli import (
 from runtime.cli.app import app
 
 __all__ = ["alerts", "analytics", "app", "audit", "bench", "database", "definitions", "demo",
-           "instances", "operations", "server", "tasks", "users"]
+           "instances", "operations", "retention", "server", "tasks", "users"]

@@ -24,7 +24,8 @@ class Suite(StrEnum):
     recovery = "recovery"
     tracing = "tracing"
     alerts = "alerts"
-    all = "all"  # every suite but soak and recovery (minutes; `make soak` runs them)
+    audit = "audit"  # checkpoints, verification, export, retention over 100,000 events
+    all = "all"  # every suite but soak, recovery and audit (minutes; `make soak` runs them)
 
 
 ENGINE_INSTANCES = 10_000
@@ -33,6 +34,7 @@ COMPRESSION_INSTANCES = 200
 SOAK_INSTANCES = 500
 RECOVERY_INSTANCES = 10_000
 TRACING_INSTANCES = 50
+AUDIT_INSTANCES = 5_000  # of 20 events each
 
 
 @app.command()
@@ -130,6 +132,13 @@ def bench(
                            + "; ".join(f"{kind} p50 {got[kind]['p50_s']:.3f} s, p95 "
                                        f"{got[kind]['p95_s']:.3f} s, max {got[kind]['max_s']:.3f} s"
                                        for kind in ("firing", "resolved")))
+    if suite == Suite.audit:
+        from runtime.benchmarks.audit import run as run_audit
+
+        results["audit"] = run_audit(db, instances or AUDIT_INSTANCES)
+        if not as_json:
+            for name, value in results["audit"].items():
+                typer.echo(f"{name:<26} {value}")
     if suite in (Suite.soak, Suite.recovery):
         _crash_suites(suite, results, db, instances, steps, kills, cycles, seed, as_json)
     if as_json:

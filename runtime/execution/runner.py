@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from runtime.execution.jobs import LEASE_BATCH, JobHost, lease, run_job
 from runtime.execution.periodic import Periodic, PeriodicWork
 from runtime.execution.takeover import take_over_dead
+from runtime.execution.witness import Witness
 from runtime.people.tasks.housekeeping import Housekeeping
 
 log = logging.getLogger("statewright.runner")
@@ -82,6 +83,7 @@ class Runner:
         self._room = threading.Event()  # a thread took a job from a short intake
         self._housekeeping = Housekeeping(engine)  # task SLA sweep, notification delivery
         self._periodic = [Periodic(work) for work in engine.periodic]
+        self._witness = Witness(engine.ledger)  # checkpoints and retention, when configured
 
     def start(self) -> Runner:
         if self._feeder is None:
@@ -100,6 +102,7 @@ class Runner:
             self._housekeeping.start()
             for periodic in self._periodic:
                 periodic.start()
+            self._witness.start()
         return self
 
     def stop(self, timeout_s: float = 10.0) -> None:
@@ -110,6 +113,7 @@ class Runner:
         self._housekeeping.stop(timeout_s)
         for periodic in self._periodic:
             periodic.stop(timeout_s)
+        self._witness.stop(timeout_s)
         self._stop.set()
         ledger.job_scheduled.set()
         self._room.set()

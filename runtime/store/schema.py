@@ -147,3 +147,47 @@ JOB_READY = "ready"
 JOB_LEASED = "leased"
 JOB_DONE = "done"
 JOB_CANCELLED = "cancelled"
+
+# Retention (runtime/security/retention): days to keep a finished instance, per definition
+# key, or for every other definition under the key "*".
+retention_policies = Table(
+    "retention_policies",
+    metadata,
+    Column("definition_key", String(64), primary_key=True),
+    Column("keep_days", Integer, nullable=False),
+    Column("updated_by", Text),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# A legal hold keeps an instance (scope "instance") or every instance of a definition
+# (scope "definition") from being purged until it is removed.
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("scope", String(16), nullable=False),
+    Column("target", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("placed_by", Text),
+    Column("placed_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("scope", "target"),
+)
+
+# One row per purged instance: its log's head when it was archived, where the archive went,
+# who purged it. The rows form their own hash chain and each is signed (Ed25519), so a signed
+# checkpoint can tell a purge from a deletion (runtime/security/checkpoints.py).
+purges = Table(
+    "purges",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("instance_id", String(36), nullable=False, unique=True),
+    Column("definition_key", String(64), nullable=False),
+    Column("last_seq", Integer, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    Column("archive", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", Text),
+    Column("purged_at", DateTime, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("signature", Text, nullable=False),
+)

@@ -11,6 +11,7 @@ from runtime.cli import (
     definitions,
     demo,
     instances,
+    keys,
     operations,
     server,
     tasks,
@@ -18,5 +19,5 @@ from runtime.cli import (
 )
 from runtime.cli.app import app
 
-__all__ = ["analytics", "app", "audit", "bench", "definitions", "demo", "instances", "operations",
-           "server", "tasks", "users"]
+__all__ = ["analytics", "app", "audit", "bench", "definitions", "demo", "instances", "keys",
+           "operations", "server", "tasks", "users"]

@@ -16,7 +16,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet
 from sqlalchemy import Connection
 
 from runtime.alerts import AlertEvaluator, count_failures
@@ -44,7 +43,9 @@ from runtime.instances.missing import missing_version
 from runtime.observability import tracing_from_environment
 from runtime.people.tasks import HumanTasks
 from runtime.security import audit
-from runtime.security.sealing import Sealer, secret_from_environment
+from runtime.security.keys import DataKeys, KeyRing, ring_from_environment
+from runtime.security.keys.legacy import legacy_fernet
+from runtime.security.sealing import Sealer
 from runtime.store import open_store
 from runtime.store.change_feed import open_change_feed
 from shared.definition import Definition
@@ -54,7 +55,8 @@ class Engine:
     """The durable runtime over one database (`sqlite:///file.db` or `postgresql://...`)."""
 
     def __init__(self, url: str, clock: Clock | None = None, *, worker_id: str | None = None,
-                 action_threads: int = 8, lease_s: float = 60.0) -> None:
+                 action_threads: int = 8, lease_s: float = 60.0,
+                 key_ring: KeyRing | None = None) -> None:
         # OpenTelemetry spans, only when an `OTEL_*` variable names an exporter: else None and
         # nothing on any path (docs/observability.md); read first, so bad settings open nothing
         self.tracing = tracing_from_environment()
@@ -63,8 +65,10 @@ class Engine:
         self.store = open_store(url)
         self.store.event_hooks.append(AnalyticsUpdater())  # dashboards, same transaction
         self.store.event_hooks.append(count_failures)  # the error-rate alerts' counts
-        self.sealer = Sealer(secret_from_environment() or self.store.ensure_secret(
-            "sealing-key", Fernet.generate_key().decode(), self.clock.now()))
+        # KEKs for the per-instance data keys; None: from the environment (docs/security.md)
+        ring = key_ring if key_ring is not None else ring_from_environment(url)
+        self.sealer = Sealer(DataKeys(self.store, ring, self.clock),
+                             legacy_fernet(self.store, ring, self.clock.now()))
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.ledger = Ledger(self.store, self.clock, self.sealer, self.worker_id, lease_s)
         self.lease_s = lease_s

@@ -44,6 +44,7 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/instances/{instance_id}"): READERS,
     ("GET", "/instances/{instance_id}/history"): READERS,
     ("POST", "/instances/{instance_id}/events"): {"admin", "operator"},
+    ("POST", "/instances/{instance_id}/erase"): {"admin"},
     ("POST", "/instances/{instance_id}/{operation}"): {"admin", "operator"},
     ("POST", "/instances/batch/{operation}"): {"admin", "operator"},
     ("GET", "/breakers"): READERS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -58,11 +59,12 @@ def test_an_ssn_is_sealed_at_rest_and_clear_to_the_engine(db_url):
         assert engine.verify_audit().ok
 
 
-def test_another_key_cannot_read_sealed_values(sqlite_url, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("STATEWRIGHT_SECRET_KEY", "first key")
+def test_a_key_ring_without_the_wrapping_key_cannot_read_sealed_values(
+        sqlite_url, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("STATEWRIGHT_KEYS", "first:" + base64.b64encode(b"1" * 32).decode())
     with Engine(sqlite_url) as engine:
         engine.publish(PROCESS)
         iid = engine.start("kyc-check", {"ssn": SSN}, actor="clerk")
-    monkeypatch.setenv("STATEWRIGHT_SECRET_KEY", "another key")
-    with Engine(sqlite_url) as engine, pytest.raises(EngineError, match="'ssn' cannot be decrypt"):
+    monkeypatch.setenv("STATEWRIGHT_KEYS", "other:" + base64.b64encode(b"2" * 32).decode())
+    with Engine(sqlite_url) as engine, pytest.raises(EngineError, match="KEK 'first'"):
         engine.get(iid)

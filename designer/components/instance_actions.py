@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("statewright.web.operations")
 OPERATE = "instances.operate"
+ERASE = "instances.erase"
+PERMISSION = {"erase": ERASE}  # the permission of an operation, when it is not OPERATE
 VERBS = {
     "suspend": "Suspend",
     "resume": "Resume",
@@ -33,6 +35,7 @@ VERBS = {
     "migrate": "Migrate",
     "rollback": "Roll back",
     "set-vars": "Set variables",
+    "erase": "Erase",
 }
 
 
@@ -49,7 +52,9 @@ def run_operation(
     """Perform `operation` on each instance as the logged-in operator; None when not allowed.
 
     A refused instance does not stop the others; each outcome says what happened."""
-    principal = auth.allowed(OPERATE, f"{VERBS.get(operation, operation).lower()} instances")
+    principal = auth.allowed(
+        PERMISSION.get(operation, OPERATE), f"{VERBS.get(operation, operation).lower()} instances"
+    )
     if principal is None:
         return None
     outcomes = []

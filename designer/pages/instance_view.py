@@ -15,13 +15,20 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer.auth import WebAuth
-from designer.components.instance_actions import OPERATE, VERBS, reason_dialog, run_operation
+from designer.components.instance_actions import (
+    ERASE,
+    OPERATE,
+    VERBS,
+    reason_dialog,
+    run_operation,
+)
 from designer.components.instance_graph import InstanceGraph
 from designer.components.instance_panels import variables_panel, work_panel
 from designer.components.instance_status import STATUS_COLOURS, testid
 from designer.components.instance_timeline import timeline
 from designer.components.shell import page_frame
 from designer.components.task_live import follow_changes
+from runtime.core import events as ev
 from runtime.core.errors import NotFound
 from runtime.core.instance_path import path_at
 from runtime.operations import OPERATIONS
@@ -47,15 +54,20 @@ def register(engine: Engine, auth: WebAuth) -> None:
                 ).props(testid("missing-instance"))
                 ui.link("Back to Instances", "/instances")
                 return
-            view = InstanceView(engine, auth, instance_id, principal.can(OPERATE))
+            view = InstanceView(
+                engine, auth, instance_id, principal.can(OPERATE), principal.can(ERASE)
+            )
             follow_changes(engine, lambda change: change.instance_id == instance_id, view.refresh)
 
 
 class InstanceView:
     """Builds the page once, then `refresh` re-reads the instance after every change."""
 
-    def __init__(self, engine: Engine, auth: WebAuth, instance_id: str, may_operate: bool) -> None:
+    def __init__(
+        self, engine: Engine, auth: WebAuth, instance_id: str, may_operate: bool, may_erase: bool
+    ) -> None:
         self.engine, self.auth, self.id, self.may_operate = engine, auth, instance_id, may_operate
+        self.may_erase = may_erase
         self.at_seq: int | None = None  # time travel: show the graph after this event
         self.picked: str | None = None  # a state picked on the graph (the move target)
         self.inst = engine.get(instance_id)
@@ -172,6 +184,10 @@ class InstanceView:
                     ui.button("Migrate…", on_click=self.ask_migrate).props(
                         "outline dense no-caps"
                     ).mark("op-migrate").props(testid("op-migrate"))
+            if self.may_erase and not any(e.type == ev.ERASED for e in self.events):
+                ui.button("Erase…", icon="delete_forever", on_click=self.ask_erase).props(
+                    "outline dense no-caps color=negative"
+                ).mark("op-erase").props(testid("op-erase"))
 
     # ---- operator actions ----------------------------------------------------------------
 
@@ -191,6 +207,19 @@ class InstanceView:
     def _do(self, operation: str, reason: str, **params: Any) -> None:
         run_operation(self.engine, self.auth, [self.id], operation, reason, **params)
         self.refresh()
+
+    def ask_erase(self) -> None:
+        def warning() -> None:
+            names = ", ".join(sorted(self.sensitive)) or "none declared"
+            ui.label(
+                "This destroys the instance's data key: its sensitive values "
+                f"({names}) become unrecoverable, everywhere, for good. A live instance is "
+                "cancelled. The audit log keeps who and why."
+            ).classes("text-sm text-negative").mark("erase-warning").props(testid("erase-warning"))
+
+        self._dialog(
+            "Erase this instance's sensitive values", lambda r: self._do("erase", r), warning
+        )
 
     def ask_move(self) -> None:
         states = [s["id"] for s in self.document.get("states", [])]

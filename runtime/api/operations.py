@@ -76,6 +76,24 @@ def batch_operation(request: Request, operation: Operation, body: BatchRequest,
                        failed=len(results) - ok)
 
 
+class EraseRequest(BaseModel):
+    """Why the instance's sensitive values are erased (recorded with the caller)."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/{instance_id}/erase", response_model=Instance,
+             summary="Crypto-shred an instance: destroy its data key (admin only)",
+             responses=error_responses(404, 409, 422))
+def erase(request: Request, instance_id: InstanceId, body: EraseRequest,
+          caller: Caller) -> Instance:
+    """Its sensitive values become unrecoverable; a live instance is cancelled; an `erased`
+    event records who and why. Declared before the generic operation route, which it shadows."""
+    engine = request.app.state.engine
+    inst = operations.perform(engine, instance_id, "erase", body.reason, caller.username)
+    return presenters.instance(engine, inst)
+
+
 @router.post("/{instance_id}/{operation}", response_model=Instance,
              summary="An operator action: suspend, resume, cancel, retry, move, set-vars, "
                      "migrate or rollback", responses=error_responses(404, 409, 422))

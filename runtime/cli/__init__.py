@@ -13,6 +13,7 @@ from runtime.cli import (
     definitions,
     demo,
     instances,
+    keys,
     operations,
     retention,
     server,
@@ -22,4 +23,4 @@ from runtime.cli import (
 from runtime.cli.app import app
 
 __all__ = ["alerts", "analytics", "app", "audit", "bench", "database", "definitions", "demo",
-           "instances", "operations", "retention", "server", "tasks", "users"]
+           "instances", "keys", "operations", "retention", "server", "tasks", "users"]

@@ -20,6 +20,7 @@ class Suite(StrEnum):
     dashboards = "dashboards"
     startup = "startup"
     compression = "compression"
+    sealing = "sealing"
     soak = "soak"
     recovery = "recovery"
     tracing = "tracing"
@@ -139,6 +140,16 @@ def bench(
         if not as_json:
             for name, value in results["audit"].items():
                 typer.echo(f"{name:<26} {value}")
+    if suite in (Suite.sealing, Suite.all):
+        from runtime.benchmarks.sealing import run as run_sealing
+
+        results["sealing"] = run_sealing(db, instances or 50, steps * 4)
+        if not as_json:
+            for name, p in {**results["sealing"]["per_value"],
+                            **results["sealing"]["per_transition"]}.items():
+                if isinstance(p, dict):
+                    typer.echo(f"sealing {name:<26} p50 {p['p50_us']:>9.1f} us  "
+                               f"p95 {p['p95_us']:>9.1f} us  p99 {p['p99_us']:>9.1f} us")
     if suite in (Suite.soak, Suite.recovery):
         _crash_suites(suite, results, db, instances, steps, kills, cycles, seed, as_json)
     if as_json:

@@ -87,8 +87,11 @@ def _configure_logging() -> None:
 
 
 def _open_engine(db: str) -> Engine:
+    """Strict about keys: on PostgreSQL or in production, no development key ring by default."""
+    from runtime.security.keys import ring_from_environment
+
     try:
-        return Engine(db)
+        return Engine(db, key_ring=ring_from_environment(db, strict=True))
     except EngineError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from None

@@ -38,7 +38,11 @@ RETRIED = "retried"
 MOVED = "moved"
 MIGRATED = "migrated"
 ROLLBACK_REQUESTED = "rollback_requested"
-OPERATOR_EVENTS = frozenset({SUSPENDED, RESUMED, RETRIED, MOVED, MIGRATED, ROLLBACK_REQUESTED})
+# Crypto-shredding: the instance's data key is destroyed; `erased` lists the sensitive
+# variables dropped from the projection (their sealed values in the log stay unreadable).
+ERASED = "erased"
+OPERATOR_EVENTS = frozenset({SUSPENDED, RESUMED, RETRIED, MOVED, MIGRATED, ROLLBACK_REQUESTED,
+                             ERASED})
 
 
 @dataclass(frozen=True)

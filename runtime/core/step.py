@@ -110,6 +110,9 @@ def apply(snapshot: Snapshot, seq: int, type_: str, data: dict[str, Any]) -> Sna
         return replace(snapshot, status="incident", seq=seq)
     if type_ == ev.CANCELLED:
         return replace(snapshot, status="cancelled", seq=seq)
+    if type_ == ev.ERASED:
+        kept = {k: v for k, v in snapshot.variables.items() if k not in data["erased"]}
+        return replace(snapshot, variables=kept, status=data["status"], seq=seq)
     if type_ in ev.OPERATOR_EVENTS:
         return replace(snapshot, status=data["status"], seq=seq,
                        version=data.get("to_version", snapshot.version))

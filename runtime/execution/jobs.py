@@ -28,6 +28,7 @@ from runtime.execution.saga import COMPENSATION_JOB, run_compensation
 from runtime.instances import Ledger
 from runtime.instances.local_jobs import LocalJob
 from runtime.people.tasks import HumanTasks
+from runtime.security.sealing import redact
 
 if TYPE_CHECKING:
     from runtime.observability.tracing import Tracing
@@ -173,19 +174,21 @@ def _outcome(ledger: Ledger, conn: Connection, before: steps.Snapshot, job: Any,
         deliver = steps.Deliver(steps.DONE, result or {}, internal=True)
     else:
         policy = definition.state(payload["state"]).retry or DEFAULT_RETRY
-        failed = {"action": payload["action"], "attempt": job.attempt, "error": str(error),
+        text = redact(str(error), before.variables, ledger.sensitive(definition))
+        failed = {"action": payload["action"], "attempt": job.attempt, "error": text,
                   "error_type": error.type}
         run_at = next_attempt_at(policy, job.attempt, now)
         if run_at is not None:
             event = ev.NewEvent(ev.ACTION_FAILED, {**failed, "retry_at": run_at.isoformat()})
-            ledger.store.retry_job(conn, job.id, run_at, str(error))
+            ledger.store.retry_job(conn, job.id, run_at, text)
             return steps.StepResult(steps.apply_all(before, [event]), [event], [])
         prefix = [ev.NewEvent(ev.ACTION_FAILED, {**failed, "final": True})]
-        deliver = steps.Deliver(steps.ERROR, {"error": str(error)}, internal=True)
+        deliver = steps.Deliver(steps.ERROR, {"error": text}, internal=True)
     middle = steps.apply_all(before, prefix)
     try:
         result_ = steps.step(definition, middle, deliver, now)
     except EngineError as exc:
-        incident = ev.NewEvent(ev.INCIDENT, {"reason": exc.message, "state": before.state})
+        reason = redact(exc.message, before.variables, ledger.sensitive(definition))
+        incident = ev.NewEvent(ev.INCIDENT, {"reason": reason, "state": before.state})
         return steps.StepResult(steps.apply_all(middle, [incident]), [*prefix, incident], [])
     return steps.StepResult(result_.snapshot, [*prefix, *result_.events], result_.effects)

@@ -139,7 +139,8 @@ class Ledger:
                 earlier = self.store.remembered(conn, scope, idempotency_key)
                 if earlier is not None:
                     first = Instance.from_json(earlier)
-                    return replace(first, variables=self.sealer.unseal(first.variables))
+                    return replace(first, variables=self.sealer.unseal(instance_id,
+                                                                       first.variables))
             row = self.store.instance_row_locked(conn, instance_id)
             if row is None:
                 raise missing_instance(instance_id)
@@ -150,7 +151,8 @@ class Ledger:
             self.persist(conn, before, result, actor, row)
             after = _instance_after(row, result.snapshot, now)
             if idempotency_key is not None:
-                sealed = self.sealer.seal(self.sensitive(definition), after.variables, {})
+                sealed = self.sealer.scope(conn, instance_id).seal(self.sensitive(definition),
+                                                                   after.variables)
                 self.store.remember(conn, scope, idempotency_key,
                                     {**after.to_json(), "variables": sealed}, now)
             return after
@@ -168,11 +170,11 @@ class Ledger:
         events, after = result.events, result.snapshot
         names = self.sensitive(self.definition_in(conn, before.definition, before.version))
         if names:
-            tokens: dict[tuple[str, str], str] = {}
+            scope = self.sealer.scope(conn, before.id, new=row is None)
             if row is not None:
-                self.sealer.unseal(dict(row.variables or {}), tokens)
-            events = [sealed_event(self.sealer, names, e, tokens) for e in events]
-            after = replace(after, variables=self.sealer.seal(names, after.variables, tokens))
+                scope.learn(dict(row.variables or {}))
+            events = [sealed_event(scope, names, e) for e in events]
+            after = replace(after, variables=scope.seal(names, after.variables))
         prev_hash = row.last_hash if row is not None else GENESIS_HASH
         row_version = row.row_version if row is not None else 0
         self.store.append(conn, before, prev_hash, row_version, after, events, actor, now)
@@ -211,11 +213,11 @@ class Ledger:
     def unsealed(self, row: Any) -> steps.Snapshot:
         """The snapshot of a stored instance row, sensitive values in the clear."""
         snap = snapshot_of(row)
-        return replace(snap, variables=self.sealer.unseal(snap.variables))
+        return replace(snap, variables=self.sealer.unseal(snap.id, snap.variables))
 
     def view(self, row: Any) -> Instance:
         inst = Instance.from_row(row)
-        return replace(inst, variables=self.sealer.unseal(inst.variables))
+        return replace(inst, variables=self.sealer.unseal(inst.id, inst.variables))
 
     def get(self, instance_id: str) -> Instance:
         with self.store.read() as conn:

@@ -6,22 +6,21 @@ from dataclasses import replace
 
 from runtime.core import events as ev
 from runtime.core.events import Event, NewEvent
-from runtime.security.sealing import Sealer
+from runtime.security.sealing import Sealer, SealingScope
 
 SEALABLE = {ev.INSTANCE_STARTED: "variables", ev.VARIABLES_SET: "values"}
 
 
-def sealed_event(sealer: Sealer, names: frozenset[str], event: NewEvent,
-                 tokens: dict[tuple[str, str], str]) -> NewEvent:
+def sealed_event(scope: SealingScope, names: frozenset[str], event: NewEvent) -> NewEvent:
     field = SEALABLE.get(event.type)
     if field is None:
         return event
-    return NewEvent(event.type, {**event.data,
-                                 field: sealer.seal(names, event.data[field], tokens)})
+    return NewEvent(event.type, {**event.data, field: scope.seal(names, event.data[field])})
 
 
 def unsealed_event(sealer: Sealer, event: Event) -> Event:
     field = SEALABLE.get(event.type)
     if field is None:
         return event
-    return replace(event, data={**event.data, field: sealer.unseal(event.data[field])})
+    return replace(event, data={**event.data, field: sealer.unseal(event.instance_id,
+                                                                  event.data[field])})

@@ -1,4 +1,5 @@
-"""Operator actions on instances: suspend, resume, cancel, retry, move, set-vars, migrate, rollback.
+"""Operator actions on instances: suspend, resume, cancel, retry, move, set-vars, migrate,
+rollback, and erase (crypto-shredding, admin only where callers check permissions).
 
 Each needs a reason and appends one audited event (actor = the operator, `reason` in its
 data) in the same transaction as its effects on the instance's jobs. Everything is checked
@@ -266,6 +267,24 @@ def _rollback(call: _Call) -> None:
     saga.start_saga(call.ledger, call.conn, call.before.id, after.seq)
 
 
+def _erase(call: _Call) -> None:
+    """Destroy the instance's data key: its sensitive values, in the log and everywhere else,
+    become unrecoverable; a live instance is cancelled first. The log keeps its hash chain."""
+    if call.ledger.sealer.erased(call.conn, call.before.id):
+        raise OperationRefused(f"instance {call.before.id} is already erased",
+                               {"status": call.before.status})
+    live = call.before.status in LIVE
+    names = sorted(call.ledger.sensitive(call.definition) & call.before.variables.keys())
+    events = []
+    if live:
+        _drop_state_jobs(call)
+        events.append(ev.NewEvent(ev.CANCELLED, {"reason": f"erased: {call.reason}"}))
+        _cancel_child(call)
+    call.write([*events, call.note(ev.ERASED, "cancelled" if live else call.before.status,
+                                   erased=names)])
+    call.ledger.sealer.keys.destroy(call.conn, call.before.id, call.ledger.clock.now())
+
+
 TERMINAL_OR_LIVE = ("running", "suspended", "incident", "completed", "failed", "cancelled")
 OPERATIONS: dict[str, tuple[tuple[str, ...], Callable[[_Call], None]]] = {
     "suspend": (("running",), _suspend),
@@ -276,6 +295,7 @@ OPERATIONS: dict[str, tuple[tuple[str, ...], Callable[[_Call], None]]] = {
     "set-vars": (LIVE, _set_vars),
     "migrate": (LIVE, _migrate),
     "rollback": (TERMINAL_OR_LIVE, _rollback),
+    "erase": (TERMINAL_OR_LIVE, _erase),
 }
 
 

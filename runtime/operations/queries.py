@@ -228,4 +228,4 @@ def children(ledger: InstanceAccess, instance_id: str) -> list[Instance]:
 
 def _instance(ledger: InstanceAccess, row: Any) -> Instance:
     inst = Instance.from_row(row)
-    return replace(inst, variables=ledger.sealer.unseal(inst.variables))
+    return replace(inst, variables=ledger.sealer.unseal(inst.id, inst.variables))

@@ -267,22 +267,6 @@ class Store(JobStatements):
     def all_instance_ids(self, conn: Connection) -> Iterator[str]:
         yield from conn.execute(select(t.instances.c.id).order_by(t.instances.c.id)).scalars()
 
-    def ensure_secret(self, name: str, candidate: str, now: datetime) -> str:
-        """The stored secret `name`; stores `candidate` first if there is none (race-safe)."""
-        query = select(t.secrets.c.value).where(t.secrets.c.name == name)
-        with self.read() as conn:
-            found = conn.execute(query).scalar()
-        if found is not None:
-            return found
-        try:
-            with self.write() as conn:
-                conn.execute(insert(t.secrets).values(name=name, value=candidate,
-                                                      created_at=to_db(now)))
-        except IntegrityError:
-            pass  # another process stored one first
-        with self.read() as conn:
-            return conn.execute(query).scalar_one()
-
     # ---- idempotency -------------------------------------------------------------------
 
     def remembered(self, conn: Connection, scope: str, key: str) -> Any:

@@ -143,6 +143,23 @@ secrets = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
+# One data key (DEK) per instance with sensitive values, stored only wrapped by a KEK of the
+# key ring (`runtime/security/keys/`); the KEK itself is never stored. Erasure (crypto-
+# shredding) clears `wrapped` and sets `erased_at`. No foreign key: the row of the legacy
+# (pre-envelope) Fernet keys, `LEGACY_DATA_KEY`, belongs to no instance.
+data_keys = Table(
+    "data_keys",
+    metadata,
+    Column("instance_id", String(36), primary_key=True),
+    Column("kek_id", String(64)),
+    Column("wrapped", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("rewrapped_at", DateTime),
+    Column("erased_at", DateTime),
+    Index("ix_data_keys_kek", "kek_id"),
+)
+LEGACY_DATA_KEY = "legacy-fernet"
+
 JOB_READY = "ready"
 JOB_LEASED = "leased"
 JOB_DONE = "done"

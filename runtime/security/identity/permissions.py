@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, str] = {
     "instances.send": "send events to instances",
     "instances.operate": "operator actions: suspend, resume, cancel, retry, move, "
     "set variables, migrate, rollback",
+    "instances.erase": "erase an instance's sensitive values for good (crypto-shredding)",
     "tasks.work": "see, claim, complete and delegate human tasks",
     "dashboards.read": "read bottleneck and SLA dashboards",
     "audit.read": "read and verify the audit log",
@@ -77,6 +78,7 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/instances/{instance_id}"): "instances.read",
     ("POST", "/instances/{instance_id}/events"): "instances.send",
     ("GET", "/instances/{instance_id}/history"): "instances.read",
+    ("POST", "/instances/{instance_id}/erase"): "instances.erase",
     ("POST", "/instances/{instance_id}/{operation}"): "instances.operate",
     ("POST", "/instances/batch/{operation}"): "instances.operate",
     ("GET", "/breakers"): "instances.read",

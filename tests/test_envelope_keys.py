@@ -4,6 +4,7 @@ ring, reading values sealed the old way, and refusing to store without keys."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from typing import Any
 
@@ -96,11 +97,12 @@ def test_rotation_reports_keys_it_cannot_unwrap_and_exits_1(sqlite_url, monkeypa
 
 def test_a_value_sealed_the_old_way_still_reads_and_its_key_leaves_the_database(
         db_url, monkeypatch):
-    legacy = Fernet.generate_key()
+    legacy = Fernet.generate_key()  # the generated secret; the old sealer derived its key:
+    derived = base64.urlsafe_b64encode(hashlib.sha256(legacy).digest())
     with Engine(db_url) as engine:
         engine.publish(KYC)
         iid = engine.start("kyc-check", {"name": "Ada"})
-        old_token = Fernet(legacy).encrypt(json.dumps(SSN).encode()).decode()
+        old_token = Fernet(derived).encrypt(json.dumps(SSN).encode()).decode()
         engine.send(iid, "corrected", {})
         with engine.store.write() as conn:  # what the Fernet sealer of old left behind
             conn.execute(insert(t.secrets).values(name="sealing-key", value=legacy.decode(),
@@ -114,7 +116,7 @@ def test_a_value_sealed_the_old_way_still_reads_and_its_key_leaves_the_database(
             assert conn.execute(select(t.secrets)).all() == []
             row = conn.execute(select(t.data_keys).where(
                 t.data_keys.c.instance_id == t.LEGACY_DATA_KEY)).one()
-        assert row.kek_id == "k1" and legacy.decode() not in row.wrapped
+        assert row.kek_id == "k1" and derived.decode() not in row.wrapped
     monkeypatch.setenv("STATEWRIGHT_KEYS", f"{kek('k2', b'2')},{kek('k1', b'1')}")
     assert cli("keys", "rotate", "--db", db_url).exit_code == 0
     monkeypatch.setenv("STATEWRIGHT_KEYS", kek("k2", b"2"))

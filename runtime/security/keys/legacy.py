@@ -47,15 +47,19 @@ def legacy_fernet(store: Store, ring: KeyRing, now: datetime) -> MultiFernet | N
         except KeysUnavailable as exc:
             log.error("The legacy sealing keys cannot be read: %s", exc.message)
             movable = False  # never overwrite what cannot be read now
-    secret = os.environ.get(SECRET_KEY_ENV)
-    derived = base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode() \
-        if secret else None
-    keys = list(dict.fromkeys([*stored, *(k for k in (derived, clear) if k)]))
+    # the old sealer derived its Fernet key from the secret, whether set or generated
+    secrets = (os.environ.get(SECRET_KEY_ENV), clear)
+    derived = [_fernet_key(secret) for secret in secrets if secret]
+    keys = list(dict.fromkeys([*stored, *derived]))
     if not keys:
         return None
     if movable and (set(keys) != set(stored) or clear is not None):
         _move_under_ring(store, ring, keys, row is not None, clear is not None, now)
     return MultiFernet([Fernet(k.encode()) for k in keys])
+
+
+def _fernet_key(secret: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()
 
 
 def _move_under_ring(store: Store, ring: KeyRing, keys: list[str], replace_row: bool,

@@ -39,6 +39,7 @@ from runtime.execution.breakers import BreakerBoard
 from runtime.execution.jobs import drain
 from runtime.instances import Ledger
 from runtime.instances.missing import missing_version
+from runtime.messaging.outbox import OutboxHook
 from runtime.people.tasks import HumanTasks
 from runtime.security import audit
 from runtime.security.sealing import Sealer, secret_from_environment
@@ -70,7 +71,8 @@ class Engine:
         self.breakers = BreakerBoard(self.ledger)  # circuit breakers per action group
         self.tasks = HumanTasks(self.ledger)  # the human-task inbox
         self.ledger.after_persist += [partial(subprocesses.after_persist, self.ledger),
-                                      self.tasks.record, partial(saga.after_persist, self.ledger)]
+                                      self.tasks.record, partial(saga.after_persist, self.ledger),
+                                      OutboxHook(self.clock)]  # events routed to brokers
 
     def close(self) -> None:
         self.ledger.close()

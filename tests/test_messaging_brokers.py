@@ -11,13 +11,13 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from messaging_fixtures import order_definition
 
 from runtime import Engine
 from runtime.messaging import deadletters, outbox, subscriptions
 from runtime.messaging.brokers import open_broker
 from runtime.messaging.consumer import Consumers
 from runtime.messaging.subscriptions import Subscription
-from tests.messaging_fixtures import order_definition
 
 BROKERS = {
     "nats": "nats://127.0.0.1:4222",

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from messaging_fixtures import order_definition
 
 from runtime import Engine
 from runtime.core.errors import EngineError
 from runtime.messaging import deadletters, intake, subscriptions
 from runtime.messaging.message import Message
 from runtime.messaging.subscriptions import Subscription
-from tests.messaging_fixtures import order_definition
 
 ORDERS_IN = Subscription(name="orders-in", broker="nats://127.0.0.1:4222", source="order.placed",
                          action="start", definition="order-fulfilment",

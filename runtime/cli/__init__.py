@@ -11,6 +11,7 @@ from runtime.cli import (
     definitions,
     demo,
     instances,
+    messaging,
     operations,
     server,
     tasks,
@@ -18,5 +19,6 @@ from runtime.cli import (
 )
 from runtime.cli.app import app
 
-__all__ = ["analytics", "app", "audit", "bench", "definitions", "demo", "instances", "operations",
+__all__ = ["analytics", "app", "audit", "bench", "definitions", "demo", "instances", "messaging",
+           "operations",
            "server", "tasks", "users"]

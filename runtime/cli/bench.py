@@ -20,6 +20,7 @@ class Suite(StrEnum):
     dashboards = "dashboards"
     startup = "startup"
     compression = "compression"
+    messaging = "messaging"
     soak = "soak"
     recovery = "recovery"
     all = "all"  # every suite but soak and recovery (minutes; `make soak` runs them)
@@ -30,6 +31,7 @@ STEPS_INSTANCES = 500
 COMPRESSION_INSTANCES = 200
 SOAK_INSTANCES = 500
 RECOVERY_INSTANCES = 10_000
+MESSAGING_MESSAGES = 2000
 
 
 @app.command()
@@ -113,6 +115,12 @@ def bench(
         results["compression"] = _compression(db, instances or COMPRESSION_INSTANCES)
         if not as_json:
             _print_compression(results["compression"])
+    if suite in (Suite.messaging, Suite.all):
+        from runtime.benchmarks.messaging import run as run_messaging
+
+        results["messaging"] = run_messaging(db, instances or MESSAGING_MESSAGES)
+        if not as_json:
+            _print_messaging(results["messaging"])
     if suite in (Suite.soak, Suite.recovery):
         _crash_suites(suite, results, db, instances, steps, kills, cycles, seed, as_json)
     if as_json:
@@ -281,3 +289,19 @@ def _print_recovery(r: dict) -> None:
     typer.echo(f"  runner start p50 {r['runner_start_ms_p50']} ms (takes over the dead worker's "
                f"leases, >= {r['taken_over_min']} jobs each time), "
                f"then first step p50 {r['to_first_step_ms_p50']} ms")
+
+
+def _print_messaging(r: dict) -> None:
+    for name, m in r.items():
+        if name == "kill":
+            verdict = "exactly once" if m["exactly_once"] else "FAILED"
+            typer.echo(f"messaging kill {m['messages']} messages, {m['kills']} SIGKILLs at "
+                       f"{m['applied_when_killed']} applied: {verdict} (duplicates "
+                       f"{m['duplicates']}, missing {m['missing']}, dead letters "
+                       f"{m['dead_letters']}, audit {'ok' if m['audit_ok'] else 'BROKEN'})")
+        elif "unavailable" in m:
+            typer.echo(f"messaging {name:9} unavailable: {m['unavailable']}")
+        else:
+            typer.echo(f"messaging {name:9} {m['messages_per_s']:>8,.0f} msg/s end to end  "
+                       f"p50 {m['p50_ms']} ms  p95 {m['p95_ms']} ms  p99 {m['p99_ms']} ms  "
+                       f"(publish {m['publish_s']} s)")

@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 from runtime.instances import Ledger
 from runtime.messaging import intake, subscriptions
@@ -35,6 +36,7 @@ FETCH_WAIT_S = 0.5
 RELOAD_S = 5.0  # how often the subscription table is read again
 OUTBOX_IDLE_S = 0.2
 RECONNECT_S = 2.0
+APPLY_THREADS = 16  # blocking engine calls in flight: the group-commit writer batches them
 
 
 class Consumers:
@@ -52,6 +54,7 @@ class Consumers:
         self._stop: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        self._pool = ThreadPoolExecutor(APPLY_THREADS, thread_name_prefix="statewright-intake")
 
     def start(self) -> Consumers:
         self._thread = threading.Thread(target=asyncio.run, args=(self._main(),),
@@ -65,6 +68,7 @@ class Consumers:
             self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(15)
+        self._pool.shutdown(wait=True)
 
     async def _main(self) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
@@ -131,11 +135,13 @@ class Consumers:
         for index, delivery in enumerate(deliveries):
             lanes[_lane(sub, delivery, index)].append(index)
         outcomes: list[BaseException | None] = [None] * len(deliveries)
+        loop = asyncio.get_running_loop()
 
         async def run(indexes: list[int]) -> None:
             for i in indexes:
                 try:
-                    await asyncio.to_thread(intake.apply, self.ledger, sub, deliveries[i].message)
+                    await loop.run_in_executor(self._pool, intake.apply, self.ledger, sub,
+                                               deliveries[i].message)
                 except Exception as exc:  # the store: not applied, comes again
                     outcomes[i] = exc
 

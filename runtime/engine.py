@@ -39,6 +39,7 @@ from runtime.execution.breakers import BreakerBoard
 from runtime.execution.jobs import drain
 from runtime.instances import Ledger
 from runtime.instances.missing import missing_version
+from runtime.messaging import subscriptions
 from runtime.messaging.outbox import OutboxHook
 from runtime.people.tasks import HumanTasks
 from runtime.security import audit
@@ -115,6 +116,9 @@ class Engine:
         now = self.clock.now()
 
         def work(conn: Connection) -> tuple[int, bool]:
+            # its `triggers` become its subscriptions (a bad one refuses the publish)
+            subscriptions.replace_from_definition(conn, definition.key,
+                                                  subscriptions.from_triggers(definition), now)
             return self.store.save_version(conn, definition.key, definition.name, document,
                                            content_hash, actor, now)
 

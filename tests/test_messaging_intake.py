@@ -129,3 +129,32 @@ def test_a_subscription_that_cannot_run_is_refused_naming_the_field(change: dict
     with pytest.raises(EngineError) as refused:
         subscriptions.checked(Subscription(**{**PAYMENTS.to_json(), **change}))
     assert refused.value.details["field"] == field
+
+
+def test_a_definitions_triggers_become_its_subscriptions_when_published(
+        engine: Engine) -> None:
+    doc = order_definition()
+    doc["triggers"] = [{"broker": "redis://127.0.0.1:6379/0", "source": "orders",
+                        "business_key": "message.order_id"},
+                       {"name": "order-paid", "broker": "nats://127.0.0.1:4222",
+                        "source": "order.paid", "action": "send", "event": "paid",
+                        "correlate": "message.order_id"}]
+    engine.publish(doc)
+    with engine.store.read() as conn:
+        found = {s.name: s for s in subscriptions.all_subscriptions(conn)}
+    assert set(found) == {"order-fulfilment-1", "order-paid"}
+    assert found["order-paid"].origin == "definition:order-fulfilment"
+    assert found["order-fulfilment-1"].action == "start"
+    engine.publish(order_definition())  # a version without triggers drops them
+    with engine.store.read() as conn:
+        assert subscriptions.all_subscriptions(conn) == []
+
+
+def test_a_definition_with_a_trigger_that_cannot_run_is_not_published(engine: Engine) -> None:
+    doc = order_definition()
+    doc["triggers"] = [{"broker": "redis://127.0.0.1:6379/0", "source": "orders",
+                        "action": "send", "event": "paid"}]  # no correlate
+    with pytest.raises(EngineError, match="--correlate"):
+        engine.publish(doc)
+    with pytest.raises(EngineError):
+        engine.version("order-fulfilment")

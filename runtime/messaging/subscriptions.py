@@ -18,6 +18,7 @@ from runtime.core.clock import to_db
 from runtime.core.errors import EngineError, NotFound
 from runtime.messaging.tables import ACTIONS, SEND
 from runtime.messaging.tables import message_subscriptions as ms
+from shared.definition import Definition
 from shared.errors import GuardError
 from shared.guards import compile_expression
 
@@ -91,12 +92,16 @@ def add(conn: Connection, sub: Subscription, now: datetime) -> Subscription:
     checked(sub)
     if get(conn, sub.name) is not None:
         raise EngineError(f"a subscription named {sub.name!r} already exists", {"field": "name"})
+    _insert(conn, sub, now)
+    return sub
+
+
+def _insert(conn: Connection, sub: Subscription, now: datetime) -> None:
     spec = {k: v for k, v in sub.to_json().items()
             if k not in ("name", "broker", "source", "action", "definition", "origin")}
     conn.execute(insert(ms).values(name=sub.name, broker=sub.broker, source=sub.source,
                                    action=sub.action, definition=sub.definition, spec=spec,
                                    origin=sub.origin, created_at=to_db(now)))
-    return sub
 
 
 def remove(conn: Connection, name: str) -> None:
@@ -115,10 +120,25 @@ def all_subscriptions(conn: Connection) -> list[Subscription]:
 
 def replace_from_definition(conn: Connection, key: str, subs: list[Subscription],
                             now: datetime) -> None:
-    """A definition's `triggers` are its subscriptions: publishing a version replaces them."""
-    conn.execute(delete(ms).where(ms.c.origin == f"definition:{key}"))
+    """A definition's `triggers` are its subscriptions: publishing a version replaces them.
+    Raises (before writing anything) when one cannot run or its name is taken."""
+    origin = f"definition:{key}"
     for sub in subs:
-        add(conn, sub, now)
+        checked(sub)
+        taken = get(conn, sub.name)
+        if taken is not None and taken.origin != origin:
+            raise EngineError(f"trigger {sub.name!r}: a subscription of that name already "
+                              f"exists ({taken.origin})", {"field": "triggers"})
+    conn.execute(delete(ms).where(ms.c.origin == origin))
+    for sub in subs:
+        _insert(conn, sub, now)
+
+
+def from_triggers(definition: Definition) -> list[Subscription]:
+    """The subscriptions a definition's `triggers` stand for, named `<key>-<n>` by default."""
+    return [Subscription(**{**t.model_dump(), "name": t.name or f"{definition.key}-{n}"},
+                         definition=definition.key, origin=f"definition:{definition.key}")
+            for n, t in enumerate(definition.triggers, start=1)]
 
 
 def _of(row: Any) -> Subscription:

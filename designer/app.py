@@ -24,6 +24,7 @@ from designer.pages import (
     error_page,
     instances,
     login,
+    messaging,
     processes,
     tasks,
     version_diff,
@@ -57,6 +58,7 @@ def register_pages(
     tasks.register(engine, auth)
     dashboards.register(engine, auth)
     admin.register(engine, auth)
+    messaging.register(engine, auth)
 
 
 def mount(app: FastAPI, engine: Engine) -> None:

@@ -14,7 +14,7 @@ from runtime.messaging import intake, subscriptions
 from runtime.messaging.message import Message
 
 sys.path.insert(0, str(ROOT / "tests"))
-from messaging_fixtures import order_definition  # noqa: E402
+from messaging_fixtures import order_definition
 
 PAYMENTS = subscriptions.Subscription(
     name="payments", broker="nats://127.0.0.1:4222", source="order.paid", action="send",

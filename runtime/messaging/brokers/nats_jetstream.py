@@ -63,6 +63,6 @@ class JetStream:
         await js.publish(destination, body, headers={**headers, "Nats-Msg-Id": key})
 
     async def close(self) -> None:
-        if self.nc is not None:
-            await self.nc.drain()
+        if self.nc is not None:  # publishes were acknowledged already: nothing to drain
+            await self.nc.close()
             self.nc = None

@@ -48,7 +48,7 @@ $(STAMPS)/install: pyproject.toml
 	@mkdir -p $(STAMPS)
 	test -x $(PY) || python3 -m venv .venv
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet -e '.[dev,messaging]'
 	@touch $@
 
 assets: $(BUNDLE)

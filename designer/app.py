@@ -25,6 +25,7 @@ from designer.pages import (
     error_page,
     instances,
     login,
+    messaging,
     processes,
     tasks,
     version_diff,
@@ -59,6 +60,7 @@ def register_pages(
     dashboards.register(engine, auth)
     admin.register(engine, auth)
     alerts.register(engine, auth)
+    messaging.register(engine, auth)
 
 
 def mount(app: FastAPI, engine: Engine) -> None:

@@ -40,6 +40,8 @@ from runtime.execution.jobs import drain
 from runtime.execution.periodic import PeriodicWork
 from runtime.instances import Ledger
 from runtime.instances.missing import missing_version
+from runtime.messaging import subscriptions
+from runtime.messaging.outbox import OutboxHook
 from runtime.observability import tracing_from_environment
 from runtime.people.tasks import HumanTasks
 from runtime.security import audit
@@ -83,7 +85,8 @@ class Engine:
         self.alerts = AlertEvaluator(self.ledger)  # alert rules, evaluated by the runner
         self.periodic: list[PeriodicWork] = [self.alerts]  # what a `Runner` runs besides jobs
         self.ledger.after_persist += [partial(subprocesses.after_persist, self.ledger),
-                                      self.tasks.record, partial(saga.after_persist, self.ledger)]
+                                      self.tasks.record, partial(saga.after_persist, self.ledger),
+                                      OutboxHook(self.clock)]  # events routed to brokers
         if self.tracing is not None:
             self.ledger.after_persist.append(self.tracing.after_persist)
 
@@ -130,6 +133,9 @@ class Engine:
         now = self.clock.now()
 
         def work(conn: Connection) -> tuple[int, bool]:
+            # its `triggers` become its subscriptions (a bad one refuses the publish)
+            subscriptions.replace_from_definition(conn, definition.key,
+                                                  subscriptions.from_triggers(definition), now)
             return self.store.save_version(conn, definition.key, definition.name, document,
                                            content_hash, actor, now)
 

@@ -159,6 +159,24 @@ class Transition(_Model):
         return self.id or f"t{index}"
 
 
+class Trigger(_Model):
+    """A broker subscription the definition brings along; publishing replaces its triggers'
+    subscriptions (runtime/messaging, docs/messaging.md). Expressions are CEL on `message`."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")] | None = None
+    broker: str  # nats://, amqp://, redis://, mqtt:// or kafka:// URL
+    source: str  # subject, queue, stream or topic
+    action: Literal["start", "send"] = "start"
+    event: str | None = None
+    correlate: str | None = None
+    match: str = "business_key"  # or "variable:<name>"
+    variables: str | None = None
+    business_key: str | None = None
+    payload: str | None = None
+    idempotency: str | None = None  # "header:<name>" or CEL; default the broker's message id
+    group: str | None = None
+
+
 class Position(_Model):
     x: float
     y: float
@@ -176,6 +194,7 @@ class Definition(_Model):
     transitions: list[Transition] = []
     schedule: str | None = None
     sla_s: Seconds | None = None
+    triggers: list[Trigger] = []
     layout: dict[str, Position] = {}
 
     def state(self, state_id: str) -> State | None:

@@ -120,7 +120,10 @@ class AdminPage:
         self.role_dialog = RolesDialog()
 
     def build(self) -> None:
-        ui.label("Admin").classes("text-2xl font-semibold")
+        with ui.row().classes("w-full items-center justify-between"):
+            ui.label("Admin").classes("text-2xl font-semibold")
+            ui.link("Messaging: subscriptions and dead letters", "/admin/messaging").props(
+                'data-testid="messaging-link"')
         with ui.card().classes("w-full gap-3"):
             with _card_header("Users", "Accounts, their roles and whether they may log in"):
                 ui.button("New user", icon="person_add", on_click=self.new_user).props(

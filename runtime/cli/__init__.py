@@ -14,6 +14,7 @@ from runtime.cli import (
     demo,
     instances,
     keys,
+    messaging,
     operations,
     retention,
     server,
@@ -23,4 +24,5 @@ from runtime.cli import (
 from runtime.cli.app import app
 
 __all__ = ["alerts", "analytics", "app", "audit", "bench", "database", "definitions", "demo",
-           "instances", "keys", "operations", "retention", "server", "tasks", "users"]
+           "instances", "keys", "messaging", "operations", "retention", "server", "tasks",
+           "users"]

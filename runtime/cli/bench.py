@@ -21,6 +21,7 @@ class Suite(StrEnum):
     startup = "startup"
     compression = "compression"
     sealing = "sealing"
+    messaging = "messaging"
     soak = "soak"
     recovery = "recovery"
     tracing = "tracing"
@@ -36,6 +37,7 @@ SOAK_INSTANCES = 500
 RECOVERY_INSTANCES = 10_000
 TRACING_INSTANCES = 50
 AUDIT_INSTANCES = 5_000  # of 20 events each
+MESSAGING_MESSAGES = 2000
 
 
 @app.command()
@@ -150,6 +152,12 @@ def bench(
                 if isinstance(p, dict):
                     typer.echo(f"sealing {name:<26} p50 {p['p50_us']:>9.1f} us  "
                                f"p95 {p['p95_us']:>9.1f} us  p99 {p['p99_us']:>9.1f} us")
+    if suite in (Suite.messaging, Suite.all):
+        from runtime.benchmarks.messaging import run as run_messaging
+
+        results["messaging"] = run_messaging(db, instances or MESSAGING_MESSAGES)
+        if not as_json:
+            _print_messaging(results["messaging"])
     if suite in (Suite.soak, Suite.recovery):
         _crash_suites(suite, results, db, instances, steps, kills, cycles, seed, as_json)
     if as_json:
@@ -343,3 +351,19 @@ def _print_recovery(r: dict) -> None:
     typer.echo(f"  runner start p50 {r['runner_start_ms_p50']} ms (takes over the dead worker's "
                f"leases, >= {r['taken_over_min']} jobs each time), "
                f"then first step p50 {r['to_first_step_ms_p50']} ms")
+
+
+def _print_messaging(r: dict) -> None:
+    for name, m in r.items():
+        if name == "kill":
+            verdict = "exactly once" if m["exactly_once"] else "FAILED"
+            typer.echo(f"messaging kill {m['messages']} messages, {m['kills']} SIGKILLs at "
+                       f"{m['applied_when_killed']} applied: {verdict} (duplicates "
+                       f"{m['duplicates']}, missing {m['missing']}, dead letters "
+                       f"{m['dead_letters']}, audit {'ok' if m['audit_ok'] else 'BROKEN'})")
+        elif "unavailable" in m:
+            typer.echo(f"messaging {name:9} unavailable: {m['unavailable']}")
+        else:
+            typer.echo(f"messaging {name:9} {m['messages_per_s']:>8,.0f} msg/s end to end  "
+                       f"p50 {m['p50_ms']} ms  p95 {m['p95_ms']} ms  p99 {m['p99_ms']} ms  "
+                       f"(publish {m['publish_s']} s)")

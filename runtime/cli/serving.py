@@ -19,6 +19,8 @@ from runtime.engine import Engine
 from runtime.execution.action_loading import ActionLoadingError, load_actions
 from runtime.execution.runner import Runner
 from runtime.execution.schedules import Schedules
+from runtime.messaging.configured import configured
+from runtime.messaging.consumer import Consumers
 from runtime.samples import publish_samples
 from runtime.security.identity import IdentityError, IdentityService
 from runtime.security.identity.service import ADMIN_PASSWORD_ENV
@@ -49,11 +51,14 @@ def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[
         signal.signal(signum, lambda *_: None)
     runner = Runner(engine).start()
     schedules = Schedules(engine).start()  # cron-started definitions (APScheduler)
+    consumers = start_messaging(engine)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     log.info("Statewright on http://%s:%d (API under /api/v1, database %s)", shown, port, db)
     try:
         server.run()
     finally:
+        if consumers is not None:
+            consumers.stop()
         schedules.stop()
         runner.stop()
         engine.close()
@@ -68,13 +73,39 @@ def work(db: str, actions: list[str] | None, demo_actions: bool | None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     runner = Runner(engine).start()
+    consumers = start_messaging(engine)
     log.info("Statewright worker running against %s", db)
     try:
         stop.wait()
     finally:
+        if consumers is not None:
+            consumers.stop()
         runner.stop()
         engine.close()
     log.info("Statewright worker stopped")
+
+
+def consume(db: str, max_backlog: int) -> None:
+    """Consume every subscription and deliver the outbox until SIGTERM or Ctrl-C."""
+    _configure_logging()
+    engine = _open_engine(db)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    consumers = Consumers(engine.ledger, max_backlog=max_backlog).start()
+    log.info("Statewright consumer running against %s", db)
+    try:
+        stop.wait()
+    finally:
+        consumers.stop()
+        engine.close()
+
+
+def start_messaging(engine: Engine) -> Consumers | None:
+    """The consumers, when the database has subscriptions or outbox routes at start-up."""
+    if not configured(engine.store):
+        return None
+    return Consumers(engine.ledger).start()
 
 
 def _configure_logging() -> None:

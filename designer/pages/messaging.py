@@ -1,0 +1,102 @@
+"""The Messaging admin page: subscriptions, outbox routes, and dead letters with replay.
+
+Subscriptions are added from the CLI or a definition's `triggers`; here an admin sees them
+and the messages that could not be applied (with the reason), and replays a dead letter once
+its cause is gone. Replay runs through the same intake as a consumer, so it applies once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nicegui import run, ui
+
+from designer.auth import WebAuth
+from designer.components.shell import page_frame
+from runtime.core.errors import EngineError
+from runtime.messaging import deadletters, intake, outbox, subscriptions
+
+if TYPE_CHECKING:
+    from runtime import Engine
+
+PERMISSION = "admin.users"
+PATH = "/admin/messaging"
+
+
+def _columns(*names: str) -> list[dict]:
+    return [{"name": n, "label": n.replace("_", " ").capitalize(), "field": n, "align": "left"}
+            for n in names]
+
+
+REPLAY_SLOT = (
+    '<q-td :props="props"><q-btn v-if="props.row.status == \'dead\'" flat dense size="sm" '
+    'icon="replay" color="primary" :data-testid="\'replay-\' + props.row.id" '
+    "@click=\"() => $parent.$emit('replay', props.row.id)\"><q-tooltip>Replay</q-tooltip>"
+    "</q-btn></q-td>"
+)
+
+
+class MessagingPage:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def build(self) -> None:
+        ui.label("Messaging").classes("text-2xl font-semibold")
+        with ui.card().classes("w-full gap-2"):
+            ui.label("Subscriptions").classes("text-lg font-semibold")
+            ui.label("Broker sources that start or move instances (statewright subscriptions "
+                     "add, or a definition's triggers)").classes("text-sm text-slate-500")
+            self.subs = ui.table(columns=_columns("name", "action", "definition", "broker",
+                                                  "source", "event", "correlate", "origin"),
+                                 rows=[], row_key="name")
+            self.subs.classes("w-full").props('flat bordered data-testid="subscription-table"')
+        with ui.card().classes("w-full gap-2"):
+            ui.label("Dead letters").classes("text-lg font-semibold")
+            ui.label("Messages that could not be applied, with the reason; replay applies them "
+                     "again once the cause is gone").classes("text-sm text-slate-500")
+            self.letters = ui.table(columns=[{"name": "replay", "label": "", "field": "id"},
+                                             *_columns("subscription", "reason", "detail",
+                                                       "attempts", "status", "created_at",
+                                                       "body")],
+                                    rows=[], row_key="id")
+            self.letters.classes("w-full").props('flat bordered data-testid="dead-letter-table"')
+            self.letters.add_slot("body-cell-replay", REPLAY_SLOT)
+            self.letters.on("replay", lambda e: self.replay(str(e.args)))
+        with ui.card().classes("w-full gap-2"):
+            ui.label("Outbox routes").classes("text-lg font-semibold")
+            self.routes = ui.table(columns=_columns("definition", "event_types", "broker",
+                                                    "destination"), rows=[], row_key="id")
+            self.routes.classes("w-full").props('flat bordered data-testid="route-table"')
+        self.refresh()
+
+    def refresh(self) -> None:
+        with self.engine.store.read() as conn:
+            self.subs.rows = [s.to_json() for s in subscriptions.all_subscriptions(conn)]
+            self.letters.rows = [{**d, "body": d["body"][:80],
+                                  "created_at": d["created_at"][:16].replace("T", " ")}
+                                 for d in deadletters.letters(conn, status=None, limit=200)]
+            self.routes.rows = [{**r.to_json(), "event_types": ", ".join(r.event_types) or "all"}
+                                for r in outbox.all_routes(conn)]
+        for table in (self.subs, self.letters, self.routes):
+            table.update()
+
+    async def replay(self, letter_id: str) -> None:
+        try:
+            outcome = await run.io_bound(intake.replay, self.engine.ledger, letter_id)
+        except EngineError as exc:
+            ui.notify(exc.message, type="negative")
+            return
+        if outcome == intake.APPLIED:
+            ui.notify("Replayed: the message was applied", type="positive")
+        else:
+            ui.notify("Still refused: see the reason in the table", type="warning")
+        self.refresh()
+
+
+def register(engine: Engine, auth: WebAuth) -> None:
+    @ui.page(PATH)
+    def page() -> None:
+        with page_frame("Admin", user=auth.username()):
+            if auth.require(PERMISSION, PATH) is None:
+                return
+            MessagingPage(engine).build()

@@ -49,7 +49,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('message_outbox', schema=None) as batch_op:
-        batch_op.create_index('ix_message_outbox_pending', ['status', 'instance_id', 'seq'], unique=False)
+        batch_op.create_index('ix_message_outbox_pending', ['status', 'instance_id', 'seq'],
+                              unique=False)
 
     op.create_table('message_outbox_routes',
     sa.Column('id', sa.String(length=36), nullable=False),

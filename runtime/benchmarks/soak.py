@@ -34,6 +34,7 @@ until the first step committed; `bare_python_ms` is `python -c pass` for compari
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import queue
@@ -68,6 +69,8 @@ EARLY_EVERY = 10  # every tenth kill comes right after start-up, without waiting
 ELSEWHERE_EVERY = 10  # every tenth worker poses as another host's (its leases run out)
 STALL_S = 60.0  # no instance finished for this long in the last run: a hang
 Echo = Callable[[str], None]
+# The workers of one run share a throwaway key ring, so none runs in development mode
+_KEY_RING = f"soak:{base64.b64encode(os.urandom(32)).decode()}"
 
 
 class Worker:
@@ -76,7 +79,7 @@ class Worker:
     def __init__(self, url: str, lease_s: float, threads: int, calls: Path, errors: IO[str],
                  elsewhere: bool = False) -> None:
         root = str(Path(runtime.__file__).resolve().parents[1])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        env = {"STATEWRIGHT_KEYS": _KEY_RING, **os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (root, os.environ.get("PYTHONPATH")) if p)}
         self.spawned = time.time()
         self.proc = subprocess.Popen(

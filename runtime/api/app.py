@@ -22,6 +22,7 @@ from runtime.api import (
     audit,
     breakers,
     definitions,
+    explain,
     health,
     instances,
     operations,
@@ -41,7 +42,7 @@ from runtime.security.identity import IdentityService, RequestLimits
 from shared.definition import Definition
 
 ROUTERS = (definitions.router, instances.router, operations.router, breakers.router,
-           tasks.router, audit.router, tokens.router, health.router)
+           explain.router, tasks.router, audit.router, tokens.router, health.router)
 
 
 def create_app(

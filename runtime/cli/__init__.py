@@ -10,6 +10,7 @@ from runtime.cli import (
     bench,
     definitions,
     demo,
+    explain,
     instances,
     operations,
     server,
@@ -18,5 +19,5 @@ from runtime.cli import (
 )
 from runtime.cli.app import app
 
-__all__ = ["analytics", "app", "audit", "bench", "definitions", "demo", "instances", "operations",
-           "server", "tasks", "users"]
+__all__ = ["analytics", "app", "audit", "bench", "definitions", "demo", "explain", "instances",
+           "operations", "server", "tasks", "users"]

@@ -76,6 +76,7 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/instances/{instance_id}"): "instances.read",
     ("POST", "/instances/{instance_id}/events"): "instances.send",
     ("GET", "/instances/{instance_id}/history"): "instances.read",
+    ("GET", "/instances/{instance_id}/explain"): "instances.read",
     ("POST", "/instances/{instance_id}/{operation}"): "instances.operate",
     ("POST", "/instances/batch/{operation}"): "instances.operate",
     ("GET", "/breakers"): "instances.read",

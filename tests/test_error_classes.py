@@ -25,6 +25,10 @@ from runtime.core.error_classes import CLASSES, REMEDIES, classify
     ("BadResult", "action 'x' returned list; it must return a dict", "bug"),
     (None, "state 'review': the guard `amount > 10` failed: no such key", "bad_input"),
     (None, "state 'route': no transition's guard holds and there is no default", "bad_input"),
+    (None, "state 'route': `amount > limit` mixes incompatible types (No such overload); check "
+           "the variable types or convert with int(), double() or string()", "bad_input"),
+    (None, "state 'route': `amount > limit` uses 'limit', which has no value in this instance "
+           "(not set and not in the event)", "bad_input"),
     (None, "state 'gone' is not in the definition", "bug"),
     (None, "more than 1000 automatic steps in a row", "bug"),
     (None, "circuit breaker 'credit-bureau' is open", "breaker_open"),

@@ -62,8 +62,11 @@ _BY_MESSAGE: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (re.compile(r"breaker .* (is )?open|circuit open", re.I), BREAKER_OPEN),
     (re.compile(r"not in the definition|automatic steps in a row|no handler is registered|"
                 r"must return a dict", re.I), BUG),
-    (re.compile(r"guard|input:|`until`|no transition's guard holds|invalid|must be|required|"
-                r"malformed|not a valid", re.I), BAD_INPUT),
+    # Guards and expressions (`shared.guards` wraps the expression in backticks) failing on
+    # the instance's values: missing, of the wrong type, a field not there, a zero divisor.
+    (re.compile(r"guard|input:|`until`|has no value in this instance|incompatible types|"
+                r"which is not there|divides by zero|invalid|must be|required|malformed|"
+                r"not a valid", re.I), BAD_INPUT),
     (re.compile(r"\b(429|502|503|504)\b|unavailable|temporar|connection (refused|reset)|"
                 r"try again|too many requests|\bdown\b", re.I), TRANSIENT),
     (re.compile(r"\b(400|422)\b", re.I), BAD_INPUT),

@@ -84,7 +84,8 @@ class Explanation:
         usual = (f" (usually {short(self.usual.p50_s)}, p95 {short(self.usual.p95_s)})"
                  if self.usual and self.usual.p50_s is not None else "")
         waiting = "; ".join(w.summary for w in self.waits) or "nothing known"
-        return f"It is {inst.status} {where}{usual}: {self.verdict}. It waits for {waiting}."
+        status = "in incident" if inst.status == "incident" else inst.status
+        return f"It is {status} {where}{usual}: {self.verdict}. It waits for {waiting}."
 
     def to_json(self) -> dict[str, Any]:
         inst = self.instance

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from runtime.core.errors import StoreUnavailable
-from runtime.store import resilience  # noqa: F401  (its tables join the shared metadata)
+from runtime.store import resilience, worker_load  # noqa: F401  (their tables join the metadata)
 from runtime.store.base import Store
 
 

@@ -19,7 +19,7 @@ from designer.components.dashboard_charts import chart_grid, tag
 from runtime.analytics import capacity as capacities
 from runtime.analytics.capacity_figures import capacity_charts, version_chart
 from runtime.analytics.figures import short_duration
-from runtime.analytics.regressions import ALPHA, compare_versions
+from runtime.analytics.regressions import ALPHA, MIN_SAMPLES, compare_versions
 
 if TYPE_CHECKING:
     from runtime import Engine
@@ -137,6 +137,13 @@ class VersionsView:
             _comparison(comparison)
 
 
+def _p(change: Any) -> str:
+    if change.p_adjusted is not None:
+        return f"{change.p_adjusted:.3g}"
+    few = min(change.n_before, change.n_after) < MIN_SAMPLES
+    return f"too few visits (< {MIN_SAMPLES})" if few else "no difference (all equal)"
+
+
 def _comparison(comparison: Any) -> None:
     name = f"versions-{comparison.before}-{comparison.after}"
     with tag(ui.card().classes("w-full p-3 gap-2"), name):
@@ -154,7 +161,7 @@ def _comparison(comparison: Any) -> None:
         rows = [{"subject": c.subject, "n": f"{c.n_before:,} → {c.n_after:,}",
                  "p50": f"{short_duration(c.p50_before)} → {short_duration(c.p50_after)}",
                  "ratio": "—" if c.ratio is None else f"x{c.ratio:.2f}",
-                 "p": "too few" if c.p_adjusted is None else f"{c.p_adjusted:.3g}",
+                 "p": _p(c),
                  "verdict": "slower" if c.slower else "faster" if c.faster else "—"}
                 for c in comparison.changes]
         tag(ui.table(columns=columns, rows=rows, row_key="subject").props("dense flat")

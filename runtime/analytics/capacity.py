@@ -44,8 +44,14 @@ class WorkerLoad:
     live: bool
 
     @property
+    def active_s(self) -> float:
+        """The time its samples cover; at least its threads' busy time (a first sample may
+        cover only the moment since the runner started, not the work before it)."""
+        return max(self.period_s, self.busy_s / self.threads if self.threads else 0.0)
+
+    @property
     def steps_per_s(self) -> float:
-        return self.jobs / self.period_s if self.period_s else 0.0
+        return self.jobs / self.active_s if self.active_s else 0.0
 
     @property
     def capacity_per_s(self) -> float | None:
@@ -92,8 +98,7 @@ def load(conn: Connection, now: datetime, window: timedelta = timedelta(hours=24
     workers = _workers(rows, now)
     measured = [w.capacity_per_s for w in workers if w.live and w.capacity_per_s is not None]
     capacity = sum(measured) if measured else None
-    covered = _covered_s(rows)
-    throughput = sum(r.jobs for r in rows) / covered if covered else 0.0
+    throughput = sum(w.steps_per_s for w in workers)
     hours = queries.throughput(conn, None, by="hour", since=since, until=until)
     started = sum(h["started"] for h in hours)
     arrivals_per_h = started / (window.total_seconds() / 3600)
@@ -118,14 +123,6 @@ def _workers(rows: list[Any], now: datetime) -> list[WorkerLoad]:
                               sum(s.period_us for s in samples) / 1e6, last,
                               (now - last).total_seconds() <= LIVE_S))
     return out
-
-
-def _covered_s(rows: list[Any]) -> float:
-    """Seconds the samples cover (from the first one's start to the last one's end)."""
-    if not rows:
-        return 0.0
-    first = rows[0].at - timedelta(microseconds=rows[0].period_us)
-    return (rows[-1].at - first).total_seconds()
 
 
 def _steps_per_instance(conn: Connection, since: datetime, until: datetime,

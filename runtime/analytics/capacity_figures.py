@@ -34,22 +34,28 @@ def capacity_charts(cap: Capacity) -> list[Chart]:
     return [_throughput(cap), _backlog(cap), _in_progress(cap)]
 
 
+def _window(cap: Capacity, until: datetime | None = None) -> dict[str, Any]:
+    """A date axis over the whole window (a lone sample would otherwise span milliseconds)."""
+    return {"type": "date", "range": [cap.since.isoformat(), (until or cap.until).isoformat()]}
+
+
 def _throughput(cap: Capacity) -> Chart:
     rows = cap.series
     x = [r["at"].isoformat() for r in rows]
     traces = [
-        {"type": "scatter", "mode": "lines", "name": "throughput (steps/s)", "x": x,
+        {"type": "scatter", "mode": "lines+markers", "name": "throughput (steps/s)", "x": x,
          "y": [r["steps_per_s"] for r in rows], "fill": "tozeroy", "line": {"color": "#2563eb"}},
-        {"type": "scatter", "mode": "lines", "name": "capacity (steps/s)", "x": x,
+        {"type": "scatter", "mode": "lines+markers", "name": "capacity (steps/s)", "x": x,
          "y": [r["capacity_per_s"] for r in rows], "line": {"color": "#16a34a", "dash": "dash"}},
     ]
     if cap.demand_per_s is not None and x:
         traces.append({"type": "scatter", "mode": "lines", "name": "demand at the arrival rate",
-                       "x": [x[0], x[-1]], "y": [cap.demand_per_s] * 2,
+                       "x": [cap.since.isoformat(), cap.until.isoformat()],
+                       "y": [cap.demand_per_s] * 2,
                        "line": {"color": "#f59e0b", "dash": "dot"}})
     title = "Throughput against capacity (steps/s, all workers)"
     return Chart("capacity", title, _figure(title, "time (UTC)", "steps/s", traces,
-                                            xaxis={"type": "date"}), rows)
+                                            xaxis=_window(cap)), rows)
 
 
 def _backlog(cap: Capacity) -> Chart:
@@ -67,27 +73,30 @@ def _backlog(cap: Capacity) -> Chart:
                        "line": {"color": "#dc2626", "dash": "dot"}})
     if forecast.backlog_limit is not None and x:
         traces.append({"type": "scatter", "mode": "lines", "name": "limit (15 min of work)",
-                       "x": [x[0], traces[-1]["x"][-1]], "y": [forecast.backlog_limit] * 2,
+                       "x": [cap.since.isoformat(), traces[-1]["x"][-1]],
+                       "y": [forecast.backlog_limit] * 2,
                        "line": {"color": "#94a3b8", "dash": "dash"}})
     title = "Backlog of due jobs, and where the current rate takes it"
+    end = datetime.fromisoformat(traces[-1]["x"][-1]) if x else None
     return Chart("backlog", title, _figure(title, "time (UTC)", "jobs due", traces,
-                                           xaxis={"type": "date"}), rows)
+                                           xaxis=_window(cap, end)), rows)
 
 
 def _in_progress(cap: Capacity) -> Chart:
     rows = cap.in_progress
     x = [r["hour"].isoformat() for r in rows]
+    bar_ms = 0.4 * 3_600_000  # two bars fill most of their hour (a lone bar has no spacing)
     traces = [
         {"type": "bar", "name": "started", "x": x, "y": [r["started"] for r in rows],
-         "marker": {"color": "#64748b"}},
+         "marker": {"color": "#64748b"}, "width": bar_ms},
         {"type": "bar", "name": "finished", "x": x, "y": [r["finished"] for r in rows],
-         "marker": {"color": "#16a34a"}},
+         "marker": {"color": "#16a34a"}, "width": bar_ms},
         {"type": "scatter", "mode": "lines+markers", "name": "in progress", "x": x,
          "y": [r["in_progress"] for r in rows], "line": {"color": "#2563eb"}},
     ]
     title = "Arrivals, completions and instances in progress (per hour)"
     return Chart("in-progress", title, _figure(title, "hour (UTC)", "instances", traces,
-                                               xaxis={"type": "date"}, barmode="group"), rows)
+                                               xaxis=_window(cap), barmode="group"), rows)
 
 
 def version_chart(comparison: VersionComparison) -> Chart:

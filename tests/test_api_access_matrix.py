@@ -43,6 +43,7 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/instances"): READERS,
     ("GET", "/instances/{instance_id}"): READERS,
     ("GET", "/instances/{instance_id}/history"): READERS,
+    ("GET", "/instances/{instance_id}/explain"): READERS,
     ("POST", "/instances/{instance_id}/events"): {"admin", "operator"},
     ("POST", "/instances/{instance_id}/erase"): {"admin"},
     ("POST", "/instances/{instance_id}/{operation}"): {"admin", "operator"},

@@ -1,5 +1,5 @@
 """The Instance page: the live graph, the history timeline with time travel, variables, pending
-work and operator actions of one instance.
+work, why it is stuck ("Why?") and operator actions of one instance.
 
 It follows `engine.changes` for this instance, so the graph and the timeline move within a
 second of a commit without a reload; clicking an event shows the graph as it was right after
@@ -22,6 +22,7 @@ from designer.components.instance_actions import (
     reason_dialog,
     run_operation,
 )
+from designer.components.instance_explain import explain_panel
 from designer.components.instance_graph import InstanceGraph
 from designer.components.instance_panels import variables_panel, work_panel
 from designer.components.instance_status import STATUS_COLOURS, testid
@@ -85,6 +86,7 @@ class InstanceView:
                         ui.tab("Variables").mark("tab-variables").props(testid("tab-variables"))
                     )
                     work_tab = ui.tab("Work").mark("tab-work").props(testid("tab-work"))
+                    why_tab = ui.tab("Why?").mark("tab-why").props(testid("tab-why"))
                 with ui.tab_panels(tabs, value=history_tab).classes("w-full grow overflow-auto"):
                     with ui.tab_panel(history_tab).classes("p-1"):
                         self.history_box = ui.column().classes("w-full")
@@ -92,6 +94,8 @@ class InstanceView:
                         self.variables_box = ui.column().classes("w-full")
                     with ui.tab_panel(work_tab).classes("p-1"):
                         self.work_box = ui.column().classes("w-full")
+                    with ui.tab_panel(why_tab).classes("p-1"):
+                        self.why_box = ui.column().classes("w-full")
         self.dialogs = ui.element("div")  # dialogs live here: refreshes redraw the rest
         self._draw_graph()
         self.refresh()
@@ -129,6 +133,9 @@ class InstanceView:
         self.work_box.clear()
         with self.work_box:
             work_panel(self.engine, self.inst)
+        self.why_box.clear()
+        with self.why_box:
+            explain_panel(self.engine, self.id)
 
     def travel_to(self, seq: int | None) -> None:
         """Show the graph as it was right after event `seq` (None: as it is now)."""

@@ -3,8 +3,8 @@
 Paging and sorting happen in the store (`runtime.operations.queries.search`), one page at a
 time, so the page stays fast with many thousands of instances; committed changes redraw the
 shown page (at most about once a second), keeping the operator's selection.
-`?status=incident` opens the incidents view: instances in incident grouped by cause, each
-group retried with one click.
+`?status=incident` opens the incidents view: instances in incident grouped by error class
+and cause, each group retried with one click.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from nicegui import ui
 
 from designer.auth import WebAuth
 from designer.components.instance_actions import OPERATE, reason_dialog, run_operation
+from designer.components.instance_explain import class_badge
 from designer.components.instance_status import STATUS_COLOURS, STATUSES, testid
 from designer.components.shell import page_frame
 from designer.components.task_live import follow_changes
 from designer.pages import instance_view
+from runtime.core.error_classes import REMEDIES
 from runtime.core.views import Instance
 from runtime.operations.queries import InstanceQuery, QueryInvalid, incident_groups, search
 
@@ -338,7 +340,11 @@ class IncidentList:
                 ui.label("No instance is in incident.").classes("text-slate-500").mark(
                     "no-incidents"
                 ).props(testid("no-incidents"))
+            shown_class = None
             for group in groups:
+                if group.error_class != shown_class:  # groups come ordered by class
+                    shown_class = group.error_class
+                    _class_heading(shown_class, groups)
                 with (
                     ui.card()
                     .classes("w-full")
@@ -347,7 +353,9 @@ class IncidentList:
                 ):
                     with ui.row().classes("w-full items-center justify-between"):
                         with ui.column().classes("gap-0"):
-                            ui.label(group.cause).classes("font-semibold text-red-700")
+                            with ui.row().classes("items-center gap-2"):
+                                class_badge(group.error_class)
+                                ui.label(group.cause).classes("font-semibold text-red-700")
                             ui.label(
                                 f"{len(group.instance_ids)} instance(s) of "
                                 f"{group.definition}, in {group.state or 'no state'}"
@@ -368,3 +376,13 @@ class IncidentList:
         reason = f"retried after a fix of: {group.cause}"
         if run_operation(self.engine, self.auth, group.instance_ids, "retry", reason) is not None:
             self.refresh()
+
+
+def _class_heading(error_class: str, groups: list[Any]) -> None:
+    """The heading over the incident groups of one error class: how many, what to do."""
+    count = sum(len(g.instance_ids) for g in groups if g.error_class == error_class)
+    with ui.row().classes("w-full items-baseline gap-3 mt-2").mark(
+            f"incident-class-{error_class}").props(testid(f"incident-class-{error_class}")):
+        ui.label(error_class.replace("_", " ").capitalize()).classes("text-lg font-semibold")
+        ui.label(f"{count} instance(s) · {REMEDIES[error_class]}").classes(
+            "text-sm text-slate-500")

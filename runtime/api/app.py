@@ -23,6 +23,7 @@ from runtime.api import (
     audit,
     breakers,
     definitions,
+    explain,
     health,
     instances,
     operations,
@@ -42,7 +43,8 @@ from runtime.security.identity import IdentityService, RequestLimits
 from shared.definition import Definition
 
 ROUTERS = (definitions.router, instances.router, operations.router, breakers.router,
-           tasks.router, audit.router, tokens.router, alerts.router, health.router)
+           explain.router, tasks.router, audit.router, tokens.router, alerts.router,
+           health.router)
 
 
 def create_app(

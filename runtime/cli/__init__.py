@@ -12,6 +12,7 @@ from runtime.cli import (
     database,
     definitions,
     demo,
+    explain,
     instances,
     keys,
     messaging,
@@ -24,5 +25,5 @@ from runtime.cli import (
 from runtime.cli.app import app
 
 __all__ = ["alerts", "analytics", "app", "audit", "bench", "database", "definitions", "demo",
-           "instances", "keys", "messaging", "operations", "retention", "server", "tasks",
-           "users"]
+           "explain", "instances", "keys", "messaging", "operations", "retention", "server",
+           "tasks", "users"]

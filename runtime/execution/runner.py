@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from typing import Any, Protocol
 
 from runtime.execution.jobs import LEASE_BATCH, JobHost, lease, run_job
+from runtime.execution.load_meter import SAMPLE_S, LoadMeter
 from runtime.execution.periodic import Periodic, PeriodicWork
 from runtime.execution.takeover import take_over_dead
 from runtime.execution.witness import Witness
@@ -70,7 +71,9 @@ class RunnerHost(JobHost, Protocol):
 class Runner:
     """Runs due jobs in `threads` threads until `stop`; several runners may share a database."""
 
-    def __init__(self, engine: RunnerHost, poll_s: float = 1.0, threads: int = 4) -> None:
+    def __init__(self, engine: RunnerHost, poll_s: float = 1.0, threads: int = 4,
+                 sample_s: float = SAMPLE_S) -> None:
+        """`sample_s`: how often the measured load is written for the capacity dashboard."""
         self.engine = engine
         self.poll_s = poll_s
         self.threads = threads
@@ -84,6 +87,7 @@ class Runner:
         self._housekeeping = Housekeeping(engine)  # task SLA sweep, notification delivery
         self._periodic = [Periodic(work) for work in engine.periodic]
         self._witness = Witness(engine.ledger)  # checkpoints and retention, when configured
+        self.meter = LoadMeter(engine.ledger, threads, sample_s)
 
     def start(self) -> Runner:
         if self._feeder is None:
@@ -107,6 +111,7 @@ class Runner:
 
     def stop(self, timeout_s: float = 10.0) -> None:
         ledger = self.engine.ledger
+        was_running = self._feeder is not None
         self.intake.closed = True
         if ledger.dispatch is self.intake:
             ledger.dispatch = None
@@ -127,12 +132,15 @@ class Runner:
             with contextlib.suppress(Exception):  # a failure was logged where it happened
                 outcome.result(timeout=max(0.0, deadline - time.monotonic()))
         self._release(self.intake.drain())
+        if was_running:
+            self.meter.flush()
 
     def _feed(self) -> None:
         """Lease due jobs from the database: when told some are due, every `poll_s`, and
         again as threads free up while the last lease suggested more are waiting."""
         wake = self.engine.ledger.job_scheduled
         while not self._stop.is_set():
+            self.meter.flush_if_due()
             room = self.threads * 2 - self.intake.size()
             more = room <= 0
             if room > 0:
@@ -158,11 +166,14 @@ class Runner:
                 continue
             if self.intake.size() < self.threads:
                 self._room.set()
+            started = time.monotonic()
             try:
                 outcome = run_job(self.engine, job)
             except Exception:
                 log.exception("job %s of instance %s failed", job.id, job.instance_id)
                 continue
+            finally:
+                self.meter.ran(time.monotonic() - started)
             if outcome is not None:
                 self._track(outcome, job)
 

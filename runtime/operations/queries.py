@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from runtime.core import events as ev
 from runtime.core.clock import from_db, to_db
+from runtime.core.error_classes import CLASSES, PERMANENT, classify
 from runtime.core.errors import EngineError
 from runtime.core.views import Instance, InstancePage
 from runtime.instances import InstanceAccess
@@ -63,12 +64,14 @@ class InstanceQuery:
 
 @dataclass(frozen=True)
 class IncidentGroup:
-    """Instances in incident for the same reason (the cause an operator fixes once)."""
+    """Instances in incident for the same reason (the cause an operator fixes once), and the
+    class of that error (`runtime.core.error_classes`)."""
 
     cause: str
     definition: str
     state: str | None
     instance_ids: list[str] = field(default_factory=list)
+    error_class: str = PERMANENT
 
 
 @dataclass(frozen=True)
@@ -172,8 +175,9 @@ def _compressed_matches(ledger: InstanceAccess, where: list[ColumnElement[bool]]
 
 def incident_groups(ledger: InstanceAccess, definition: str | None = None,
                     limit: int = MAX_PAGE) -> list[IncidentGroup]:
-    """Instances in incident grouped by cause: the error of the action whose final failure
-    led there, else the reason of their latest `incident` event."""
+    """Instances in incident grouped by error class and cause: the error of the action whose
+    final failure led there, else the reason of their latest `incident` event. Classes come
+    in `CLASSES` order, each one's groups largest first."""
     i, e = t.instances, t.events
     failure = e.alias("failure")
     latest = (select(e.c.instance_id, func.max(e.c.seq).label("seq"))
@@ -188,17 +192,23 @@ def incident_groups(ledger: InstanceAccess, definition: str | None = None,
              .where(i.c.status == "incident").order_by(i.c.updated_at.desc()).limit(limit))
     if definition:
         query = query.where(i.c.definition_key == definition)
-    groups: dict[tuple[str, str, str | None], IncidentGroup] = {}
+    groups: dict[tuple[str, str, str, str | None], IncidentGroup] = {}
     with ledger.store.read() as conn:
         for row in conn.execute(query):
             failed = row.failure or {}
-            reason = (f"{failed.get('action')}: {failed.get('error')}" if failed.get("error")
-                      else (row.data or {}).get("reason") or "no reason recorded")
+            if failed.get("error"):
+                reason = f"{failed.get('action')}: {failed.get('error')}"
+                kind = classify(failed.get("error_type"), str(failed["error"]))
+            else:
+                reason = (row.data or {}).get("reason") or "no reason recorded"
+                kind = classify(None, str(reason))
             cause = _cause(str(reason))
-            key = (cause, row.definition_key, row.state)
-            group = groups.setdefault(key, IncidentGroup(cause, row.definition_key, row.state))
+            key = (kind, cause, row.definition_key, row.state)
+            group = groups.setdefault(key, IncidentGroup(cause, row.definition_key, row.state,
+                                                         error_class=kind))
             group.instance_ids.append(row.id)
-    return sorted(groups.values(), key=lambda g: -len(g.instance_ids))
+    return sorted(groups.values(),
+                  key=lambda g: (CLASSES.index(g.error_class), -len(g.instance_ids)))
 
 
 def _cause(reason: str) -> str:

@@ -10,9 +10,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from runtime.core.errors import SchemaOutdated, StoreUnavailable
-from runtime.store import (
-    resilience,  # noqa: F401  (its tables join the shared metadata)
+from runtime.store import (  # noqa: F401  (resilience, worker_load: their tables join the metadata)
+    resilience,
     versioning,
+    worker_load,
 )
 from runtime.store.base import Store
 

@@ -79,6 +79,7 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/instances/{instance_id}/events"): "instances.send",
     ("GET", "/instances/{instance_id}/history"): "instances.read",
     ("POST", "/instances/{instance_id}/erase"): "instances.erase",
+    ("GET", "/instances/{instance_id}/explain"): "instances.read",
     ("POST", "/instances/{instance_id}/{operation}"): "instances.operate",
     ("POST", "/instances/batch/{operation}"): "instances.operate",
     ("GET", "/breakers"): "instances.read",

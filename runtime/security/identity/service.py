@@ -25,6 +25,7 @@ from runtime.security.identity.tables import metadata
 from runtime.security.identity.token_registry import TokenRegistry
 from runtime.security.identity.tokens import NewToken, TokenInfo
 from runtime.security.identity.users import User
+from runtime.security.identity.web_sessions import WebSession, WebSessions
 
 if TYPE_CHECKING:
     from runtime.security.identity.oidc import OidcIdentity
@@ -50,6 +51,7 @@ class IdentityService:
         self._accounts = Accounts(self._db, self._clock)
         self._logins = Logins(self._db, self._clock, self._accounts, login_limiter)
         self._tokens = TokenRegistry(self._db, self._clock)
+        self._web_sessions = WebSessions(self._db, self._clock)
 
     def close(self) -> None:
         self._db.dispose()
@@ -101,7 +103,8 @@ class IdentityService:
         return self._accounts.list_users()
 
     def set_roles(self, username: str, roles: Iterable[str]) -> User:
-        """Replace the user's roles; takes effect on their next request."""
+        """Replace the user's roles; takes effect on their next request, and a change
+        ends their web sessions."""
         return self._accounts.set_roles(username, roles)
 
     def disable(self, username: str) -> User:
@@ -121,7 +124,7 @@ class IdentityService:
     ) -> None:
         """Set a password. Self-service passes `current_password`, which must match; an
         admin reset omits it. `temporary` makes the user change it at next login. A reset
-        also lifts any lock-out."""
+        also lifts any lock-out. Every web session of the user ends."""
         self._accounts.change_password(
             username, new_password, current_password=current_password, temporary=temporary
         )
@@ -159,6 +162,29 @@ class IdentityService:
         same stored hash) skips argon2 and the login limit; anything else is a full login
         with lock-out. Accounts that must still change their one-time password are refused."""
         return self._logins.verify_basic(authorization, ip)
+
+    # -- web sessions -------------------------------------------------------------------
+
+    def issue_web_ticket(self, principal: Principal, browser: str) -> str:
+        """After a login: a one-time ticket that `browser` (its pre-login cookie's id)
+        redeems over HTTP for a new session; see `web_sessions`."""
+        return self._web_sessions.issue_ticket(principal.username, principal.via, browser)
+
+    def redeem_web_ticket(self, ticket: str, browser: str) -> str | None:
+        """The new session's secret for the cookie, or None for a ticket not good here."""
+        return self._web_sessions.redeem(ticket, browser)
+
+    def web_session(self, secret: str) -> WebSession | None:
+        """The live session of that secret; None once logged out, expired, or ended by a
+        password or role change of its user."""
+        return self._web_sessions.resolve(secret)
+
+    def end_web_session(self, secret: str) -> None:
+        self._web_sessions.end(secret)
+
+    def web_session_count(self, username: str) -> int:
+        """Sessions (and pending logins) the user has open."""
+        return self._web_sessions.count(username)
 
     # -- API tokens ---------------------------------------------------------------------
 

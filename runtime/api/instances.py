@@ -23,6 +23,7 @@ from runtime.api.models import (
     SendEvent,
     StartInstance,
 )
+from runtime.api.task_events import check_task_event
 from runtime.core.errors import EngineError
 from runtime.metrics import Metrics
 from shared.definition import KEY_PATTERN, STATE_ID_PATTERN
@@ -137,6 +138,7 @@ def send_event(
     engine, metrics = _engine(request), _metrics(request)
     began = time.perf_counter()
     try:
+        check_task_event(engine, instance_id, body.event, body.payload, caller.username)
         after = engine.send(
             instance_id,
             body.event,

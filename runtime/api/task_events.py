@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from runtime.core.errors import EventRefused
+from runtime.core.errors import EventRefused, NotFound
 from runtime.people.tasks.errors import FormInvalid
 
 if TYPE_CHECKING:
@@ -28,7 +28,10 @@ def check_task_event(
     engine: Engine, instance_id: str, event: str, payload: dict[str, Any] | None, caller: str
 ) -> None:
     """Raise when `event` leaves the current human state against its task's rules."""
-    instance = engine.get(instance_id)
+    try:
+        instance = engine.get(instance_id)
+    except NotFound:
+        return  # `send` answers it
     if instance.state is None or instance.status != "running":
         return  # the engine's own refusal names why
     definition = engine.definition(instance.definition, instance.version)

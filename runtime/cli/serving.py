@@ -14,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from runtime.api import create_app
+from runtime.cli.tls import CertificateReloader, TlsSettings
 from runtime.core.errors import EngineError
 from runtime.engine import Engine
 from runtime.execution.action_loading import ActionLoadingError, load_actions
@@ -28,8 +29,9 @@ UI_ENTRY_POINTS = "statewright.ui"
 
 
 def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[str] | None,
-          demo_actions: bool | None) -> None:
-    """Serve the REST API and web UI, and run due work in the background."""
+          demo_actions: bool | None, tls: TlsSettings | None = None) -> None:
+    """Serve the REST API and web UI, and run due work in the background (over HTTPS, and
+    with client certificates required, as `tls` says)."""
     _configure_logging()
     engine = _open_engine(db)
     # live pages move when a `worker` process (or another `serve`) advances an instance
@@ -42,7 +44,10 @@ def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[
     api = create_app(engine)
     if ui:
         mount_ui(api, engine)
-    server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_config=None))
+    config = uvicorn.Config(api, host=host, port=port, log_config=None,
+                            **(tls.uvicorn_options() if tls else {}))
+    server = uvicorn.Server(config)
+    reloader = CertificateReloader(tls, config).start() if tls else None
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
     # it found; a no-op one here lets the runner and engine close and the process exit 0.
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -50,10 +55,14 @@ def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[
     runner = Runner(engine).start()
     schedules = Schedules(engine).start()  # cron-started definitions (APScheduler)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    log.info("Statewright on http://%s:%d (API under /api/v1, database %s)", shown, port, db)
+    scheme = "https" if tls else "http"
+    log.info("Statewright on %s://%s:%d (API under /api/v1, database %s%s)", scheme, shown, port,
+             db, ", client certificates required" if tls and tls.require_client_cert else "")
     try:
         server.run()
     finally:
+        if reloader is not None:
+            reloader.stop()
         schedules.stop()
         runner.stop()
         engine.close()

@@ -18,9 +18,16 @@ from typing import TYPE_CHECKING, Any
 from runtime.security.identity import admin_log
 from runtime.security.identity.accounts import ADMIN_PASSWORD_ENV, FIRST_ADMIN, Accounts
 from runtime.security.identity.database import create_identity_engine
-from runtime.security.identity.limiter import RateLimiter
+from runtime.security.identity.limiter import (
+    PER_IP,
+    PER_LOGIN_IP,
+    PER_TOKEN,
+    Limiter,
+    RequestLimits,
+)
 from runtime.security.identity.logins import Logins
 from runtime.security.identity.principal import Principal, Via
+from runtime.security.identity.shared_limits import LimiterFactory
 from runtime.security.identity.tables import metadata
 from runtime.security.identity.token_registry import TokenRegistry
 from runtime.security.identity.tokens import NewToken, TokenInfo
@@ -41,7 +48,7 @@ class IdentityService:
         self,
         url: str,
         clock: Callable[[], datetime] | Any = None,
-        login_limiter: RateLimiter | None = None,
+        login_limiter: Limiter | None = None,
     ) -> None:
         # A callable, or an object with `now()` such as the engine's `runtime.core.clock` clocks.
         now = getattr(clock, "now", None)
@@ -49,12 +56,22 @@ class IdentityService:
         self._db = create_identity_engine(url)
         metadata.create_all(self._db)
         self._accounts = Accounts(self._db, self._clock)
+        # Rate limits in the store `STATEWRIGHT_RATE_LIMITS` names (see `shared_limits`).
+        self.limiters = LimiterFactory(self._db)
+        login_limiter = login_limiter or self.limiters(
+            *PER_LOGIN_IP, clock=lambda: self._clock().timestamp()
+        )
         self._logins = Logins(self._db, self._clock, self._accounts, login_limiter)
         self._tokens = TokenRegistry(self._db, self._clock)
         self._web_sessions = WebSessions(self._db, self._clock)
 
     def close(self) -> None:
+        self.limiters.close()
         self._db.dispose()
+
+    def request_limits(self) -> RequestLimits:
+        """The API's per-address and per-token limits, shared like the login limit."""
+        return RequestLimits(per_ip=self.limiters(*PER_IP), per_token=self.limiters(*PER_TOKEN))
 
     def __enter__(self) -> IdentityService:
         return self

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -26,6 +27,7 @@ from runtime.security.identity.service import ADMIN_PASSWORD_ENV
 
 log = logging.getLogger("statewright.serve")
 UI_ENTRY_POINTS = "statewright.ui"
+TRUSTED_PROXIES_ENV = "STATEWRIGHT_TRUSTED_PROXIES"
 
 
 def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[str] | None,
@@ -45,7 +47,7 @@ def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[
     if ui:
         mount_ui(api, engine)
     config = uvicorn.Config(api, host=host, port=port, log_config=None,
-                            **(tls.uvicorn_options() if tls else {}))
+                            **proxy_options(), **(tls.uvicorn_options() if tls else {}))
     server = uvicorn.Server(config)
     reloader = CertificateReloader(tls, config).start() if tls else None
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
@@ -66,6 +68,17 @@ def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[
         schedules.stop()
         runner.stop()
         engine.close()
+
+
+def proxy_options(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Take the client's address (and scheme) from `X-Forwarded-For` / `-Proto` only when the
+    peer is one of `STATEWRIGHT_TRUSTED_PROXIES` (comma-separated addresses or networks);
+    uvicorn's default trusts any local peer, which let a local client choose its address
+    and so dodge the per-address rate limits."""
+    trusted = env.get(TRUSTED_PROXIES_ENV, "").strip()
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 def work(db: str, actions: list[str] | None, demo_actions: bool | None) -> None:

@@ -1,9 +1,10 @@
 """Who is using the web app, and whether they may see this page or do this thing.
 
-The session keeps only the username and how they logged in; roles are re-read from the
-identity store on every page and every guarded action, so a role change or a disabled
-account takes effect at once. Hiding a button is never the check: `require` (pages) and
-`allowed` (actions) run on the server before anything proceeds. Every refusal is logged.
+The session cookie carries only a secret naming a row of the `web_sessions` table (made at
+login, with a new cookie id, and deleted at logout or when the user's password or roles
+change); roles are re-read from the identity store on every page and every guarded action,
+so a disabled account takes effect at once. Hiding a button is never the check: `require`
+(pages) and `allowed` (actions) run on the server before anything proceeds. Every refusal is logged.
 """
 
 from __future__ import annotations
@@ -11,20 +12,30 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import uuid
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from nicegui import app, ui
 
 from designer.components.shell import Visitor, identify_visitors_with
-from runtime.security.identity import AuthenticationFailed, IdentityService, Principal
+from runtime.security.identity import (
+    AuthenticationFailed,
+    IdentityService,
+    Principal,
+    RateLimited,
+)
+from runtime.security.identity.web_sessions import WebSession
 
-SESSION_KEY = "statewright.username"
-SESSION_VIA_KEY = "statewright.via"
+SESSION_SECRET_KEY = "statewright.session"
+SESSION_PATH = "/auth/session"
 CSRF_KEY = "statewright.csrf"
 CSRF_FIELD = "csrf"
 
 log = logging.getLogger("statewright.web.auth")
+security_log = logging.getLogger("statewright.security")
 
 
 def safe_next(target: str | None) -> str:
@@ -44,37 +55,68 @@ class WebAuth:
 
     def principal(self) -> Principal | None:
         """The logged-in user with their current roles, or None."""
-        username = app.storage.user.get(SESSION_KEY)
-        if not username:
+        session = self.session()
+        if session is None:
             return None
         try:
-            return self.identity.principal_for(
-                username, app.storage.user.get(SESSION_VIA_KEY, "password")
-            )
-        except AuthenticationFailed:  # deleted or disabled since logging in
-            self.logout()
+            return self.identity.principal_for(session.username, session.via)
+        except AuthenticationFailed:  # disabled since logging in
             return None
 
-    def login(self, username: str, password: str, ip: str | None) -> Principal:
-        """Check the password (raises `AuthenticationFailed` / `RateLimited`) and remember
-        the user in this browser's session."""
-        return self.sign_in(self.identity.authenticate(username, password, ip))
+    def session(self) -> WebSession | None:
+        """This browser's live session: its cookie names one the database still holds."""
+        secret = _browser_session().get(SESSION_SECRET_KEY)
+        return self.identity.web_session(secret) if secret else None
 
-    def sign_in(self, principal: Principal) -> Principal:
-        """Remember an authenticated user in this browser's session, with a fresh CSRF
-        token (a token seen before the login is not reused)."""
-        app.storage.user[SESSION_KEY] = principal.username
-        app.storage.user[SESSION_VIA_KEY] = principal.via
-        app.storage.user[CSRF_KEY] = secrets.token_urlsafe(32)
-        return principal
+    def login(self, username: str, password: str, ip: str | None) -> Principal:
+        """Check the password (raises `AuthenticationFailed` / `RateLimited`, each logged);
+        the caller then sends the browser to `session_url` to get its new session."""
+        try:
+            return self.identity.authenticate(username, password, ip)
+        except AuthenticationFailed:
+            security_log.warning("web login refused for %r from %s", username, ip or "unknown")
+            raise
+        except RateLimited:
+            security_log.warning("web login rate-limited for %r from %s", username, ip or "unknown")
+            raise
+
+    def session_url(self, principal: Principal, next_path: str) -> str:
+        """Where a page sends the browser after a login: the one-time ticket route that sets
+        a new session cookie (a page event cannot set cookies)."""
+        ticket = self.identity.issue_web_ticket(principal, _browser_session().get("id", ""))
+        return f"{SESSION_PATH}?ticket={quote(ticket)}&next={quote(safe_next(next_path))}"
+
+    def sign_in(self, request: Request, principal: Principal) -> None:
+        """Log the browser of this HTTP request in as `principal`, with a new session id."""
+        ticket = self.identity.issue_web_ticket(principal, request.session["id"])
+        self.redeem(request, ticket)
+
+    def redeem(self, request: Request, ticket: str) -> bool:
+        """Turn a login ticket into a session: the cookie gets a new id (NiceGUI's storage
+        key) and the session secret, so nothing from before the login carries over."""
+        secret = self.identity.redeem_web_ticket(ticket, request.session.get("id", ""))
+        if secret is None:
+            return False
+        self._renew(request)
+        request.session[SESSION_SECRET_KEY] = secret
+        return True
+
+    def logout(self, request: Request) -> None:
+        """End this browser's session in the database and give it a new, empty one."""
+        secret = request.session.get(SESSION_SECRET_KEY)
+        if secret:
+            self.identity.end_web_session(secret)
+        self._renew(request)
+
+    def _renew(self, request: Request) -> None:
+        app.storage.user.clear()  # the old id's server-side data, before the id changes
+        request.session.clear()
+        request.session["id"] = str(uuid.uuid4())
 
     def username(self) -> str | None:
-        """The session's username for display (no store read: not a permission check)."""
-        return app.storage.user.get(SESSION_KEY)
-
-    def logout(self) -> None:
-        for key in (SESSION_KEY, SESSION_VIA_KEY, CSRF_KEY):
-            app.storage.user.pop(key, None)
+        """The session's username for display (not a permission check)."""
+        session = self.session()
+        return session.username if session else None
 
     def visitor(self) -> Visitor:
         """What the page frame shows: the entries this user may open and the logout form."""
@@ -134,3 +176,18 @@ class WebAuth:
         log.warning("denied %s the act %r (needs %s)", who, act, permission)
         ui.notify(f"You may no longer {act}; ask an admin for a role", type="negative")
         return None
+
+
+def _browser_session() -> Mapping[str, Any]:
+    """The signed cookie's content as the browser sent it: with a page, the request that
+    loaded this page (whichever page's event is being handled); else the HTTP request."""
+    try:
+        request = ui.context.client.request
+    except RuntimeError:  # no page: an HTTP route
+        request = None
+    if request is not None:
+        return request.session
+    try:
+        return app.storage.browser
+    except RuntimeError:  # outside any request
+        return {}

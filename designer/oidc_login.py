@@ -85,7 +85,7 @@ def register_oidc_routes(auth: WebAuth, oidc: OidcWebLogin) -> None:
         except IdentityError as error:
             log.warning("single sign-on refused: %s", error)
             return _back_to_login(f"Sign-in with {oidc.provider_name} failed: {error}")
-        auth.sign_in(principal)
+        auth.sign_in(request, principal)
         log.info("%s signed in through %s", principal.username, oidc.provider_name)
         return RedirectResponse(safe_next(target), status_code=303)
 

@@ -21,10 +21,20 @@ if TYPE_CHECKING:
 
 EVENT = "event"
 MAX_EXPRESSION_CHARS = 10_000
+# The CEL binding runs an expression to its end holding the GIL, stalling every thread of the
+# server; so its cost is bounded before it runs. Comprehensions (`.all`, `.map`, ...) are what
+# multiply: at most this many nested in one another (checked at compile time, so `validate`
+# reports it as `bad-guard`) ...
+MAX_COMPREHENSION_DEPTH = 2
+# ... and at run time the estimate (largest list or map in scope) ** (nesting depth) must stay
+# within this many steps (about 0.13 s of CEL: 8 million steps took 5 s on the test machine).
+GUARD_STEP_BUDGET = 200_000
 
 # Comprehension macros bind a loop name (`items.all(i, i > 0)`); CEL reports it as a variable.
 _MACRO_BINDING = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 _CEL_ERROR = re.compile(r"ERROR: <input>:(\d+):(\d+): (.*)")
+_MACRO_CALL = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(")
+_STRING = re.compile(r"[rRbB]*('\''|\"\"\"|'|\")(?:\\.|(?!\1).)*?\1", re.DOTALL)
 
 
 @lru_cache(maxsize=4096)
@@ -34,12 +44,55 @@ def compile_expression(src: str) -> cel.Program:
         raise GuardError("the expression is empty")
     if len(src) > MAX_EXPRESSION_CHARS:
         raise GuardError(f"the expression is longer than {MAX_EXPRESSION_CHARS:,} characters")
+    if (depth := comprehension_depth(src)) > MAX_COMPREHENSION_DEPTH:
+        raise GuardError(
+            f"it nests {depth} comprehensions (.all, .exists, .map, ...) in one another; at most "
+            f"{MAX_COMPREHENSION_DEPTH} are allowed, as each multiplies the work"
+        )
     try:
         return _cel().compile(src)
     except ValueError as exc:
         raise GuardError(_compile_reason(str(exc))) from None
     except Exception as exc:  # the binding may raise other types on odd input
         raise GuardError(f"{type(exc).__name__}: {exc}") from None
+
+
+@lru_cache(maxsize=4096)
+def comprehension_depth(src: str) -> int:
+    """How deeply comprehension macros nest in `src` (0 without any); string literals skipped."""
+    code = _STRING.sub(lambda m: " " * len(m.group(0)), src)
+    macro_starts = {m.end() - 1 for m in _MACRO_CALL.finditer(code)}
+    stack: list[bool] = []
+    depth = deepest = 0
+    for index, char in enumerate(code):
+        if char == "(":
+            is_macro = index in macro_starts
+            stack.append(is_macro)
+            depth += is_macro
+            deepest = max(deepest, depth)
+        elif char == ")" and stack:
+            depth -= stack.pop()
+    return deepest
+
+
+def estimated_steps(src: str, context: dict[str, Any]) -> int:
+    """An upper estimate of the work of `src` on `context`: its largest collection raised to
+    the nesting depth of its comprehensions."""
+    depth = comprehension_depth(src)
+    return _largest_collection(context) ** depth if depth else 1
+
+
+def _largest_collection(value: Any) -> int:
+    largest, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            largest = max(largest, len(item))
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            largest = max(largest, len(item))
+            pending.extend(item)
+    return largest
 
 
 @lru_cache(maxsize=4096)
@@ -85,6 +138,11 @@ def evaluate(src: str, variables: dict[str, Any], event: dict[str, Any] | None =
     """The value of `src` with the variables and `event` (the payload, `{}` if none) in scope."""
     program = compile_expression(src)
     context = {**variables, EVENT: event if event is not None else {}}
+    if (steps := estimated_steps(src, context)) > GUARD_STEP_BUDGET:
+        raise GuardError(
+            f"`{_short(src)}` would take about {steps:,} steps over these values, more than "
+            f"the budget of {GUARD_STEP_BUDGET:,}: nest fewer comprehensions or shorten the lists"
+        )
     try:
         return program.execute(context)
     except RuntimeError as exc:
@@ -131,3 +189,7 @@ def _compile_reason(message: str) -> str:
     line, column, reason = found.groups()
     where = f"column {column}" if line == "1" else f"line {line}, column {column}"
     return f"{where}: {reason.strip()}"
+
+
+def _short(src: str, limit: int = 80) -> str:
+    return src if len(src) <= limit else src[: limit - 1] + "…"

@@ -249,9 +249,13 @@ def test_the_signed_in_user_is_the_actor_of_everything_their_calls_change(engine
     assert {("instance_started", "olga"), ("task_claimed", "uma"),
             ("suspended", "olga")} <= actors
     api.post(f"{API}/instances/{iid}/resume", headers=olga, json={"reason": "ok"})
-    api.post(f"{API}/instances/{iid}/events", headers=olga, json={"event": "reject"})
+    # uma holds the task: olga may not decide it through the instance (issue #16's hole)
+    bypass = api.post(f"{API}/instances/{iid}/events", headers=olga, json={"event": "reject"})
+    assert bypass.status_code == 409 and bypass.json()["error"]["code"] == "task-event"
+    api.post(f"{API}/tasks/{task_id}/complete", headers=uma,
+             json={"outcome": "reject", "data": {"decision_note": "not covered"}})
     last = engine.history(iid)[-1]
-    assert (last.type, last.actor) == ("transition", "olga")
+    assert (last.type, last.actor) == ("transition", "uma")
 
 
 def test_a_task_of_another_role_looks_exactly_like_a_missing_one(engine, app, api, caplog):

@@ -7,12 +7,13 @@ button was drawn.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nicegui import ui
+from nicegui import run, ui
 
 from designer.auth import WebAuth
 from designer.components.instance_status import testid
@@ -46,12 +47,13 @@ class Outcome:
     message: str
 
 
-def run_operation(
+async def run_operation(
     engine: Engine, auth: WebAuth, ids: Iterable[str], operation: str, reason: str, **params: Any
 ) -> list[Outcome] | None:
     """Perform `operation` on each instance as the logged-in operator; None when not allowed.
 
-    A refused instance does not stop the others; each outcome says what happened."""
+    A refused instance does not stop the others; each outcome says what happened. The work
+    runs off the event loop: an operation may evaluate guards (a move into a decision)."""
     principal = auth.allowed(
         PERMISSION.get(operation, OPERATE), f"{VERBS.get(operation, operation).lower()} instances"
     )
@@ -60,7 +62,9 @@ def run_operation(
     outcomes = []
     for iid in ids:
         try:
-            after = perform(engine, iid, operation, reason, principal.username, **params)
+            after = await run.io_bound(
+                perform, engine, iid, operation, reason, principal.username, **params
+            )
             outcomes.append(Outcome(iid, True, f"{after.status}, in {after.state}"))
         except EngineError as exc:
             outcomes.append(Outcome(iid, False, exc.message))
@@ -109,13 +113,14 @@ def reason_dialog(
         )
         error = ui.label().classes("text-negative text-sm")
 
-        def confirm() -> None:
+        async def confirm() -> None:
             text = (reason.value or "").strip()
             if not text:
                 error.set_text("Please give a reason.")
                 return
             dialog.close()
-            on_confirm(text)
+            if inspect.isawaitable(done := on_confirm(text)):
+                await done
 
         with ui.row().classes("w-full justify-end"):
             ui.button("Back", on_click=dialog.close).props("flat")

@@ -211,8 +211,8 @@ class InstanceView:
             f"{VERBS[operation]} this instance", lambda reason: self._do(operation, reason)
         )
 
-    def _do(self, operation: str, reason: str, **params: Any) -> None:
-        run_operation(self.engine, self.auth, [self.id], operation, reason, **params)
+    async def _do(self, operation: str, reason: str, **params: Any) -> None:
+        await run_operation(self.engine, self.auth, [self.id], operation, reason, **params)
         self.refresh()
 
     def ask_erase(self) -> None:
@@ -282,9 +282,9 @@ class InstanceView:
             ).classes("w-full").mark("migrate-version").props(testid("migrate-version"))
             mapping_form()
 
-        def confirm(reason: str) -> None:
+        async def confirm(reason: str) -> None:
             mapping = {self.inst.state: choice["to"]} if choice["to"] else {}
-            self._do("migrate", reason, version=choice["version"], mapping=mapping)
+            await self._do("migrate", reason, version=choice["version"], mapping=mapping)
 
         self._dialog("Migrate this instance to another version", confirm, fields)
 
@@ -298,8 +298,8 @@ class InstanceView:
                 on_change=lambda e: entered.update(value=e.value),
             ).classes("w-full font-mono").mark("variable-value").props(testid("variable-value"))
 
-        def confirm(reason: str) -> None:
-            self._do("set-vars", reason, variables={name: _parsed(entered["value"])})
+        async def confirm(reason: str) -> None:
+            await self._do("set-vars", reason, variables={name: _parsed(entered["value"])})
 
         self._dialog(f"Set variable {name}", confirm, fields)
 

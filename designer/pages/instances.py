@@ -308,8 +308,8 @@ class InstanceList:
             lambda reason: self._batch(operation, ids, reason),
         )
 
-    def _batch(self, operation: str, ids: list[str], reason: str) -> None:
-        if run_operation(self.engine, self.auth, ids, operation, reason) is not None:
+    async def _batch(self, operation: str, ids: list[str], reason: str) -> None:
+        if await run_operation(self.engine, self.auth, ids, operation, reason) is not None:
             self._show(self.query)
 
 
@@ -372,9 +372,12 @@ class IncidentList:
                                 "text-sm text-slate-500"
                             )
 
-    def retry(self, group: Any) -> None:
+    async def retry(self, group: Any) -> None:
         reason = f"retried after a fix of: {group.cause}"
-        if run_operation(self.engine, self.auth, group.instance_ids, "retry", reason) is not None:
+        outcomes = await run_operation(
+            self.engine, self.auth, group.instance_ids, "retry", reason
+        )
+        if outcomes is not None:
             self.refresh()
 
 

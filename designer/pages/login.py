@@ -10,7 +10,7 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nicegui import app, ui
 
-from designer.auth import CSRF_FIELD, WebAuth, safe_next
+from designer.auth import CSRF_FIELD, SESSION_PATH, WebAuth, safe_next
 from designer.components.shell import BRAND_COLOUR, LOGOUT_PATH
 from designer.oidc_login import LOGIN_ERROR_KEY, OidcWebLogin, oidc_login_url
 from runtime.security.identity import AuthenticationFailed, IdentityError
@@ -57,10 +57,8 @@ def register(engine: Engine, auth: WebAuth, oidc: OidcWebLogin | None = None) ->
                 password.value = ""
                 ui.notify(str(error), type="negative")
                 return
-            if principal.must_change_password:
-                ui.navigate.to(f"/password?next={safe_next(next)}")
-            else:
-                ui.navigate.to(safe_next(next))
+            target = f"/password?next={safe_next(next)}" if principal.must_change_password else next
+            ui.navigate.to(auth.session_url(principal, target))
 
         with _card("Statewright"):
             if problem:
@@ -90,12 +88,20 @@ def register(engine: Engine, auth: WebAuth, oidc: OidcWebLogin | None = None) ->
                 'data-testid="login-submit"'
             ).mark("login-submit")
 
+    @app.get(SESSION_PATH, include_in_schema=False)
+    def session_from_ticket(request: Request, ticket: str = "", next: str = "/") -> Response:
+        """A login's second half: over HTTP, so the new session cookie can be set."""
+        if not auth.redeem(request, ticket):
+            app.storage.user[LOGIN_ERROR_KEY] = "That login has expired; log in again."
+            return RedirectResponse("/login", status_code=303)
+        return RedirectResponse(safe_next(next), status_code=303)
+
     @app.post(LOGOUT_PATH, include_in_schema=False)
     def logout_post(request: Request, csrf: str = Form("", alias=CSRF_FIELD)) -> Response:
         refusal = auth.csrf_refusal(request, csrf)
         if refusal:
             return _refusal_page(refusal)
-        auth.logout()
+        auth.logout(request)
         return RedirectResponse("/login", status_code=303)
 
     @ui.page("/logout")
@@ -134,7 +140,9 @@ def register(engine: Engine, auth: WebAuth, oidc: OidcWebLogin | None = None) ->
             except IdentityError as error:
                 ui.notify(str(error), type="negative")
                 return
-            ui.navigate.to(safe_next(next))
+            # The change ended every session of the user, this one too: log in afresh.
+            renewed = auth.identity.principal_for(username, "password")
+            ui.navigate.to(auth.session_url(renewed, next))
 
         with _card("Choose a new password"):
             ui.label(f"for {username}").classes("text-sm text-slate-500")

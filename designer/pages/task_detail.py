@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nicegui import ui
+from nicegui import run, ui
 
 from designer.auth import WebAuth
 from designer.components.shell import page_frame
@@ -174,7 +174,8 @@ class TaskPage:
             button.set_enabled(ready)
         self.form.set_enabled(self.task.state in ("open", "claimed"))
 
-    def complete(self, outcome: str) -> None:
+    async def complete(self, outcome: str) -> None:
+        """Off the event loop: completing moves the instance, which may evaluate guards."""
         principal = self.actions.worker()
         if principal is None:
             return
@@ -183,7 +184,7 @@ class TaskPage:
             self.form.show_errors(problems)
             return
         try:
-            self.engine.tasks.complete(self.task.id, principal, outcome, values)
+            await run.io_bound(self.engine.tasks.complete, self.task.id, principal, outcome, values)
         except FormInvalid as invalid:
             self.form.show_errors(invalid.details.get("fields", {}))
             ui.notify("Some fields need attention", type="warning")

@@ -58,7 +58,7 @@ def create_app(
 
     Users and tokens live in the engine's database: without `identity` the app opens an
     `IdentityService` on `engine.url` and closes it on shutdown. `limits` are the per-address
-    and per-token rate limits (defaults: `RequestLimits()`).
+    and per-token rate limits (default: the identity service's, in the configured store).
     """
     owned = identity is None
     identity = identity or IdentityService(engine.url, clock=engine.clock)
@@ -84,7 +84,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.identity = identity
-    app.state.limits = limits or RequestLimits()
+    app.state.limits = limits or identity.request_limits()
     app.state.probe = DatabaseProbe(engine)
     app.state.metrics = Metrics()
     app.state.metrics.watch_database(app.state.probe.gauges)

@@ -26,6 +26,8 @@ from runtime.api import denials
 from runtime.core.errors import EngineError
 
 log = logging.getLogger("statewright.api")
+# The pydantic error type of a request value no store can hold: answered 400 `bad-request`.
+UNSTORABLE = "unstorable"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -107,6 +109,15 @@ async def _on_request_validation(request: Request, exc: RequestValidationError) 
             "malformed-json",
             f"The request body is not valid JSON: {reason} (at character {position})",
             {"position": position},
+        )
+    unstorable = next((e for e in errors if e.get("type") == UNSTORABLE), None)
+    if unstorable is not None:
+        location = ".".join(str(part) for part in unstorable.get("loc", ()))
+        return error_response(
+            400,
+            "bad-request",
+            f"{location}: {unstorable.get('msg', '')}; nothing was changed.",
+            {"location": location},
         )
     details = _field_errors(exc)
     first = details[0]

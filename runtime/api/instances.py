@@ -23,6 +23,7 @@ from runtime.api.models import (
     SendEvent,
     StartInstance,
 )
+from runtime.api.task_events import check_task_event
 from runtime.api.tracing import traced
 from runtime.core.errors import EngineError
 from runtime.metrics import Metrics
@@ -139,6 +140,7 @@ def send_event(
     engine, metrics = _engine(request), _metrics(request)
     began = time.perf_counter()
     try:
+        check_task_event(engine, instance_id, body.event, body.payload, caller.username)
         with traced(request, "POST /api/v1/instances/{instance_id}/events", instance_id):
             after = engine.send(
                 instance_id,

@@ -8,7 +8,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from runtime.api.errors import UNSTORABLE
+from runtime.core.variables import unstorable
 from shared.definition import KEY_PATTERN
 from shared.errors import DocumentError
 from shared.loading import check_shape
@@ -35,16 +38,19 @@ PageOffset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
 def storable_json(value: Any) -> Any:
-    """Refuse what JSON columns cannot hold (NaN, Infinity) and hostile nesting or size."""
+    """Refuse NaN, what no store can hold or hash (NUL, lone surrogates, numbers out of range:
+    `unstorable`, answered 400 `bad-request`), and hostile nesting or size."""
     stack: list[tuple[Any, str]] = [(value, "")]
     while stack:
         node, where = stack.pop()
-        if isinstance(node, float) and not math.isfinite(node):
-            raise ValueError(f"{where or 'value'} is {node}, which JSON cannot carry")
+        if isinstance(node, float) and math.isnan(node):
+            raise ValueError(f"{where or 'value'} is NaN, which JSON cannot carry")
         if isinstance(node, dict):
             stack.extend((v, f"{where}.{k}".lstrip(".")) for k, v in node.items())
         elif isinstance(node, list):
             stack.extend((v, f"{where}[{i}]") for i, v in enumerate(node))
+    if problem := unstorable(value):
+        raise PydanticCustomError(UNSTORABLE, "{problem}", {"problem": problem})
     try:
         check_shape(value, "the value")
     except DocumentError as exc:

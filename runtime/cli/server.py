@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -39,11 +40,37 @@ def serve(
     ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Mount the web UI at /.")] = True,
     actions: ActionsOption = None,
     demo_actions: DemoActionsOption = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(envvar="STATEWRIGHT_TLS_CERT", help="Serve HTTPS with this PEM certificate "
+                     "(chain); reloaded when the file changes."),
+    ] = None,
+    tls_key: Annotated[
+        Path | None,
+        typer.Option(envvar="STATEWRIGHT_TLS_KEY", help="The certificate's PEM private key."),
+    ] = None,
+    tls_client_ca: Annotated[
+        Path | None,
+        typer.Option(envvar="STATEWRIGHT_TLS_CLIENT_CA",
+                     help="PEM bundle of the CAs whose client certificates are accepted."),
+    ] = None,
+    tls_require_client_cert: Annotated[
+        bool,
+        typer.Option("--tls-require-client-cert", envvar="STATEWRIGHT_TLS_REQUIRE_CLIENT_CERT",
+                     help="Refuse connections without a client certificate from "
+                     "--tls-client-ca (mutual TLS, for service-to-service calls)."),
+    ] = False,
 ) -> None:
     """Serve the REST API and web UI, and run due work in the background."""
     from runtime.cli import serving
+    from runtime.cli.tls import TlsSettingError, TlsSettings
 
-    serving.serve(host, port, db, samples, ui, actions, demo_actions)
+    try:
+        tls = TlsSettings.from_options(tls_cert, tls_key, tls_client_ca, tls_require_client_cert)
+    except TlsSettingError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    serving.serve(host, port, db, samples, ui, actions, demo_actions, tls)
 
 
 @app.command()

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -14,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from runtime.api import create_app
+from runtime.cli.tls import CertificateReloader, TlsSettings
 from runtime.core.errors import EngineError
 from runtime.engine import Engine
 from runtime.execution.action_loading import ActionLoadingError, load_actions
@@ -27,11 +29,13 @@ from runtime.security.identity.service import ADMIN_PASSWORD_ENV
 
 log = logging.getLogger("statewright.serve")
 UI_ENTRY_POINTS = "statewright.ui"
+TRUSTED_PROXIES_ENV = "STATEWRIGHT_TRUSTED_PROXIES"
 
 
 def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[str] | None,
-          demo_actions: bool | None) -> None:
-    """Serve the REST API and web UI, and run due work in the background."""
+          demo_actions: bool | None, tls: TlsSettings | None = None) -> None:
+    """Serve the REST API and web UI, and run due work in the background (over HTTPS, and
+    with client certificates required, as `tls` says)."""
     _configure_logging()
     engine = _open_engine(db)
     # live pages move when a `worker` process (or another `serve`) advances an instance
@@ -44,7 +48,10 @@ def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[
     api = create_app(engine)
     if ui:
         mount_ui(api, engine)
-    server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_config=None))
+    config = uvicorn.Config(api, host=host, port=port, log_config=None,
+                            **proxy_options(), **(tls.uvicorn_options() if tls else {}))
+    server = uvicorn.Server(config)
+    reloader = CertificateReloader(tls, config).start() if tls else None
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
     # it found; a no-op one here lets the runner and engine close and the process exit 0.
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -53,15 +60,30 @@ def serve(host: str, port: int, db: str, samples: bool, ui: bool, actions: list[
     schedules = Schedules(engine).start()  # cron-started definitions (APScheduler)
     consumers = start_messaging(engine)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    log.info("Statewright on http://%s:%d (API under /api/v1, database %s)", shown, port, db)
+    scheme = "https" if tls else "http"
+    log.info("Statewright on %s://%s:%d (API under /api/v1, database %s%s)", scheme, shown, port,
+             db, ", client certificates required" if tls and tls.require_client_cert else "")
     try:
         server.run()
     finally:
         if consumers is not None:
             consumers.stop()
+        if reloader is not None:
+            reloader.stop()
         schedules.stop()
         runner.stop()
         engine.close()
+
+
+def proxy_options(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Take the client's address (and scheme) from `X-Forwarded-For` / `-Proto` only when the
+    peer is one of `STATEWRIGHT_TRUSTED_PROXIES` (comma-separated addresses or networks);
+    uvicorn's default trusts any local peer, which let a local client choose its address
+    and so dodge the per-address rate limits."""
+    trusted = env.get(TRUSTED_PROXIES_ENV, "").strip()
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 def work(db: str, actions: list[str] | None, demo_actions: bool | None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -44,12 +46,46 @@ _EXPECTED = {
 }
 
 
+def unstorable(value: Any) -> str | None:
+    """What in `value` no store can hold or hash, named by its path, or None: a NUL
+    character or a lone UTF-16 surrogate in a string or a name (the canonical JSON of the
+    hash chain is UTF-8), or a number out of range (`1e400` parses as infinity)."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, float) and math.isinf(node):
+            return f"{where or 'the value'} is a number out of range ({node})"
+        if isinstance(node, str) and (problem := _bad_text(node)):
+            return f"{where or 'the value'} contains {problem}"
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if isinstance(key, str) and (problem := _bad_text(key)):
+                    return f"the name {where}.{key!a}".replace(" .", " ") + f" contains {problem}"
+                stack.append((item, f"{where}.{key}".lstrip(".")))
+        elif isinstance(node, list):
+            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(node))
+    return None
+
+
+def _bad_text(text: str) -> str | None:
+    if "\x00" in text:
+        return "a NUL character"
+    if _SURROGATE.search(text):
+        return "a lone UTF-16 surrogate (not a character)"
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def check_values(definition: Definition, values: Any, where: str) -> dict[str, Any]:
     """`values` as a dict when every declared variable in it has its declared type."""
     if values is None:
         return {}
     if not isinstance(values, dict):
         raise VariablesInvalid(f"{where} must be an object, not {type(values).__name__}")
+    if problem := unstorable(values):
+        raise VariablesInvalid(f"{where}: {problem}", {"problems": [problem]})
     types = {v.name: v.type for v in definition.variables}
     problems = []
     for name, value in values.items():

@@ -6,6 +6,7 @@ engine on a fresh SQLite file, so tests control what is published.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -46,7 +47,14 @@ async def log_in(user: User, username: str, password: str = ANALYST_PASSWORD) ->
     await user.open("/login")
     user.find(marker="login-username").type(username)
     user.find(marker="login-password").type(password)
+    login_page, refusals = user.client, len(user.notify.messages)
     user.find(marker="login-submit").click()
+    # A login ends in a redirect through `/auth/session` (which sets the new cookie), run by a
+    # background navigation; wait for it, or for the refusal, before the test goes on.
+    for _ in range(100):
+        if user.client is not login_page or len(user.notify.messages) > refusals:
+            return
+        await asyncio.sleep(0.05)
 
 
 @pytest.fixture

@@ -247,6 +247,13 @@ class HumanTasks:
 
         return self.ledger.writer.submit(work, self._instance_of(task_id))
 
+    def open_task_of(self, instance_id: str) -> tuple[str, str | None] | None:
+        """(id, assignee) of the instance's open task, if it waits in a human state."""
+        with self.ledger.store.read() as conn:
+            row = conn.execute(select(tt.c.id, tt.c.assignee).where(
+                tt.c.instance_id == instance_id, tt.c.status == OPEN).limit(1)).first()
+        return None if row is None else (row.id, row.assignee)
+
     def _instance_of(self, task_id: str) -> str | None:
         with self.ledger.store.read() as conn:
             return conn.execute(select(tt.c.instance_id).where(tt.c.id == task_id)).scalar()

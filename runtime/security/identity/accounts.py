@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
-from runtime.security.identity import admin_log, passwords
+from runtime.security.identity import admin_log, passwords, web_sessions
 from runtime.security.identity.database import writing
 from runtime.security.identity.errors import AuthenticationFailed, UnknownUser, UserExists
 from runtime.security.identity.permissions import ADMIN
@@ -120,6 +120,8 @@ class Accounts:
                 .where(users.c.username == username)
                 .values(disabled=disabled, updated_at=self._clock())
             )
+            if disabled:
+                web_sessions.end_all(conn, username)
         return self.get_user(username)
 
     def change_password(
@@ -148,6 +150,7 @@ class Accounts:
                     updated_at=self._clock(),
                 )
             )
+            web_sessions.end_all(conn, username)
 
     def unlock(self, username: str) -> User:
         with writing(self._db) as conn:
@@ -189,6 +192,10 @@ def roles_of(conn: Connection, username: str) -> tuple[str, ...]:
 
 
 def write_roles(conn: Connection, username: str, roles: tuple[str, ...]) -> None:
+    """Replace the user's roles; a change ends their web sessions (a privilege change
+    is only taken up by a fresh login, with a fresh session id)."""
+    if set(roles_of(conn, username)) != set(roles):
+        web_sessions.end_all(conn, username)
     conn.execute(delete(user_roles).where(user_roles.c.username == username))
     if roles:
         conn.execute(insert(user_roles), [{"username": username, "role": r} for r in roles])

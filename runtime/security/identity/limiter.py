@@ -1,9 +1,10 @@
-"""In-memory rate limiting: one token bucket per key (an API token id, a client IP).
+"""Rate limiting: one token bucket per key (an API token id, a client IP).
 
 A bucket holds up to `capacity` requests and refills at `refill_per_s`; a request that
 finds it empty is told how many seconds until it would succeed, which the API returns as
-`429` with `Retry-After`. Per process, so with N server processes a client may get up to
-N times the rate; that bounds abuse without a shared store.
+`429` with `Retry-After`. `RateLimiter` keeps its buckets in this process;
+`shared_limits` keeps them in the database or Redis for every process (what `serve` uses
+on PostgreSQL or with Redis configured).
 """
 
 from __future__ import annotations
@@ -13,6 +14,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Limiter(Protocol):
+    def acquire(self, key: str) -> float:
+        """Take one request from `key`'s bucket: 0.0 when allowed, else the seconds to wait."""
+        ...
+
+    def reset(self, key: str) -> None: ...
 
 
 @dataclass
@@ -76,12 +86,17 @@ class RateLimiter:
                 del self._buckets[key]
 
 
+PER_IP = (120, 20.0)  # capacity, refill per second
+PER_TOKEN = (60, 10.0)
+PER_LOGIN_IP = (20, 20 / 60)
+
+
 @dataclass
 class RequestLimits:
     """The API's two limits: per client IP (all callers) and per API token."""
 
-    per_ip: RateLimiter = field(default_factory=lambda: RateLimiter(120, 20.0))
-    per_token: RateLimiter = field(default_factory=lambda: RateLimiter(60, 10.0))
+    per_ip: Limiter = field(default_factory=lambda: RateLimiter(*PER_IP))
+    per_token: Limiter = field(default_factory=lambda: RateLimiter(*PER_TOKEN))
 
     def check_ip(self, ip: str | None) -> float:
         """0.0 when a request from `ip` may proceed, else the seconds it must wait."""

@@ -25,7 +25,7 @@ from runtime.security.identity.errors import (
     TokenInvalid,
     UserExists,
 )
-from runtime.security.identity.limiter import RateLimiter
+from runtime.security.identity.limiter import PER_LOGIN_IP, Limiter, RateLimiter
 from runtime.security.identity.principal import Principal, Via
 from runtime.security.identity.tables import users
 from runtime.security.identity.users import check_roles
@@ -43,7 +43,7 @@ class Logins:
         db: Engine,
         clock: Callable[[], datetime],
         accounts: Accounts,
-        login_limiter: RateLimiter | None = None,
+        login_limiter: Limiter | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -51,7 +51,7 @@ class Logins:
         # Password guessing from one address across many accounts is slowed here; the
         # per-account lock-out handles guessing one account from many addresses.
         self._login_limiter = login_limiter or RateLimiter(
-            capacity=20, refill_per_s=20 / 60, clock=lambda: clock().timestamp()
+            *PER_LOGIN_IP, clock=lambda: clock().timestamp()
         )
         self._verified = VerifiedPasswords()
 

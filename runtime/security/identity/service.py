@@ -18,13 +18,21 @@ from typing import TYPE_CHECKING, Any
 from runtime.security.identity import admin_log
 from runtime.security.identity.accounts import ADMIN_PASSWORD_ENV, FIRST_ADMIN, Accounts
 from runtime.security.identity.database import create_identity_engine
-from runtime.security.identity.limiter import RateLimiter
+from runtime.security.identity.limiter import (
+    PER_IP,
+    PER_LOGIN_IP,
+    PER_TOKEN,
+    Limiter,
+    RequestLimits,
+)
 from runtime.security.identity.logins import Logins
 from runtime.security.identity.principal import Principal, Via
+from runtime.security.identity.shared_limits import LimiterFactory
 from runtime.security.identity.tables import metadata
 from runtime.security.identity.token_registry import TokenRegistry
 from runtime.security.identity.tokens import NewToken, TokenInfo
 from runtime.security.identity.users import User
+from runtime.security.identity.web_sessions import WebSession, WebSessions
 
 if TYPE_CHECKING:
     from runtime.security.identity.oidc import OidcIdentity
@@ -40,7 +48,7 @@ class IdentityService:
         self,
         url: str,
         clock: Callable[[], datetime] | Any = None,
-        login_limiter: RateLimiter | None = None,
+        login_limiter: Limiter | None = None,
     ) -> None:
         # A callable, or an object with `now()` such as the engine's `runtime.core.clock` clocks.
         now = getattr(clock, "now", None)
@@ -48,11 +56,22 @@ class IdentityService:
         self._db = create_identity_engine(url)
         metadata.create_all(self._db)
         self._accounts = Accounts(self._db, self._clock)
+        # Rate limits in the store `STATEWRIGHT_RATE_LIMITS` names (see `shared_limits`).
+        self.limiters = LimiterFactory(self._db)
+        login_limiter = login_limiter or self.limiters(
+            *PER_LOGIN_IP, clock=lambda: self._clock().timestamp()
+        )
         self._logins = Logins(self._db, self._clock, self._accounts, login_limiter)
         self._tokens = TokenRegistry(self._db, self._clock)
+        self._web_sessions = WebSessions(self._db, self._clock)
 
     def close(self) -> None:
+        self.limiters.close()
         self._db.dispose()
+
+    def request_limits(self) -> RequestLimits:
+        """The API's per-address and per-token limits, shared like the login limit."""
+        return RequestLimits(per_ip=self.limiters(*PER_IP), per_token=self.limiters(*PER_TOKEN))
 
     def __enter__(self) -> IdentityService:
         return self
@@ -101,7 +120,8 @@ class IdentityService:
         return self._accounts.list_users()
 
     def set_roles(self, username: str, roles: Iterable[str]) -> User:
-        """Replace the user's roles; takes effect on their next request."""
+        """Replace the user's roles; takes effect on their next request, and a change
+        ends their web sessions."""
         return self._accounts.set_roles(username, roles)
 
     def disable(self, username: str) -> User:
@@ -121,7 +141,7 @@ class IdentityService:
     ) -> None:
         """Set a password. Self-service passes `current_password`, which must match; an
         admin reset omits it. `temporary` makes the user change it at next login. A reset
-        also lifts any lock-out."""
+        also lifts any lock-out. Every web session of the user ends."""
         self._accounts.change_password(
             username, new_password, current_password=current_password, temporary=temporary
         )
@@ -159,6 +179,29 @@ class IdentityService:
         same stored hash) skips argon2 and the login limit; anything else is a full login
         with lock-out. Accounts that must still change their one-time password are refused."""
         return self._logins.verify_basic(authorization, ip)
+
+    # -- web sessions -------------------------------------------------------------------
+
+    def issue_web_ticket(self, principal: Principal, browser: str) -> str:
+        """After a login: a one-time ticket that `browser` (its pre-login cookie's id)
+        redeems over HTTP for a new session; see `web_sessions`."""
+        return self._web_sessions.issue_ticket(principal.username, principal.via, browser)
+
+    def redeem_web_ticket(self, ticket: str, browser: str) -> str | None:
+        """The new session's secret for the cookie, or None for a ticket not good here."""
+        return self._web_sessions.redeem(ticket, browser)
+
+    def web_session(self, secret: str) -> WebSession | None:
+        """The live session of that secret; None once logged out, expired, or ended by a
+        password or role change of its user."""
+        return self._web_sessions.resolve(secret)
+
+    def end_web_session(self, secret: str) -> None:
+        self._web_sessions.end(secret)
+
+    def web_session_count(self, username: str) -> int:
+        """Sessions (and pending logins) the user has open."""
+        return self._web_sessions.count(username)
 
     # -- API tokens ---------------------------------------------------------------------
 

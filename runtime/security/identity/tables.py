@@ -106,3 +106,28 @@ admin_acts = Table(
     Column("detail", String(1000), nullable=False, default=""),
     Index("ix_identity_admin_acts_at", "at"),
 )
+
+# Web app logins. A row is made by a password check (with `ticket_sha256`, for the one
+# browser that logged in) and becomes a session when that browser redeems the ticket over
+# HTTP, which is when the session secret is chosen and set in a fresh cookie: a cookie from
+# before the login never becomes a logged-in one. Rows of a user are deleted when their
+# password or roles change, which ends those sessions in every server process.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("session_id", String(32), primary_key=True),
+    Column(
+        "username",
+        String(128),
+        ForeignKey("users.username", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("via", String(16), nullable=False),
+    # sha256 hex of the secrets; the secrets themselves live only in the browser.
+    Column("ticket_sha256", String(64), nullable=True, unique=True),
+    Column("browser_sha256", String(64), nullable=False),
+    Column("secret_sha256", String(64), nullable=True, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("ix_web_sessions_username", "username"),
+)

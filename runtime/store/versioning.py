@@ -35,6 +35,7 @@ _version_table = Table(
 # database. Not 0003: the identity service creates its tables (with that one) by itself, so
 # they date nothing; 0003 creates its table only if missing.
 _ADDED_BY = (
+    ("0009", "table", "web_sessions"),
     ("0008", "table", "worker_load"),
     ("0007", "table", "message_subscriptions"),
     ("0006", "table", "alert_rules"),

@@ -17,26 +17,19 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Column, Float, MetaData, String, Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from runtime.security.identity.database import writing
 from runtime.security.identity.limiter import Limiter, RateLimiter
+from runtime.security.identity.tables import metadata, rate_buckets
 
 LIMITS_ENV = "STATEWRIGHT_RATE_LIMITS"
 REDIS_URL_ENV = "STATEWRIGHT_REDIS_URL"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 STORES = ("memory", "database", "redis")
 
-metadata = MetaData()
-rate_buckets = Table(
-    "rate_buckets",
-    metadata,
-    Column("key", String(300), primary_key=True),
-    Column("tokens", Float, nullable=False),
-    Column("updated_s", Float, nullable=False),
-)
 
 
 def _refilled(tokens: float, updated: float, now: float, capacity: int, rate: float) -> float:

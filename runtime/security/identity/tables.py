@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -130,4 +131,13 @@ web_sessions = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Index("ix_web_sessions_username", "username"),
+)
+
+# Token buckets of the rate limits when every process shares them (`shared_limits`).
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("updated_s", Float, nullable=False),
 )

@@ -17,6 +17,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('rate_buckets',
+    sa.Column('key', sa.String(length=300), nullable=False),
+    sa.Column('tokens', sa.Float(), nullable=False),
+    sa.Column('updated_s', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
     op.create_table('web_sessions',
     sa.Column('session_id', sa.String(length=32), nullable=False),
     sa.Column('username', sa.String(length=128), nullable=False),

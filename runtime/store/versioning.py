@@ -32,10 +32,9 @@ _version_table = Table(
 )
 
 # What a revision added to the store's tables, newest first: how to date an unstamped
-# database. Not 0003: the identity service creates its tables (with that one) by itself, so
-# they date nothing; 0003 creates its table only if missing.
+# database. Not 0003 and 0009: they add only identity tables, which the identity service
+# creates by itself (so they date nothing) and the revisions create only if missing.
 _ADDED_BY = (
-    ("0009", "table", "web_sessions"),
     ("0008", "table", "worker_load"),
     ("0007", "table", "message_subscriptions"),
     ("0006", "table", "alert_rules"),
@@ -44,6 +43,7 @@ _ADDED_BY = (
     ("0002", "table", "analytics_tasks"),
 )
 FIRST = "0001"
+_IDENTITY_ONLY = frozenset({"0003", "0009"})
 
 
 @cache
@@ -99,14 +99,20 @@ def has_data_tables(conn: Connection) -> bool:
 
 
 def dated(conn: Connection) -> str:
-    """The revision an unstamped database is at, from what the revisions added."""
+    """The revision an unstamped database is at, from what the revisions added.
+
+    Identity-only revisions right after the one found count as done: whatever they add,
+    the identity service makes when it first needs it.
+    """
     inspector = inspect(conn)
-    for revision, kind, name in _ADDED_BY:
-        if kind == "table" and inspector.has_table(name):
-            return revision
-        if kind == "index" and inspector.has_index(*name):
-            return revision
-    return FIRST
+    found = next((revision for revision, kind, name in _ADDED_BY
+                  if (kind == "table" and inspector.has_table(name))
+                  or (kind == "index" and inspector.has_index(*name))), FIRST)
+    known = revisions()
+    at = known.index(found)
+    while at + 1 < len(known) and known[at + 1] in _IDENTITY_ONLY:
+        at += 1
+    return known[at]
 
 
 def stamp(conn: Connection, revision: str) -> None:

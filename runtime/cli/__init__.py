@@ -13,6 +13,7 @@ from runtime.cli import (
     definitions,
     demo,
     explain,
+    formats,
     instances,
     keys,
     messaging,
@@ -25,5 +26,5 @@ from runtime.cli import (
 from runtime.cli.app import app
 
 __all__ = ["alerts", "analytics", "app", "audit", "bench", "database", "definitions", "demo",
-           "explain", "instances", "keys", "messaging", "operations", "retention", "server",
-           "tasks", "users"]
+           "explain", "formats", "instances", "keys", "messaging", "operations", "retention",
+           "server", "tasks", "users"]

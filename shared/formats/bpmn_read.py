@@ -53,7 +53,7 @@ def read_bpmn(data: bytes | str, source: str = "the file") -> Imported:
     _report_others(root, process, processes, imported)
     reader = _Reader(process, _context(root, process), imported)
     reader.read()
-    _layout_from_diagram(root, reader.states, imported)
+    _layout_from_diagram(root, reader.states, imported, stretch=1.0 if extension else 1.8)
     return imported
 
 
@@ -184,7 +184,7 @@ class _Reader:
                                    "(see the timer's SLA note)")
             return
         if source is None or target is None:
-            missing = flow.get("sourceRef") if source is None else flow.get("targetRef")
+            missing = flow.get("sourceRef") if source is None else target_ref
             self.out.unmapped(fid, f"sequence flow dropped: {missing!r} was not imported")
             return
         transition: dict[str, Any] = {"from": source["id"], "to": target["id"]}
@@ -263,8 +263,10 @@ class _Reader:
 
 
 def _layout_from_diagram(root: Element, by_id: dict[str, dict[str, Any]],
-                         imported: Imported) -> None:
-    """Canvas positions: the centre of each BPMNDI shape becomes the centre of its box."""
+                         imported: Imported, stretch: float) -> None:
+    """Canvas positions: the centre of each BPMNDI shape becomes the centre of its box.
+    Other tools draw tasks 100 px wide, ours 180: their diagrams are stretched sideways so
+    boxes do not overlap; our own exports come back unchanged."""
     layout: dict[str, dict[str, float]] = {}
     for shape in root.iter(f"{{{DI_NS}}}BPMNShape"):
         state = by_id.get(shape.get("bpmnElement", ""))
@@ -275,6 +277,7 @@ def _layout_from_diagram(root: Element, by_id: dict[str, dict[str, Any]],
             box = [float(bounds.get(k, "0")) for k in ("x", "y", "width", "height")]
         except ValueError:
             continue
+        box[0] = box[0] * stretch + box[2] * (stretch - 1) / 2
         layout[state["id"]] = position_from_bounds(state["type"], box)
     if layout:
         imported.document["layout"] = layout

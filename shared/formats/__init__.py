@@ -27,13 +27,18 @@ def detect_format(data: bytes, source: str = "the file") -> str:
     if head.startswith(b"<"):
         body = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", b"", head[:65536], flags=re.S)
         match = _ROOT_TAG.search(body)
-        root = match.group(1).decode() if match else ""
+        if match is None:  # no complete start tag: let the parser say what is wrong
+            from shared.formats.common import local, parse_xml
+
+            root = local(parse_xml(data, source).tag)
+        else:
+            root = match.group(1).decode()
         if root == "definitions":
             return "bpmn"
         if root == "scxml":
             return "scxml"
         raise FormatError(f"{source}: XML, but neither BPMN 2.0 nor SCXML "
-                          f"(the root element is <{root or '?'}>)")
+                          f"(the root element is <{root}>)")
     if head.startswith(b"{"):
         try:
             value = json.loads(data)

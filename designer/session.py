@@ -226,10 +226,27 @@ class DesignerSession:
         self.selection = (pasted, [])
         self.changed(refresh_properties=True)
 
-    def download(self) -> None:
-        """The draft as the JSON document `statewright validate` and `publish` read."""
-        text = json.dumps(self.draft.doc, indent=2, ensure_ascii=False)
-        ui.download.content(text.encode(), f"{self.draft.doc['key']}.json", "application/json")
+    def download(self, kind: str = "json") -> None:
+        """The draft as the JSON document `statewright validate` and `publish` read, or as
+        BPMN, SCXML or Mermaid (docs/formats.md) once it matches the format."""
+        key = self.draft.doc["key"]
+        if kind == "json":
+            text = json.dumps(self.draft.doc, indent=2, ensure_ascii=False)
+            ui.download.content(text.encode(), f"{key}.json", "application/json")
+            return
+        from shared.errors import SchemaError
+        from shared.formats import export_definition
+        from shared.loading import parse_definition
+
+        try:
+            text = export_definition(parse_definition(self.draft.doc), kind)
+        except SchemaError:
+            ui.notify("Fix the schema findings first: only a complete definition converts",
+                      type="negative")
+            return
+        suffix, mime = {"bpmn": ("bpmn", "application/xml"), "scxml": ("scxml", "application/xml"),
+                        "mermaid": ("mmd", "text/plain")}[kind]
+        ui.download.content(text.encode(), f"{key}.{suffix}", mime)
 
     # --- findings and publishing ------------------------------------------------------------
     @property

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from designer.importing import ImportRefused, draft_from_upload
+from tests.formats_helpers import XXE
 
 TRAVEL_REQUEST_YAML = b"""
 schema: statewright/v1
@@ -49,3 +52,18 @@ def test_files_the_designer_cannot_open_are_refused_with_the_reason(data: bytes,
     with pytest.raises(ImportRefused) as refusal:
         draft_from_upload(data, "travel.yaml")
     assert problem in str(refusal.value)
+
+
+def test_a_bpmn_file_becomes_a_draft_and_what_did_not_map_is_noted():
+    fixtures = Path(__file__).parent / "fixtures" / "formats"
+    notes: list[str] = []
+    document = draft_from_upload((fixtures / "camunda-claim.bpmn").read_bytes(), "claim.bpmn",
+                                 notes)
+    assert document["key"] == "claim-handling"
+    assert "Activity_Review" in document["layout"]
+    assert any(line.startswith("error   Gateway_Fork: parallel gateway") for line in notes)
+
+
+def test_hostile_xml_is_refused_as_an_upload():
+    with pytest.raises(ImportRefused, match=r"evil\.bpmn: refused"):
+        draft_from_upload(XXE, "evil.bpmn")

@@ -60,9 +60,14 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
             ui.button(icon="fit_screen", on_click=lambda: session.canvas.fit()).props(
                 "flat dense"
             ).tooltip("Fit view")
-            ui.button(icon="download", on_click=session.download).props("flat dense").mark(
+            with ui.button(icon="download").props('flat dense data-testid="export-menu"').mark(
                 "download"
-            ).tooltip("Download the draft as JSON")
+            ).tooltip("Download the draft as JSON, BPMN, SCXML or Mermaid"), ui.menu():
+                for kind, label in (("json", "JSON (statewright/v1)"),
+                                    ("bpmn", "BPMN 2.0 (Camunda Modeler)"),
+                                    ("scxml", "SCXML"), ("mermaid", "Mermaid diagram")):
+                    ui.menu_item(label, on_click=lambda kind=kind: session.download(kind)).props(
+                        f'data-testid="export-{kind}"').mark(f"export-{kind}")
             session.toolbar_box = ui.row().classes("items-center gap-3")
             session.toolbar_view()
     with ui.row().classes("w-full gap-3 flex-nowrap items-stretch h-[calc(100vh-150px)]"):

@@ -210,27 +210,43 @@ def _new_process_dialog(engine: Engine, auth: WebAuth, taken: set[str]) -> ui.di
 
 
 def _import_dialog(engine: Engine, auth: WebAuth) -> ui.dialog:
-    """Upload a JSON/YAML definition; it becomes the draft of its key and opens in the designer."""
+    """Upload a definition (JSON/YAML) or a BPMN, SCXML or Amazon States Language file; it
+    becomes the draft of its key and opens in the designer. What a converted file could not
+    map is listed first, by element id."""
 
     async def receive(event: events.UploadEventArguments) -> None:
         if not may_design(auth):
             return
+        notes: list[str] = []
         try:
-            document = draft_from_upload(await event.file.read(), event.file.name)
+            document = draft_from_upload(await event.file.read(), event.file.name, notes)
         except ImportRefused as refusal:
             ui.notify(str(refusal), type="negative", multi_line=True)
             return
         drafts.save(engine, document, auth.username())
-        ui.navigate.to(f"/designer/{document['key']}")
+        if not notes:
+            ui.navigate.to(f"/designer/{document['key']}")
+            return
+        report.clear()
+        with report:
+            ui.label(f"Imported as draft {document['key']!r}. Not everything maps:").classes(
+                "text-sm font-semibold")
+            for line in notes:
+                ui.label(line).classes("text-xs font-mono whitespace-pre-wrap")
+            ui.button("Open in the designer",
+                      on_click=lambda: ui.navigate.to(f"/designer/{document['key']}")).props(
+                'data-testid="open-imported"')
 
-    with ui.dialog() as dialog, ui.card().classes("w-96"):
+    with ui.dialog() as dialog, ui.card().classes("w-[36rem]"):
         ui.label("Import a process").classes("text-lg font-semibold")
         ui.label(
-            "A statewright/v1 document (JSON or YAML). It replaces the draft of the same key."
+            "A statewright/v1 document (JSON or YAML), or a BPMN 2.0 (Camunda Modeler), SCXML "
+            "or Amazon States Language file. It replaces the draft of the same key."
         ).classes("text-sm text-slate-500")
         ui.upload(on_upload=receive, auto_upload=True, max_file_size=2_000_000).props(
-            'accept=".json,.yaml,.yml" data-testid="import-upload"'
+            'accept=".json,.yaml,.yml,.bpmn,.xml,.scxml,.asl" data-testid="import-upload"'
         ).classes("w-full").mark("import-upload")
+        report = ui.column().classes("w-full gap-1").props('data-testid="import-notes"')
     return dialog
 
 

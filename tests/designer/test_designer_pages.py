@@ -12,6 +12,7 @@ from designer import drafts
 from designer.components.canvas import ProcessCanvas
 from designer.draft import new_document
 from runtime import Engine
+from shared.formats import import_definition
 from shared.validation import validate
 
 pytestmark = pytest.mark.anyio
@@ -277,10 +278,26 @@ async def test_the_draft_downloads_as_a_json_document(user: User) -> None:
     drop(user, "end", 200, 0)
     connect(user, "start", "end_1")
     user.find(marker="download").click()
+    user.find(marker="export-json").click()
     response = await user.download.next()
     document = response.json()
     assert document["key"] == "expense-claim"
     assert validate(document).ok
+
+
+async def test_the_draft_downloads_as_bpmn_and_mermaid(user: User) -> None:
+    await open_new_process(user)
+    drop(user, "end", 200, 0)
+    connect(user, "start", "end_1")
+    user.find(marker="download").click()
+    user.find(marker="export-bpmn").click()
+    bpmn = (await user.download.next()).content
+    imported = import_definition(bpmn, "expense-claim.bpmn")
+    assert imported.findings == []
+    assert [s["id"] for s in imported.document["states"]] == ["start", "end_1"]
+    user.find(marker="export-mermaid").click()
+    mermaid = (await user.download.next()).content.decode()
+    assert "[*] --> start" in mermaid and "start --> end_1" in mermaid
 
 
 async def test_discarding_a_draft_goes_back_to_the_published_version(

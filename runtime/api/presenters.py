@@ -8,13 +8,14 @@ from runtime.api import models
 from runtime.core.events import Event
 from runtime.core.views import DefinitionVersion, Instance
 from runtime.operations import incident_reason
+from shared.sensitivity import sensitive_names as derived_sensitive
 
 MASK = "***"
 
 
 def sensitive_names(engine: Any, key: str, version: int) -> frozenset[str]:
-    definition = engine.definition(key, version)
-    return frozenset(v.name for v in definition.variables if v.sensitive)
+    """Declared sensitive variables and those a `set` derives from one (`shared.sensitivity`)."""
+    return derived_sensitive(engine.definition(key, version))
 
 
 def masked(value: Any, names: frozenset[str]) -> Any:

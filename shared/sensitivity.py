@@ -2,16 +2,20 @@
 the definition scan share.
 
 A variable is sensitive when it is declared `sensitive: true`, or when some transition's `set`
-computes it from a sensitive one (`"set": {"ssn_last4": "ssn.substring(7)"}`): a value derived
+computes it from a sensitive one (`"set": {"case_note": "'SSN ' + ssn"}`): a value derived
 from a secret is kept sealed like the secret, so a `set` cannot launder it into the clear.
 The closure runs to a fixed point, so chains of `set`s are followed.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.definition import Definition
 from shared.errors import GuardError
 from shared.guards import referenced_names
+
+MASK = "***"
 
 
 def declared_sensitive(definition: Definition) -> frozenset[str]:
@@ -43,3 +47,17 @@ def _reads(src: str) -> frozenset[str]:
         return frozenset(referenced_names(src))
     except GuardError:
         return frozenset()
+
+
+def masked(value: Any, names: frozenset[str]) -> Any:
+    """`value` with every entry keyed by a sensitive variable's name replaced by the mask, at
+    any depth (event payloads nest variables under `variables` or `values`)."""
+    if not names:
+        return value
+    if isinstance(value, dict):
+        return {
+            k: MASK if k in names and v is not None else masked(v, names) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [masked(v, names) for v in value]
+    return value

@@ -84,3 +84,26 @@ def test_show_history_and_start_print_sensitive_values_masked(db_url, tmp_path: 
     sent = _cli("send", instance["id"], "approve", "--db", db_url)
     assert sent.returncode == 0, sent.stderr
     assert SSN not in sent.stdout and '"ssn": "***"' in sent.stdout
+
+
+def test_task_notifications_carry_no_variable_values(db_url):
+    """Why the scan has no `restricted-in-notification` code: nothing of an instance's data
+    goes into a notification, whatever the definition says."""
+    from runtime.people import notifications as notes
+    from runtime.people.notifications.tables import notification_outbox
+
+    review = {**KYC, "key": "kyc-review",
+              "states": [{"id": "received", "type": "start"},
+                         {"id": "review", "type": "human", "role": "kyc-officer", "sla_s": 3600,
+                          "name": "Review the identity", "form": [{"name": "ssn"}]},
+                         {"id": "done", "type": "end"}]}
+    with Engine(db_url) as engine:
+        engine.publish(review)
+        for fmt in ("webhook", "slack", "teams"):
+            notes.add_channel(engine, "role", "kyc-officer", fmt, "https://8.8.8.8/hook")
+        engine.start("kyc-review", {"ssn": SSN, "name": "Ada Lovelace"}, actor="clerk")
+        with engine.store.read() as conn:
+            bodies = json.dumps([r.body for r in conn.execute(select(notification_outbox))])
+    assert bodies.count("Review the identity") >= 3
+    assert "Lovelace" not in bodies
+    assert SSN not in bodies, bodies

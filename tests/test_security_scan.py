@@ -201,3 +201,26 @@ def test_validate_prints_a_security_error_and_exits_1(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "secret-in-definition" in done.stdout and "a GitHub token" in done.stdout
+
+
+def test_publishing_over_the_api_is_refused_for_a_pasted_secret_and_allowed_with_warnings(
+        engine):
+    from api_callers import Callers
+    from fastapi.testclient import TestClient
+
+    from runtime.api import create_app
+
+    leaky = payment()
+    leaky["variables"].append({"name": "gateway_token", "type": "string",
+                               "default": "sk_live_4eC39HqLyjWDarjtT1zdp7dc"})
+    app = create_app(engine)
+    with TestClient(app, headers=Callers(app).bearer("ana", "analyst")) as api:
+        refused = api.post("/api/v1/definitions", json=leaky)
+        assert refused.status_code == 422, refused.text
+        codes = {f["code"] for f in refused.json()["error"]["details"]["findings"]}
+        assert "secret-in-definition" in codes
+        assert "sk_live_4eC39" not in refused.text
+        warned = payment()
+        warned["transitions"][1]["when"] = "iban.startsWith('DE') && amount >= 10000.0"
+        assert api.post("/api/v1/definitions", json=warned).status_code == 201
+    assert [v.key for v in engine.definitions()] == ["supplier-payment"]

@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import SplitResult, urlsplit
 
 KNOWN_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -28,6 +29,8 @@ KNOWN_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a Statewright API token", re.compile(r"\bswt_[0-9a-f]{16}_[A-Za-z0-9_-]{20,}")),
 )
 # Matched against a slot's name split into words (`apiKey` and `api_key` both read `api_key`).
+_ANY_TOKEN = re.compile("|".join(f"(?P<k{i}>{pattern.pattern})"
+                                 for i, (_, pattern) in enumerate(KNOWN_TOKENS)))
 SECRET_NAME = re.compile(
     r"(^|_)(password|passwd|passphrase|pwd|secret|token|api_?key|apikey|private_?key|"
     r"access_?key|credentials?)($|_)"
@@ -77,8 +80,9 @@ def entropy_bits(word: str) -> float:
 
 
 def known_token(text: str) -> str | None:
-    """What kind of well-known secret `text` contains, or None."""
-    return next((kind for kind, pattern in KNOWN_TOKENS if pattern.search(text)), None)
+    """What kind of well-known secret `text` contains, or None (one pass over `text`)."""
+    match = _ANY_TOKEN.search(text)
+    return KNOWN_TOKENS[int(match.lastgroup[1:])][0] if match and match.lastgroup else None
 
 
 def random_word(text: str) -> bool:
@@ -94,7 +98,7 @@ def random_word(text: str) -> bool:
 
 def secret_kind(text: str, slot: str = "") -> str | None:
     """Why `text` (the value of a field or variable named `slot`) looks like a secret, or None."""
-    if is_placeholder(text):
+    if len(text) < MIN_SLOT_SECRET_CHARS or is_placeholder(text):
         return None
     kind = known_token(text)
     if kind:
@@ -106,6 +110,7 @@ def secret_kind(text: str, slot: str = "") -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def secret_slot(name: str) -> bool:
     """Whether a field or variable of this name holds a secret by its name."""
     return bool(SECRET_NAME.search(_CAMEL.sub(r"\1_\2", name).lower()))
@@ -117,6 +122,8 @@ def string_literals(src: str) -> list[str]:
 
 
 def urls(text: str) -> list[Url]:
+    if "://" not in text:
+        return []
     found = []
     for match in _URL.finditer(text):
         try:

@@ -27,10 +27,15 @@ from shared.guards import referenced_names
 from shared.secret_patterns import is_placeholder, secret_kind, string_literals, urls
 from shared.sensitivity import declared_sensitive, sensitive_names
 
+Located = tuple[tuple[Any, ...], str, str]  # (JSON path, the slot's name, the string)
 # CEL fields, by their last path key (`set` and `input` by the key before the variable).
 _EXPRESSIONS = {"when", "until", "correlate", "variables", "business_key", "payload",
                 "idempotency"}
 _EXPRESSION_MAPS = {"set", "input"}
+# Fields whose format admits no secret (ids, names of states, events, roles, actions): skipped.
+_IDENTIFIERS = {"schema", "key", "id", "type", "from", "to", "on", "outcome", "priority",
+                "role", "escalate_to", "action", "compensation", "breaker", "definition",
+                "match", "group"}
 # Fields people read rather than the runtime using them: no endpoint lives there.
 _PROSE = {"name", "description", "label", "help"}
 _KEEP_OUT = (
@@ -42,9 +47,10 @@ _KEEP_OUT = (
 
 def check_security(definition: Definition) -> list[Finding]:
     sensitive = sensitive_names(definition)
+    strings = _strings(definition.to_document(layout=False))
     return [
-        *_pasted_secrets(definition),
-        *_plain_http(definition),
+        *_pasted_secrets(definition, strings),
+        *_plain_http(definition, strings),
         *_sensitive_defaults(definition),
         *_guards(definition, sensitive),
         *_copies(definition, sensitive),
@@ -52,8 +58,8 @@ def check_security(definition: Definition) -> list[Finding]:
     ]
 
 
-def _pasted_secrets(definition: Definition) -> Iterator[Finding]:
-    for path, slot, text in _strings(definition.to_document(layout=False)):
+def _pasted_secrets(definition: Definition, strings: list[Located]) -> Iterator[Finding]:
+    for path, slot, text in strings:
         for url in urls(text):
             if url.password is not None and not is_placeholder(url.password):
                 yield _at(definition, path, "secret-in-definition",
@@ -69,8 +75,8 @@ def _pasted_secrets(definition: Definition) -> Iterator[Finding]:
                           f"{_where(path)} holds what looks like {kind}: {_KEEP_OUT}")
 
 
-def _plain_http(definition: Definition) -> Iterator[Finding]:
-    for path, _, text in _strings(definition.to_document(layout=False)):
+def _plain_http(definition: Definition, strings: list[Located]) -> Iterator[Finding]:
+    for path, _, text in strings:
         if path[-1] in _PROSE:
             continue
         for url in urls(text):
@@ -158,22 +164,26 @@ def _outputs(definition: Definition, sensitive: frozenset[str]) -> Iterator[Find
             )
 
 
-def _strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str, str]]:
-    """Every string of the document with its path and the name of the slot it fills: the key,
-    or for a variable's default the variable's name."""
-    if isinstance(value, str):
-        yield path, _slot(path), value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key == "default" and isinstance(value.get("name"), str):
-                for inner, _, text in _strings(item, (*path, key)):
-                    # a variable's default fills the variable (a key inside it, that key)
-                    yield inner, _slot(inner[len(path) + 1:]) or value["name"], text
-                continue
-            yield from _strings(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, (*path, index))
+def _strings(document: dict[str, Any]) -> list[Located]:
+    """Every string of the document with its path and the name of the slot it fills: its key,
+    or within a variable's default the variable's name (unless a key inside says otherwise).
+    A walk with an explicit stack: definitions run to thousands of states."""
+    found: list[Located] = []
+    stack: list[tuple[Any, tuple[Any, ...], str]] = [(document, (), "")]
+    while stack:
+        value, path, slot = stack.pop()
+        if isinstance(value, str):
+            if not path or path[-1] not in _IDENTIFIERS:
+                found.append((path, slot, value))
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):  # popped in document order
+                inner = value["name"] if key == "default" and isinstance(
+                    value.get("name"), str) else key
+                stack.append((item, (*path, key), inner))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, index), slot)
+                         for index, item in reversed(list(enumerate(value))))
+    return found
 
 
 def _is_expression(path: tuple[Any, ...]) -> bool:
@@ -181,10 +191,6 @@ def _is_expression(path: tuple[Any, ...]) -> bool:
         return True
     return bool(path) and path[-1] in _EXPRESSIONS and path[0] in ("transitions", "states",
                                                                     "triggers")
-
-
-def _slot(path: tuple[Any, ...]) -> str:
-    return next((str(p) for p in reversed(path) if isinstance(p, str)), "")
 
 
 def _where(path: tuple[Any, ...]) -> str:

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
-# Every finding code of SPEC §3 with its severity: the one table the checks draw from.
+# Every finding code of SPEC §3, then those of the security scan (`shared.security_checks`),
+# with its severity: the one table the checks draw from.
 SEVERITIES: dict[str, Severity] = {
     "schema": "error",
     "duplicate-id": "error",
@@ -28,6 +29,11 @@ SEVERITIES: dict[str, Severity] = {
     "missing-duration": "error",
     "no-error-path": "warning",
     "unbounded-wait": "warning",
+    "secret-in-definition": "error",
+    "plain-http-endpoint": "warning",
+    "restricted-in-guard": "warning",
+    "sensitive-copied-to-plain": "warning",
+    "restricted-in-output": "warning",
 }
 
 

@@ -127,3 +127,10 @@ def engine(db_url: str, clock: ManualClock) -> Iterator[Engine]:
 def loan_approval() -> dict[str, Any]:
     """A realistic loan process: task with retries, decision, human review, wait, timer."""
     return copy.deepcopy(LOAN_APPROVAL)
+
+
+@pytest.fixture
+def allow_local_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notifications may reach the tests' receivers on 127.0.0.1: loopback is refused unless
+    `STATEWRIGHT_ALLOW_PRIVATE_WEBHOOKS` allows it (runtime/people/notifications/targets.py)."""
+    monkeypatch.setenv("STATEWRIGHT_ALLOW_PRIVATE_WEBHOOKS", "127.0.0.1")

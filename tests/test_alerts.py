@@ -13,6 +13,8 @@ from runtime import Engine, ManualClock
 from runtime import alerts as al
 from runtime.core.errors import NotFound
 
+pytestmark = pytest.mark.usefixtures("allow_local_webhooks")  # receivers on 127.0.0.1
+
 
 def bodies(receiver: WebhookReceiver) -> list[tuple[str, str, str]]:
     return [(g["body"]["type"], g["body"]["alert"]["rule"], g["body"]["alert"]["subject"])

@@ -25,6 +25,8 @@ from runtime.alerts import prometheus
 from runtime.api import create_app
 from runtime.cli import app as cli
 
+pytestmark = pytest.mark.usefixtures("allow_local_webhooks")  # receivers on 127.0.0.1
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -10,6 +10,8 @@ from runtime import Engine, EngineError, ManualClock
 from runtime.people import notifications as notes
 from runtime.people.notifications.delivery import retry_delay_s
 
+pytestmark = pytest.mark.usefixtures("allow_local_webhooks")  # receivers on 127.0.0.1
+
 
 def test_a_new_task_is_delivered_once_after_the_receiver_comes_back(
         engine: Engine, clock: ManualClock) -> None:

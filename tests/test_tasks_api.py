@@ -13,6 +13,8 @@ from test_tasks import CLAIM_REVIEW
 from runtime import Engine
 from runtime.api import create_app
 
+pytestmark = pytest.mark.usefixtures("allow_local_webhooks")  # receivers on 127.0.0.1
+
 API = "/api/v1"
 ROLES = {"ana": {"underwriter"}, "ben": {"underwriter"}, "carl": {"clerk"}, "root": {"admin"},
          "mia": {"manager"}}

@@ -23,6 +23,8 @@ from runtime.observability import TracingSettingsError, ids
 from runtime.people import notifications as notes
 from runtime.people.tasks.housekeeping import run_once
 
+pytestmark = pytest.mark.usefixtures("allow_local_webhooks")  # receivers on 127.0.0.1
+
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
 SERVER = 2  # OTLP span kind

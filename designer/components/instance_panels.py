@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer.components.instance_status import testid
-from runtime.api.presenters import MASK, masked
 from runtime.core.views import Instance
 from runtime.execution.breakers import group_of
 from runtime.operations.queries import children, pending_jobs
+from shared.sensitivity import MASK, masked
 
 if TYPE_CHECKING:
     from runtime import Engine

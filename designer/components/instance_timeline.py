@@ -13,8 +13,8 @@ from typing import Any
 from nicegui import ui
 
 from designer.components.instance_status import testid
-from runtime.api.presenters import masked
 from runtime.core.events import Event
+from shared.sensitivity import masked
 
 SHOWN = 300
 TROUBLE_TYPES = {"action_failed", "incident", "compensation_failed"}

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
 
-from runtime.api.presenters import masked
 from runtime.people.tasks import Task
+from shared.sensitivity import masked
 
 if TYPE_CHECKING:
     from runtime import Engine

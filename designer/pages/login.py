@@ -10,7 +10,7 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nicegui import app, ui
 
-from designer.auth import CSRF_FIELD, SESSION_PATH, WebAuth, safe_next
+from designer.auth import CSRF_FIELD, SESSION_PATH, WebAuth, safe_next, security_log
 from designer.components.shell import BRAND_COLOUR, LOGOUT_PATH
 from designer.oidc_login import LOGIN_ERROR_KEY, OidcWebLogin, oidc_login_url
 from runtime.security.identity import AuthenticationFailed, IdentityError
@@ -122,7 +122,8 @@ def register(engine: Engine, auth: WebAuth, oidc: OidcWebLogin | None = None) ->
             )
 
     @ui.page("/password")
-    def password_page(next: str = "/") -> None:
+    def password_page(request: Request, next: str = "/") -> None:
+        client_ip = request.client.host if request.client else None
         username = auth.username()
         if username is None:
             ui.navigate.to("/login")
@@ -135,6 +136,8 @@ def register(engine: Engine, auth: WebAuth, oidc: OidcWebLogin | None = None) ->
             try:
                 auth.identity.change_password(username, new.value, current_password=current.value)
             except AuthenticationFailed:
+                security_log.warning("web password change refused for %r from %s: the current "
+                                     "password is wrong", username, client_ip or "unknown")
                 ui.notify("The current password is wrong", type="negative")
                 return
             except IdentityError as error:

@@ -8,26 +8,13 @@ from runtime.api import models
 from runtime.core.events import Event
 from runtime.core.views import DefinitionVersion, Instance
 from runtime.operations import incident_reason
-
-MASK = "***"
+from shared.sensitivity import masked
+from shared.sensitivity import sensitive_names as derived_sensitive
 
 
 def sensitive_names(engine: Any, key: str, version: int) -> frozenset[str]:
-    definition = engine.definition(key, version)
-    return frozenset(v.name for v in definition.variables if v.sensitive)
-
-
-def masked(value: Any, names: frozenset[str]) -> Any:
-    """`value` with every entry keyed by a sensitive variable's name replaced by the mask."""
-    if not names:
-        return value
-    if isinstance(value, dict):
-        return {
-            k: MASK if k in names and v is not None else masked(v, names) for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [masked(v, names) for v in value]
-    return value
+    """Declared sensitive variables and those a `set` derives from one (`shared.sensitivity`)."""
+    return derived_sensitive(engine.definition(key, version))
 
 
 def instance(engine: Any, inst: Instance) -> models.Instance:

@@ -10,6 +10,7 @@ latency is spread over (evaluation + delivery, interval + evaluation + delivery)
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -23,13 +24,23 @@ from runtime.alerts import add_rule, remove_rule
 from runtime.engine import Engine
 from runtime.execution.runner import Runner
 from runtime.people.notifications import add_channel
+from runtime.people.notifications.targets import ALLOW_ENV
 
 GROUP = "bench-gateway"
 
 
 def run(url: str | None = None, rounds: int = 10, interval_s: float = 1.0) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as folder:
-        return _run(url or f"sqlite:///{Path(folder) / 'alerts.db'}", rounds, interval_s)
+    # The receiver listens on loopback, which notifications may reach only when allowed.
+    before = os.environ.get(ALLOW_ENV)
+    os.environ[ALLOW_ENV] = "127.0.0.1"
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            return _run(url or f"sqlite:///{Path(folder) / 'alerts.db'}", rounds, interval_s)
+    finally:
+        if before is None:
+            del os.environ[ALLOW_ENV]
+        else:
+            os.environ[ALLOW_ENV] = before
 
 
 def _run(url: str, rounds: int, interval_s: float) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """What the commands share: the `--db`/`--json`/`--actor` options, opening an engine for one
-command (errors become `error: ...` and an exit code), JSON options and printing an instance."""
+command (errors become `error: ...` and an exit code), JSON options and printing an instance
+with its sensitive values masked."""
 
 from __future__ import annotations
 
@@ -65,13 +66,22 @@ def parse_json_object(text: str | None, option: str) -> dict[str, Any]:
     return value
 
 
-def print_instance(instance: Instance, as_json: bool) -> None:
+def sensitive_of(engine: Engine, instance: Instance) -> frozenset[str]:
+    """The names masked when printing `instance`: as in the API, no command prints a sensitive
+    value (declared, or derived by a `set`) in clear."""
+    return engine.sensitive(engine.definition(instance.definition, instance.version))
+
+
+def print_instance(instance: Instance, as_json: bool, sensitive: frozenset[str]) -> None:
+    from shared.sensitivity import masked
+
+    body = {**instance.to_json(), "variables": masked(instance.variables, sensitive)}
     if as_json:
-        typer.echo(json.dumps(instance.to_json(), indent=2))
+        typer.echo(json.dumps(body, indent=2))
         return
     typer.echo(f"{instance.id}  {instance.definition} v{instance.version}  "
                f"state={instance.state}  status={instance.status}")
-    typer.echo(f"variables: {json.dumps(instance.variables, sort_keys=True)}")
+    typer.echo(f"variables: {json.dumps(body['variables'], sort_keys=True)}")
 
 
 def breaker_line(engine: Engine, definition: str, version: int, state: str | None) -> str | None:

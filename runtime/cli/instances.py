@@ -18,6 +18,7 @@ from runtime.cli.common import (
     open_engine,
     parse_json_object,
     print_instance,
+    sensitive_of,
 )
 
 
@@ -51,7 +52,8 @@ def start(
     with open_engine(db) as engine:
         iid = engine.start(key, values, actor=actor, version=version,
                            idempotency_key=idempotency_key, business_key=business_key)
-        print_instance(engine.get(iid), as_json)
+        instance = engine.get(iid)
+        print_instance(instance, as_json, sensitive_of(engine, instance))
 
 
 @app.command()
@@ -69,7 +71,7 @@ def send(
     data = parse_json_object(payload, "--payload")
     with open_engine(db) as engine:
         after = engine.send(instance_id, event, data, actor=actor, idempotency_key=idempotency_key)
-        print_instance(after, as_json)
+        print_instance(after, as_json, sensitive_of(engine, after))
 
 
 @app.command()
@@ -79,22 +81,27 @@ def show(
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
 ) -> None:
-    """Show an instance (and its event log with --history)."""
+    """Show an instance (and its event log with --history); sensitive values are masked."""
+    from shared.sensitivity import masked
+
     with open_engine(db) as engine:
         instance = engine.get(instance_id)
+        sensitive = sensitive_of(engine, instance)
         events = engine.history(instance_id) if history else []
         accepted = engine.accepted_events(instance_id)
         breaker = breaker_line(engine, instance.definition, instance.version, instance.state)
     if as_json:
-        body = {**instance.to_json(), "accepts": accepted}
+        body = {**instance.to_json(), "variables": masked(instance.variables, sensitive),
+                "accepts": accepted}
         if history:
-            body["history"] = [e.to_json() for e in events]
+            body["history"] = [{**e.to_json(), "data": masked(e.data, sensitive)}
+                               for e in events]
         typer.echo(json.dumps(body, indent=2))
         return
-    print_instance(instance, False)
+    print_instance(instance, False, sensitive)
     typer.echo(f"accepts: {', '.join(accepted) or '-'}")
     if breaker:
         typer.echo(breaker)
     for e in events:
         typer.echo(f"{e.seq:>4}  {e.at.isoformat()}  {e.actor or '-':<10} {e.type:<18} "
-                   f"{json.dumps(e.data, sort_keys=True)}")
+                   f"{json.dumps(masked(e.data, sensitive), sort_keys=True)}")

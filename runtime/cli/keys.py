@@ -16,6 +16,7 @@ from runtime.cli.common import (
     JsonOption,
     open_engine,
     print_instance,
+    sensitive_of,
 )
 
 keys_app = typer.Typer(help="Envelope-encryption keys: status, rotation.", no_args_is_help=True)
@@ -88,4 +89,5 @@ def erase(instance_id: Annotated[str, typer.Argument(help="Instance id.")],
     from runtime.operations import perform
 
     with open_engine(db) as engine:
-        print_instance(perform(engine, instance_id, "erase", reason, actor), as_json)
+        after = perform(engine, instance_id, "erase", reason, actor)
+        print_instance(after, as_json, sensitive_of(engine, after))

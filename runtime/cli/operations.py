@@ -17,6 +17,7 @@ from runtime.cli.common import (
     open_engine,
     parse_json_object,
     print_instance,
+    sensitive_of,
 )
 
 IdArgument = Annotated[str, typer.Argument(help="Instance id.")]
@@ -29,8 +30,8 @@ def _operate(db: str, instance_id: str, operation: str, reason: str, actor: str,
     from runtime.operations import perform
 
     with open_engine(db) as engine:
-        print_instance(perform(engine, instance_id, operation, reason, actor, **params),
-                        as_json)
+        after = perform(engine, instance_id, operation, reason, actor, **params)
+        print_instance(after, as_json, sensitive_of(engine, after))
 
 
 def _simple(operation: str, summary: str) -> None:

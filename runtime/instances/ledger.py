@@ -32,6 +32,7 @@ from runtime.store.base import Store, event_of, snapshot_of
 from runtime.store.changes import Change, ChangeHub, stage
 from runtime.store.writer import GroupCommitWriter, after_commit
 from shared.definition import Definition
+from shared.sensitivity import sensitive_names
 
 MAX_PAGE = 500
 LIVE_WORKERS: set[str] = set()  # worker ids of this process's open ledgers
@@ -89,8 +90,9 @@ class Ledger:
 
     @staticmethod
     def sensitive(definition: Definition) -> frozenset[str]:
-        """Names of the definition's sensitive variables."""
-        return frozenset(v.name for v in definition.variables if v.sensitive)
+        """Names of the definition's sensitive variables, with those a `set` derives from one
+        (`shared.sensitivity`): both are sealed at rest and masked in every view."""
+        return sensitive_names(definition)
 
     # ---- writing -------------------------------------------------------------------------
 

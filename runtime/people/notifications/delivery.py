@@ -6,6 +6,8 @@ crash between the receiver's 2xx and that commit re-sends the row once the lease
 receivers de-duplicate on the `X-Statewright-Delivery` header (the row id, also a header of
 the e-mails), which is the same on every attempt. Failures back off exponentially and survive
 restarts (`next_attempt_at`).
+Each POST connects only to addresses `targets` allows (no loopback, link-local or private
+ones unless configured), checked on the address actually connected to.
 When tracing is on, a POST carries the `traceparent` of the span that created its task.
 """
 
@@ -22,8 +24,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, or_, select, update
 
 from runtime.core.clock import to_db
+from runtime.core.errors import EngineError
 from runtime.instances import InstanceAccess
-from runtime.people.notifications import smtp
+from runtime.people.notifications import smtp, targets
 from runtime.people.notifications.tables import DEAD, DELIVERED, PENDING
 from runtime.people.notifications.tables import notification_outbox as ob
 
@@ -84,10 +87,12 @@ def _post(row: Any, extra: Mapping[str, str]) -> tuple[int | None, str | None]:
         headers={"Content-Type": "application/json", DELIVERY_HEADER: row.id,
                  "User-Agent": "statewright-notifications", **extra})
     try:
-        with urllib.request.urlopen(request, timeout=POST_TIMEOUT_S) as answer:
+        with targets.open_url(request, timeout=POST_TIMEOUT_S) as answer:
             return answer.status, None
     except urllib.error.HTTPError as exc:
         return exc.code, f"the receiver answered HTTP {exc.code}"
+    except EngineError as exc:  # the target (or the allow list) is refused
+        return None, exc.message
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         return None, f"cannot reach {row.url}: {reason}"

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.instances import InstanceAccess
-from runtime.people.notifications import outbox
+from runtime.people.notifications import outbox, targets
 
 
 def add_channel(ledger: InstanceAccess, scope: str, target: str, fmt: str,
                 url: str) -> dict[str, Any]:
-    """Send notifications of tasks of role (or definition) `target` to `url` in `fmt`."""
+    """Send notifications of tasks of role (or definition) `target` to `url` in `fmt`; a URL
+    into the server's own network is refused (`targets`), resolved before the write."""
+    targets.check_url(url)
     now = ledger.clock.now()
     return ledger.writer.submit(lambda conn: outbox.add_channel(conn, scope, target, fmt, url,
                                                                 now))

@@ -28,6 +28,7 @@ SEVERITIES: dict[str, Severity] = {
     "missing-duration": "error",
     "no-error-path": "warning",
     "unbounded-wait": "warning",
+    "bad-segregation": "error",
 }
 
 

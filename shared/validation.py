@@ -1,5 +1,6 @@
 """Validation of a definition (SPEC §3): graph checks here, per-state rules in
-`shared.state_checks`, CEL expressions in `shared.expression_checks`.
+`shared.state_checks`, CEL expressions in `shared.expression_checks`, segregation-of-duties
+rules in `shared.segregation_checks`.
 
 The designer, the CLI and publishing all call `validate`; none re-implements a check. Each
 finding names the states and transitions it concerns so the designer can highlight them.
@@ -32,6 +33,7 @@ from shared.errors import SchemaError
 from shared.expression_checks import check_expressions
 from shared.findings import Finding, Report
 from shared.loading import parse_definition
+from shared.segregation_checks import check_segregation
 from shared.state_checks import describe
 
 
@@ -91,6 +93,7 @@ class _Checks:
             *check_expressions(self.definition, self.states),
             *state_checks.no_error_path(self.states, self.outgoing),
             *state_checks.unbounded_waits(self.states),
+            *check_segregation(self.definition, self.states),
         ]
 
     def duplicate_ids(self) -> list[Finding]:

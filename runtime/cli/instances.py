@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from runtime.core.events import Event
+    from runtime.core.views import Instance
+    from runtime.engine import Engine
 
 from runtime.cli.app import app
 from runtime.cli.common import (
@@ -15,6 +20,7 @@ from runtime.cli.common import (
     JsonOption,
     KeyOption,
     breaker_line,
+    cli_actor,
     open_engine,
     parse_json_object,
     print_instance,
@@ -79,12 +85,16 @@ def show(
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
 ) -> None:
-    """Show an instance (and its event log with --history)."""
+    """Show an instance (and its event log with --history). It prints sensitive values in
+    the clear, so doing so is recorded as a `sensitive.read` admin act (docs/compliance.md)."""
     with open_engine(db) as engine:
         instance = engine.get(instance_id)
         events = engine.history(instance_id) if history else []
         accepted = engine.accepted_events(instance_id)
         breaker = breaker_line(engine, instance.definition, instance.version, instance.state)
+        shown = _sensitive_shown(engine, instance, events)
+    if shown:
+        _record_sensitive_read(db, instance_id, shown)
     if as_json:
         body = {**instance.to_json(), "accepts": accepted}
         if history:
@@ -98,3 +108,26 @@ def show(
     for e in events:
         typer.echo(f"{e.seq:>4}  {e.at.isoformat()}  {e.actor or '-':<10} {e.type:<18} "
                    f"{json.dumps(e.data, sort_keys=True)}")
+
+
+def _sensitive_shown(engine: Engine, instance: Instance, events: list[Event]) -> list[str]:
+    """The sensitive variables whose values `show` is about to print."""
+    definition = engine.definition(instance.definition, instance.version)
+    names = {v.name for v in definition.variables if v.sensitive}
+    shown = {n for n in names if instance.variables.get(n) is not None}
+    for event in events:
+        for values in (event.data, event.data.get("values"), event.data.get("variables")):
+            if isinstance(values, dict):
+                shown |= {n for n in names if values.get(n) is not None}
+    return sorted(shown)
+
+
+def _record_sensitive_read(db: str, instance_id: str, names: list[str]) -> None:
+    from runtime.security.identity import IdentityService
+
+    service = IdentityService(db)
+    try:
+        service.record_admin_act(cli_actor(), "sensitive.read", instance_id,
+                                 f"{', '.join(names)} via statewright show")
+    finally:
+        service.close()

@@ -75,7 +75,7 @@ def _what(e: dict[str, Any]) -> str:
     data = e["data"]
     if e["type"] == ev.TRANSITION:
         on = f" on {data['event']}" if data.get("event") else ""
-        return f"{data.get('from') or 'start'} -> {data.get('to')}{on}"
+        return f"{data.get('from') or '(new)'} -> {data.get('to')}{on}"
     if e["type"] == ev.INSTANCE_STARTED:
         return f"started (business key {e['business_key']})" if e["business_key"] else "started"
     parts = [f"{k}={data[k]}" for k in DESCRIBING if data.get(k) not in (None, "")]

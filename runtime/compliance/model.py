@@ -36,7 +36,7 @@ class Scope:
         """From text as users type it (`2026-01-31` or an ISO time); a date alone means the
         whole day, so `--to 2026-01-31` includes the 31st. Defaults: the last 30 days."""
         end = _moment(until, "to", end_of_day=True) if until else (now or datetime.now(UTC))
-        start = _moment(since, "from", end_of_day=False) if since else end - timedelta(days=30)
+        start = _moment(since, "from", end_of_day=False) if since else _back(end, 30)
         if start >= end:
             raise ScopeInvalid(f"the period is empty: from {start.isoformat()} is not before "
                                f"to {end.isoformat()}", {"field": "from"})
@@ -47,6 +47,13 @@ class Scope:
                 "definition": self.definition}
 
 
+def _back(end: datetime, days: int) -> datetime:
+    try:
+        return end - timedelta(days=days)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
 def _moment(text: str, name: str, end_of_day: bool) -> datetime:
     text = text.strip()
     try:
@@ -55,10 +62,10 @@ def _moment(text: str, name: str, end_of_day: bool) -> datetime:
             moment = datetime.combine(day, time(), UTC)
             return moment + timedelta(days=1) if end_of_day else moment
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ScopeInvalid(f"{name} {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time",
                            {"field": name}) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)

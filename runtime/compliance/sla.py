@@ -39,7 +39,10 @@ def adherence(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
         for state, sla_s in sorted(states.items()):
             done = left.get(state, 0)
             late = breaches.get(None if state == PROCESS else state, 0)
-            rows.append({"definition": key, "state": state, "sla_s": sla_s, "finished": done,
+            if not done and not late:
+                continue  # nothing under this SLA finished in the period
+            rows.append({"definition": key, "state": state,
+                         "sla_s": int(sla_s) if sla_s.is_integer() else sla_s, "finished": done,
                          "breaches": late,
                          "adherence_pct": round(100 * (done - late) / done, 1) if done else None})
     return rows

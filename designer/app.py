@@ -20,6 +20,7 @@ from designer.oidc_login import OidcWebLogin, register_oidc_routes
 from designer.pages import (
     admin,
     alerts,
+    compliance,
     dashboards,
     designer,
     error_page,
@@ -61,6 +62,7 @@ def register_pages(
     admin.register(engine, auth)
     alerts.register(engine, auth)
     messaging.register(engine, auth)
+    compliance.register(engine, auth)
 
 
 def mount(app: FastAPI, engine: Engine) -> None:

@@ -177,6 +177,16 @@ class Trigger(_Model):
     group: str | None = None
 
 
+class SegregationRule(_Model):
+    """States one person may not both do in one instance ("four eyes": who submits does not
+    approve). Who did a state is the actor of the transition that left it: for a human
+    state, whoever completed its task; for the start state, whoever started the instance."""
+
+    name: str | None = None
+    states: Annotated[list[Annotated[str, Field(pattern=STATE_ID_PATTERN)]],
+                      Field(min_length=2, max_length=16)]
+
+
 class Position(_Model):
     x: float
     y: float
@@ -195,6 +205,7 @@ class Definition(_Model):
     schedule: str | None = None
     sla_s: Seconds | None = None
     triggers: list[Trigger] = []
+    segregation: list[SegregationRule] = []
     layout: dict[str, Position] = {}
 
     def state(self, state_id: str) -> State | None:

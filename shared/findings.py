@@ -34,6 +34,7 @@ SEVERITIES: dict[str, Severity] = {
     "restricted-in-guard": "warning",
     "sensitive-copied-to-plain": "warning",
     "restricted-in-output": "warning",
+    "bad-segregation": "error",
 }
 
 

@@ -1,6 +1,7 @@
 """Validation of a definition (SPEC §3): graph checks here, per-state rules in
 `shared.state_checks`, CEL expressions in `shared.expression_checks`, leaks of secrets and
-sensitive values in `shared.security_checks`.
+sensitive values in `shared.security_checks`, segregation-of-duties rules in
+`shared.segregation_checks`.
 
 The designer, the CLI and publishing all call `validate`; none re-implements a check. Each
 finding names the states and transitions it concerns so the designer can highlight them.
@@ -34,6 +35,7 @@ from shared.expression_checks import check_expressions
 from shared.findings import Finding, Report
 from shared.loading import parse_definition
 from shared.security_checks import check_security
+from shared.segregation_checks import check_segregation
 from shared.state_checks import describe
 
 
@@ -94,6 +96,7 @@ class _Checks:
             *state_checks.no_error_path(self.states, self.outgoing),
             *state_checks.unbounded_waits(self.states),
             *check_security(self.definition),
+            *check_segregation(self.definition, self.states),
         ]
 
     def duplicate_ids(self) -> list[Finding]:

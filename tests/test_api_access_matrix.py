@@ -24,8 +24,8 @@ API = "/api/v1"
 EVERYONE = "everyone"  # anonymous too
 SIGNED_IN = "signed-in"
 ANONYMOUS = "anonymous"
-ROLES = ("admin", "analyst", "operator", "manager", "underwriter")
-READERS = {"admin", "analyst", "operator", "manager"}
+ROLES = ("admin", "analyst", "operator", "manager", "auditor", "underwriter")
+READERS = {"admin", "analyst", "operator", "manager", "auditor"}
 
 ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/healthz"): EVERYONE,
@@ -50,7 +50,7 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/instances/batch/{operation}"): {"admin", "operator"},
     ("GET", "/breakers"): READERS,
     ("GET", "/tasks"): {"admin", "underwriter"},
-    ("GET", "/tasks/metrics"): {"admin", "manager"},
+    ("GET", "/tasks/metrics"): {"admin", "manager", "auditor"},
     ("GET", "/tasks/{task_id}"): {"admin", "underwriter"},
     ("POST", "/tasks/{task_id}/claim"): {"admin", "underwriter"},
     ("POST", "/tasks/{task_id}/unclaim"): {"admin", "underwriter"},
@@ -64,7 +64,8 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/alerts/rules"): {"admin"},
     ("DELETE", "/alerts/rules/{name}"): {"admin"},
     ("GET", "/alerts/prometheus"): {"admin"},
-    ("GET", "/audit/verify"): {"admin", "manager"},
+    ("GET", "/audit/verify"): {"admin", "manager", "auditor"},
+    ("GET", "/compliance/report"): {"admin", "auditor"},
 }
 
 

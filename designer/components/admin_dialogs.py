@@ -9,7 +9,7 @@ from nicegui import ui
 from runtime.security.identity import BUILTIN_ROLES
 
 ROLE_HINT = (
-    "admin, analyst, operator, manager, or type any other name for a task role "
+    "admin, analyst, operator, manager, auditor, or type any other name for a task role "
     "(its holders work the human tasks assigned to it)"
 )
 

@@ -21,6 +21,7 @@ NAVIGATION: list[tuple[str, str, str, str]] = [
     ("Dashboards", "/dashboards", "insights", "dashboards.read"),
     ("Admin", "/admin", "admin_panel_settings", "admin.users"),
     ("Alerts", "/alerts", "notifications_active", "admin.alerts"),
+    ("Compliance", "/compliance", "policy", "compliance.read"),
 ]
 
 BRAND_COLOUR = "#1e3a8a"

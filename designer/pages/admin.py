@@ -17,7 +17,7 @@ from designer.admin_rows import act_rows, role_options, token_rows, user_rows
 from designer.auth import WebAuth
 from designer.components.admin_dialogs import ConfirmDialog, RolesDialog, SecretDialog
 from designer.components.shell import page_frame
-from runtime.security.identity import IdentityError
+from runtime.security.identity import BUILTIN_ROLES, IdentityError
 from runtime.security.identity.passwords import generate_password
 from runtime.security.identity.permissions import ADMIN
 
@@ -84,7 +84,7 @@ USER_ACTIONS_SLOT = (
 )
 ROLES_SLOT = (
     '<q-td :props="props"><q-chip v-for="role in props.row.roles" :key="role" dense square '
-    ":color=\"['admin','analyst','operator','manager'].includes(role) ? 'blue-1' : 'amber-1'\" "
+    f":color=\"{list(BUILTIN_ROLES)}.includes(role) ? 'blue-1' : 'amber-1'\" "
     'text-color="grey-9">{{ role }}</q-chip>'
     '<span v-if="!props.row.roles.length" class="text-slate-400">no roles</span></q-td>'
 )

@@ -1,8 +1,10 @@
 """The Messaging admin page: subscriptions, outbox routes, and dead letters with replay.
 
-Subscriptions are added from the CLI or a definition's `triggers`; here an admin sees them
-and the messages that could not be applied (with the reason), and replays a dead letter once
-its cause is gone. Replay runs through the same intake as a consumer, so it applies once.
+Subscriptions come from the CLI, a definition's `triggers`, or this page's form (checked
+exactly as the CLI checks them); an admin removes one after confirming. Adding and removing
+are recorded as admin acts. Here an admin also sees the messages that could not be applied
+(with the reason), and replays a dead letter once its cause is gone. Replay runs through the
+same intake as a consumer, so it applies once.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import TYPE_CHECKING
 from nicegui import run, ui
 
 from designer.auth import WebAuth
+from designer.components.admin_dialogs import ConfirmDialog
 from designer.components.shell import page_frame
-from runtime.core.errors import EngineError
+from designer.components.subscription_form import SubscriptionForm
+from runtime.core.errors import EngineError, NotFound
 from runtime.messaging import deadletters, intake, outbox, subscriptions
 
 if TYPE_CHECKING:
@@ -34,11 +38,19 @@ REPLAY_SLOT = (
     "@click=\"() => $parent.$emit('replay', props.row.id)\"><q-tooltip>Replay</q-tooltip>"
     "</q-btn></q-td>"
 )
+REMOVE_SLOT = (
+    '<q-td :props="props"><q-btn flat dense size="sm" icon="delete" color="negative" '
+    ':data-testid="\'remove-\' + props.row.name" '
+    "@click=\"() => $parent.$emit('remove', props.row.name)\"><q-tooltip>Remove</q-tooltip>"
+    "</q-btn></q-td>"
+)
 
 
 class MessagingPage:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, auth: WebAuth) -> None:
         self.engine = engine
+        self.auth = auth
+        self.confirm = ConfirmDialog()
 
     def build(self) -> None:
         ui.label("Messaging").classes("text-2xl font-semibold")
@@ -46,10 +58,18 @@ class MessagingPage:
             ui.label("Subscriptions").classes("text-lg font-semibold")
             ui.label("Broker sources that start or move instances (statewright subscriptions "
                      "add, or a definition's triggers)").classes("text-sm text-slate-500")
-            self.subs = ui.table(columns=_columns("name", "action", "definition", "broker",
-                                                  "source", "event", "correlate", "origin"),
+            self.subs = ui.table(columns=[*_columns("name", "action", "definition", "broker",
+                                                    "source", "event", "correlate", "origin"),
+                                          {"name": "remove", "label": "", "field": "name"}],
                                  rows=[], row_key="name")
             self.subs.classes("w-full").props('flat bordered data-testid="subscription-table"')
+            self.subs.add_slot("body-cell-remove", REMOVE_SLOT)
+            self.subs.on("remove", lambda e: self.ask_remove(str(e.args)))
+        with ui.card().classes("w-full gap-2").props('data-testid="subscription-form"'):
+            ui.label("Add subscription").classes("text-lg font-semibold")
+            ui.label("The same fields and checks as `statewright subscriptions add`; consumers "
+                     "pick it up within seconds").classes("text-sm text-slate-500")
+            SubscriptionForm([d.key for d in self.engine.definitions()], self.add)
         with ui.card().classes("w-full gap-2"):
             ui.label("Dead letters").classes("text-lg font-semibold")
             ui.label("Messages that could not be applied, with the reason; replay applies them "
@@ -80,6 +100,46 @@ class MessagingPage:
         for table in (self.subs, self.letters, self.routes):
             table.update()
 
+    async def add(self, sub: subscriptions.Subscription) -> None:
+        """Store a checked subscription; an `EngineError` names the field that is wrong."""
+        admin = self.auth.allowed(PERMISSION, "add subscriptions")
+        if admin is None:
+            return
+        try:
+            await run.io_bound(self.engine.version, sub.definition)
+        except NotFound:
+            raise EngineError(f"definition {sub.definition!r} is not published",
+                              {"field": "definition"}) from None
+        await run.io_bound(self.engine.writer.submit,
+                           lambda conn: subscriptions.add(conn, sub, self.engine.clock.now()))
+        self.auth.identity.record_admin_act(admin.username, "subscription.add", sub.name,
+                                            f"{sub.action} {sub.definition} <- {sub.broker} "
+                                            f"{sub.source}")
+        ui.notify(f"Added subscription {sub.name}", type="positive")
+        self.refresh()
+
+    def ask_remove(self, name: str) -> None:
+        with self.engine.store.read() as conn:
+            sub = subscriptions.get(conn, name)
+        from_definition = sub is not None and sub.origin.startswith("definition:")
+        again = (f" It comes from {sub.origin.partition(':')[2]}'s triggers, so publishing "
+                 "that definition again brings it back." if from_definition else "")
+        self.confirm.ask(f"Remove subscription {name}? Its consumer stops within seconds; "
+                         f"its dead letters stay.{again}", "Remove", lambda: self.remove(name))
+
+    def remove(self, name: str) -> None:
+        admin = self.auth.allowed(PERMISSION, "remove subscriptions")
+        if admin is None:
+            return
+        try:
+            self.engine.writer.submit(lambda conn: subscriptions.remove(conn, name))
+        except EngineError as exc:
+            ui.notify(exc.message, type="negative")
+            return
+        self.auth.identity.record_admin_act(admin.username, "subscription.remove", name)
+        ui.notify(f"Removed subscription {name}", type="positive")
+        self.refresh()
+
     async def replay(self, letter_id: str) -> None:
         try:
             outcome = await run.io_bound(intake.replay, self.engine.ledger, letter_id)
@@ -99,4 +159,4 @@ def register(engine: Engine, auth: WebAuth) -> None:
         with page_frame("Admin", user=auth.username()):
             if auth.require(PERMISSION, PATH) is None:
                 return
-            MessagingPage(engine).build()
+            MessagingPage(engine, auth).build()

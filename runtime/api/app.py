@@ -22,6 +22,7 @@ from runtime.api import (
     alerts,
     audit,
     breakers,
+    compliance,
     definitions,
     explain,
     health,
@@ -43,8 +44,8 @@ from runtime.security.identity import IdentityService, RequestLimits
 from shared.definition import Definition
 
 ROUTERS = (definitions.router, instances.router, operations.router, breakers.router,
-           explain.router, tasks.router, audit.router, tokens.router, alerts.router,
-           health.router)
+           explain.router, tasks.router, audit.router, compliance.router, tokens.router,
+           alerts.router, health.router)
 
 
 def create_app(

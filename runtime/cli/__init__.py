@@ -9,6 +9,7 @@ from runtime.cli import (
     analytics,
     audit,
     bench,
+    compliance,
     database,
     definitions,
     demo,
@@ -25,6 +26,6 @@ from runtime.cli import (
 )
 from runtime.cli.app import app
 
-__all__ = ["alerts", "analytics", "app", "audit", "bench", "database", "definitions", "demo",
-           "explain", "formats", "instances", "keys", "messaging", "operations", "retention",
-           "server", "tasks", "users"]
+__all__ = ["alerts", "analytics", "app", "audit", "bench", "compliance", "database",
+           "definitions", "demo", "explain", "formats", "instances", "keys", "messaging",
+           "operations", "retention", "server", "tasks", "users"]

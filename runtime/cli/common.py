@@ -4,6 +4,7 @@ with its sensitive values masked."""
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,14 @@ ActorOption = Annotated[str, typer.Option("--actor", help="Who does this (record
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 KeyOption = Annotated[str | None, typer.Option(
     "--idempotency-key", help="Repeating the call with this key returns the first result.")]
+
+
+def cli_actor() -> str:
+    """Who ran the command, as the admin log records it: the operating-system account."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry, e.g. an arbitrary container uid
+        return "cli"
 
 
 @contextmanager

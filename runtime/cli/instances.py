@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from runtime.core.events import Event
+    from runtime.core.views import Instance
 
 from runtime.cli.app import app
 from runtime.cli.common import (
@@ -15,6 +19,7 @@ from runtime.cli.common import (
     JsonOption,
     KeyOption,
     breaker_line,
+    cli_actor,
     open_engine,
     parse_json_object,
     print_instance,
@@ -78,10 +83,14 @@ def send(
 def show(
     instance_id: Annotated[str, typer.Argument(help="Instance id.")],
     history: Annotated[bool, typer.Option("--history", help="Also print the event log.")] = False,
+    reveal: Annotated[bool, typer.Option(
+        "--reveal", help="Print sensitive values in the clear (recorded as a "
+        "`sensitive.read` admin act).")] = False,
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
 ) -> None:
-    """Show an instance (and its event log with --history); sensitive values are masked."""
+    """Show an instance (and its event log with --history); sensitive values are masked
+    unless --reveal, which is recorded for the compliance report (docs/compliance.md)."""
     from shared.sensitivity import masked
 
     with open_engine(db) as engine:
@@ -90,6 +99,11 @@ def show(
         events = engine.history(instance_id) if history else []
         accepted = engine.accepted_events(instance_id)
         breaker = breaker_line(engine, instance.definition, instance.version, instance.state)
+    if reveal:
+        shown = _sensitive_shown(sensitive, instance, events)
+        if shown:
+            _record_sensitive_read(db, instance_id, shown)
+        sensitive = frozenset()
     if as_json:
         body = {**instance.to_json(), "variables": masked(instance.variables, sensitive),
                 "accepts": accepted}
@@ -105,3 +119,25 @@ def show(
     for e in events:
         typer.echo(f"{e.seq:>4}  {e.at.isoformat()}  {e.actor or '-':<10} {e.type:<18} "
                    f"{json.dumps(masked(e.data, sensitive), sort_keys=True)}")
+
+
+def _sensitive_shown(names: frozenset[str], instance: Instance, events: list[Event]
+                     ) -> list[str]:
+    """The sensitive variables whose values `show --reveal` is about to print."""
+    shown = {n for n in names if instance.variables.get(n) is not None}
+    for event in events:
+        for values in (event.data, event.data.get("values"), event.data.get("variables")):
+            if isinstance(values, dict):
+                shown |= {n for n in names if values.get(n) is not None}
+    return sorted(shown)
+
+
+def _record_sensitive_read(db: str, instance_id: str, names: list[str]) -> None:
+    from runtime.security.identity import IdentityService
+
+    service = IdentityService(db)
+    try:
+        service.record_admin_act(cli_actor(), "sensitive.read", instance_id,
+                                 f"{', '.join(names)} via statewright show")
+    finally:
+        service.close()

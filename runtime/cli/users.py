@@ -6,7 +6,6 @@ prompted for, read from standard input with `--password-stdin`, or generated onc
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
 import sys
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from runtime.cli.app import app
+from runtime.cli.common import cli_actor
 
 if TYPE_CHECKING:
     from runtime.security.identity import IdentityService, TokenInfo, User
@@ -66,14 +66,6 @@ def _identity(db: str) -> Iterator[IdentityService]:
     finally:
         if service is not None:
             service.close()
-
-
-def _cli_actor() -> str:
-    """Who ran the command, as the admin log records it: the operating-system account."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no passwd entry, e.g. an arbitrary container uid
-        return "cli"
 
 
 def _read_password(from_stdin: bool, prompt: str) -> str:
@@ -151,7 +143,7 @@ def add_user(
             email=email,
             must_change_password=not password_stdin,
         )
-        service.record_admin_act(_cli_actor(), "user.create", user.username,
+        service.record_admin_act(cli_actor(), "user.create", user.username,
                                  f"roles: {', '.join(user.roles)}")
     roles = ", ".join(user.roles) or "no roles"
     typer.echo(f"Created user {user.username} ({roles}).")
@@ -187,7 +179,7 @@ def set_roles(
         user = service.set_roles(username, roles) if roles else service.get_user(username)
         if roles:
             change = f"{', '.join(before) or '-'} -> {', '.join(user.roles) or '-'}"
-            service.record_admin_act(_cli_actor(), "user.roles", username, change)
+            service.record_admin_act(cli_actor(), "user.roles", username, change)
     typer.echo(f"{user.username}: {', '.join(user.roles) or 'no roles'}")
 
 
@@ -204,7 +196,7 @@ def change_password(
     password = _read_password(password_stdin, f"New password for {username}")
     with _identity(db) as service:
         service.change_password(username, password, temporary=temporary)
-        service.record_admin_act(_cli_actor(), "user.reset-password", username)
+        service.record_admin_act(cli_actor(), "user.reset-password", username)
     typer.echo(f"Password of {username} changed.")
 
 
@@ -217,7 +209,7 @@ def disable_user(
     """Disable a user: logins and API tokens are refused at once (nothing is deleted)."""
     with _identity(db) as service:
         user = service.enable(username) if enable else service.disable(username)
-        service.record_admin_act(_cli_actor(), "user.enable" if enable else "user.disable",
+        service.record_admin_act(cli_actor(), "user.enable" if enable else "user.disable",
                                  username)
     typer.echo(f"User {user.username} {'disabled' if user.disabled else 'enabled'}.")
 
@@ -235,7 +227,7 @@ def create_token(
     lifetime = parse_duration_s(expires_in) if expires_in else None
     with _identity(db) as service:
         token_id, secret = service.create_token(username, name, expires_in_s=lifetime)
-        service.record_admin_act(_cli_actor(), "token.create", token_id, f"{name} for {username}")
+        service.record_admin_act(cli_actor(), "token.create", token_id, f"{name} for {username}")
     typer.echo(f"Token {token_id} for {username} (shown once):", err=True)
     typer.echo(secret)
 
@@ -261,5 +253,5 @@ def revoke_token(token_id: str, db: DbOption = DEFAULT_DB) -> None:
     """Revoke an API token; it is refused from the next request on."""
     with _identity(db) as service:
         service.revoke_token(token_id)
-        service.record_admin_act(_cli_actor(), "token.revoke", token_id)
+        service.record_admin_act(cli_actor(), "token.revoke", token_id)
     typer.echo(f"Token {token_id} revoked.")

@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, str] = {
     "tasks.work": "see, claim, complete and delegate human tasks",
     "dashboards.read": "read bottleneck and SLA dashboards",
     "audit.read": "read and verify the audit log",
+    "compliance.read": "read and export compliance reports (who did what, admin acts, "
+    "sensitive access, segregation of duties, SLA adherence)",
     "admin.users": "manage users, their roles and their API tokens",
     "admin.notifications": "configure where task notifications are sent",
     "admin.alerts": "define alert rules and see the alerts firing",
@@ -31,7 +33,8 @@ PERMISSIONS: dict[str, str] = {
 }
 
 ADMIN, ANALYST, OPERATOR, MANAGER = "admin", "analyst", "operator", "manager"
-BUILTIN_ROLES: tuple[str, ...] = (ADMIN, ANALYST, OPERATOR, MANAGER)
+AUDITOR = "auditor"
+BUILTIN_ROLES: tuple[str, ...] = (ADMIN, ANALYST, OPERATOR, MANAGER, AUDITOR)
 
 # Reading definitions is granted wherever instances are read: an instance graph is drawn
 # from its definition, so an operator or manager who can see one must see the other.
@@ -48,6 +51,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     MANAGER: frozenset({"definitions.read", "instances.read", "dashboards.read", "audit.read"}),
+    # Reads everything a compliance review needs and changes nothing.
+    AUDITOR: frozenset(
+        {"definitions.read", "instances.read", "dashboards.read", "audit.read", "compliance.read"}
+    ),
 }
 
 TASK_ROLE_PERMISSIONS: frozenset[str] = frozenset({"tasks.work"})
@@ -94,6 +101,7 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/notification-channels"): "admin.notifications",
     ("DELETE", "/notification-channels/{channel_id}"): "admin.notifications",
     ("GET", "/audit/verify"): "audit.read",
+    ("GET", "/compliance/report"): "compliance.read",
     ("GET", "/alerts"): "admin.alerts",
     ("GET", "/alerts/rules"): "admin.alerts",
     ("POST", "/alerts/rules"): "admin.alerts",

@@ -30,6 +30,7 @@ from shared.definition import (
     State,
     Transition,
 )
+from shared.classification import check_classification
 from shared.errors import SchemaError
 from shared.expression_checks import check_expressions
 from shared.findings import Finding, Report
@@ -96,6 +97,7 @@ class _Checks:
             *state_checks.no_error_path(self.states, self.outgoing),
             *state_checks.unbounded_waits(self.states),
             *check_security(self.definition),
+            *check_classification(self.definition),
             *check_segregation(self.definition, self.states),
         ]
 

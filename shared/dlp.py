@@ -3,8 +3,8 @@
 Pure functions, no policy (that is `runtime.security.dlp`). What counts as each kind:
 - `card`: 13-19 digits, optionally grouped by single spaces or dashes, first digit 2-6 (the
   issuer ranges of the card networks) and a valid Luhn check digit.
-- `iban`: two letters, two check digits and 11-30 letters or digits (optionally grouped by
-  spaces), whose ISO 13616 mod-97 remainder is 1.
+- `iban`: two letters, two check digits and 11-30 letters or digits, upper case as printed
+  (optionally grouped by spaces), whose ISO 13616 mod-97 remainder is 1.
 - `national_id`: a US social security number written `AAA-GG-SSSS` (no area 000, 666 or
   9xx, no group 00, no serial 0000); a UK National Insurance number (`QQ 12 34 56 C`, with
   the prefixes HMRC never issues excluded); a Dutch BSN (9 digits passing the 11-check).
@@ -64,7 +64,7 @@ def bsn_ok(digits: str) -> bool:
 
 
 _CARD = re.compile(r"(?<![\d-])[2-6](?:[ -]?\d){12,18}(?![\d])")
-_IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4})*(?: ?[A-Za-z0-9]{1,4})?\b")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4})*(?: ?[A-Z0-9]{1,4})?\b")
 _SSN = re.compile(r"(?<![\d-])(?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")
 _NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
                    r" ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.IGNORECASE)
@@ -81,8 +81,12 @@ def _cards(text: str) -> Iterator[tuple[int, int]]:
 
 def _ibans(text: str) -> Iterator[tuple[int, int]]:
     for m in _IBAN.finditer(text):
-        if iban_ok(m.group().replace(" ", "")):
-            yield m.span()
+        groups = m.group().split(" ")
+        # a short upper-case word after a grouped IBAN joins the match: drop trailing groups
+        for n in range(len(groups), 0, -1):
+            if iban_ok("".join(groups[:n])):
+                yield m.start(), m.start() + len(" ".join(groups[:n]))
+                break
 
 
 def _national_ids(text: str) -> Iterator[tuple[int, int]]:

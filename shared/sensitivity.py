@@ -2,8 +2,9 @@
 the definition scan share.
 
 A variable is sensitive when it is declared `sensitive: true` (or `classification: restricted`),
-or when some transition's `set` computes it from a sensitive one (`"set": {"case_note": "'SSN ' + ssn"}`): a value derived
-from a secret is kept sealed like the secret, so a `set` cannot launder it into the clear.
+or when some transition's `set` computes it from a sensitive one (`"set": {"case_note": "'SSN '
++ ssn"}`): a value derived from a secret is kept sealed like the secret, so a `set` cannot
+launder it into the clear.
 The closure runs to a fixed point, so chains of `set`s are followed.
 """
 

@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx
 
 from shared import state_checks
+from shared.classification import check_classification
 from shared.definition import (
     Definition,
     EndState,
@@ -30,7 +31,6 @@ from shared.definition import (
     State,
     Transition,
 )
-from shared.classification import check_classification
 from shared.errors import SchemaError
 from shared.expression_checks import check_expressions
 from shared.findings import Finding, Report

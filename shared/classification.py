@@ -20,6 +20,8 @@ from shared.findings import Finding
 from shared.sensitivity import derived_names, sensitive_names
 
 CLASSIFICATIONS: tuple[str, ...] = ("public", "internal", "confidential", "restricted")
+# The permission (runtime/security/identity/permissions.py) that unmasks confidential values.
+CONFIDENTIAL = "variables.confidential"
 
 
 def confidential_names(definition: Definition) -> frozenset[str]:

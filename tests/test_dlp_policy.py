@@ -163,7 +163,7 @@ def test_an_action_result_under_block_becomes_an_incident_without_the_value(engi
     engine.run_until_idle(timeout_s=10)
     inst = engine.get(iid)
     assert inst.status == "incident" and "receipt" not in inst.variables
-    incident = [e for e in engine.history(iid) if e.type == "incident"][0]
+    incident = next(e for e in engine.history(iid) if e.type == "incident")
     assert "'receipt' holds a card number" in incident.data["reason"]
     assert "4111" not in str([e.data for e in engine.history(iid)])
 

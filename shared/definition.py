@@ -24,6 +24,11 @@ VariableType = Literal[
     "string", "number", "integer", "boolean", "date", "datetime", "object", "array"
 ]
 Priority = Literal["low", "normal", "high", "urgent"]
+# Ordered from least to most protected; `sensitive: true` is `restricted` (docs/security.md).
+Classification = Literal["public", "internal", "confidential", "restricted"]
+# What the DLP scan looks for (`shared.dlp`); a variable's `pii` lists the kinds it may hold.
+PiiKind = Literal["card", "iban", "national_id", "email", "phone"]
+DlpMode = Literal["block", "mask", "flag"]
 Outcome = Literal["completed", "failed", "cancelled"]
 StateType = Literal["start", "task", "human", "wait", "timer", "decision", "subprocess", "end"]
 STATE_TYPES: tuple[str, ...] = StateType.__args__
@@ -36,14 +41,34 @@ class _Model(BaseModel):
 
 
 class Variable(_Model):
-    """A process variable; `sensitive` ones are encrypted at rest and masked in every view."""
+    """A process variable. Its `classification` decides who sees it (`restricted` ones, also
+    written `sensitive: true`, are encrypted at rest and masked in every view); `pii` lists the
+    kinds of personal data the DLP scan lets it hold."""
 
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     type: VariableType = "string"
     required: bool = False
     sensitive: bool = False
+    # None = not given: `internal`, or `restricted` when `sensitive` (kept out of the document
+    # so that versions published before classifications keep their content hash).
+    classification: Classification | None = None
+    pii: list[PiiKind] = []
     default: Any = None
     description: str | None = None
+
+    @property
+    def level(self) -> Classification:
+        """The effective classification (a contradiction is the `conflicting-classification`
+        finding; until fixed, `sensitive: true` wins, the safer reading)."""
+        if self.sensitive:
+            return "restricted"
+        return self.classification or "internal"
+
+
+class DlpPolicy(_Model):
+    """What the DLP scan does with personal data found where no variable declares it."""
+
+    mode: DlpMode = "flag"
 
 
 class RetryPolicy(_Model):
@@ -206,6 +231,7 @@ class Definition(_Model):
     sla_s: Seconds | None = None
     triggers: list[Trigger] = []
     segregation: list[SegregationRule] = []
+    dlp: DlpPolicy | None = None
     layout: dict[str, Position] = {}
 
     def state(self, state_id: str) -> State | None:

@@ -35,6 +35,7 @@ SEVERITIES: dict[str, Severity] = {
     "sensitive-copied-to-plain": "warning",
     "restricted-in-output": "warning",
     "bad-segregation": "error",
+    "conflicting-classification": "error",
 }
 
 

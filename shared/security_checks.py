@@ -89,7 +89,7 @@ def _plain_http(definition: Definition, strings: list[Located]) -> Iterator[Find
 
 def _sensitive_defaults(definition: Definition) -> Iterator[Finding]:
     for variable in definition.variables:
-        if variable.sensitive and variable.default is not None:
+        if variable.level == "restricted" and variable.default is not None:
             yield Finding.of(
                 "secret-in-definition",
                 f"sensitive variable '{variable.name}' has a default, which is stored in clear "

@@ -1,9 +1,10 @@
 """Which variables of a definition hold sensitive values: the one answer sealing, masking and
 the definition scan share.
 
-A variable is sensitive when it is declared `sensitive: true`, or when some transition's `set`
-computes it from a sensitive one (`"set": {"case_note": "'SSN ' + ssn"}`): a value derived
-from a secret is kept sealed like the secret, so a `set` cannot launder it into the clear.
+A variable is sensitive when it is declared `sensitive: true` (or `classification: restricted`),
+or when some transition's `set` computes it from a sensitive one (`"set": {"case_note": "'SSN '
++ ssn"}`): a value derived from a secret is kept sealed like the secret, so a `set` cannot
+launder it into the clear.
 The closure runs to a fixed point, so chains of `set`s are followed.
 """
 
@@ -19,13 +20,18 @@ MASK = "***"
 
 
 def declared_sensitive(definition: Definition) -> frozenset[str]:
-    """Names of the variables declared `sensitive: true`."""
-    return frozenset(v.name for v in definition.variables if v.sensitive)
+    """Names of the variables declared `sensitive: true` or `classification: restricted`."""
+    return frozenset(v.name for v in definition.variables if v.level == "restricted")
 
 
 def sensitive_names(definition: Definition) -> frozenset[str]:
     """Declared sensitive variables plus every `set` target derived from one."""
-    names = set(declared_sensitive(definition))
+    return derived_names(definition, declared_sensitive(definition))
+
+
+def derived_names(definition: Definition, seeds: frozenset[str]) -> frozenset[str]:
+    """`seeds` plus every `set` target computed (directly or through a chain) from one."""
+    names = set(seeds)
     if not names:
         return frozenset()
     assignments = [(target, _reads(src)) for t in definition.transitions

@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx
 
 from shared import state_checks
+from shared.classification import check_classification
 from shared.definition import (
     Definition,
     EndState,
@@ -96,6 +97,7 @@ class _Checks:
             *state_checks.no_error_path(self.states, self.outgoing),
             *state_checks.unbounded_waits(self.states),
             *check_security(self.definition),
+            *check_classification(self.definition),
             *check_segregation(self.definition, self.states),
         ]
 

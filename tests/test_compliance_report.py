@@ -49,7 +49,7 @@ EXPENSES: dict[str, Any] = {
     ],
     "segregation": [{"name": "four eyes", "states": ["prepare", "approve"]}],
 }
-TITLES = ("Activity", "Operator actions", "Admin acts", "Sensitive access",
+TITLES = ("Activity", "Operator actions", "Admin acts", "Sensitive access", "DLP findings",
           "Segregation of duties", "SLA adherence", "Late tasks")
 
 
@@ -248,6 +248,22 @@ def test_showing_sensitive_values_in_the_clear_is_recorded(
     assert (read["access"], read["instance"]) == ("read in the clear", month["held"])
     assert read["variables"] == "iban via statewright show"  # the masked show recorded nothing
     assert read["actor"].startswith("cli")
+
+
+def test_personal_data_the_dlp_scan_found_is_listed_by_name_and_kind_only(
+        engine: Engine, month: dict[str, str]) -> None:
+    noted = {**EXPENSES, "key": "expense-note", "dlp": {"mode": "mask"},
+             "variables": [*EXPENSES["variables"], {"name": "note", "type": "string"}]}
+    engine.publish(noted)
+    iid = engine.start("expense-note", {"amount": 9, "note": "card 4111-1111-1111-1111, "
+                                        "ask jane@example.com"}, actor="intake")
+    report = _report(engine)
+    rows = report.section("dlp_findings").rows
+    assert [(r["actor"], r["instance"], r["source"], r["variable"], r["kind"], r["action"])
+            for r in rows] == [("intake", iid, "start", "note", "card", "masked"),
+                               ("intake", iid, "start", "note", "email", "masked")]
+    exported = to_csv(report) + _pdf_text(to_pdf(report))
+    assert "4111" not in exported and "jane@" not in exported
 
 
 def test_a_segregation_rule_must_name_states_people_do() -> None:

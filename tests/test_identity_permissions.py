@@ -23,6 +23,7 @@ ALLOWED = {
         "instances.start",
         "instances.send",
         "instances.operate",
+        "variables.confidential",
     },
     "manager": {"definitions.read", "instances.read", "dashboards.read", "audit.read"},
     "underwriter": {"tasks.work"},

@@ -33,6 +33,9 @@ def describe(event: Event) -> str:
         return f"{data.get('action')} failed (attempt {data.get('attempt')}{retry})"
     if event.type == "incident":
         return f"incident: {data.get('reason')}"
+    if event.type == "dlp_flagged":
+        found = ", ".join(f"{f.get('variable')} ({f.get('kind')})" for f in data["findings"])
+        return f"DLP {data.get('action')}: {found}"
     return event.type.replace("_", " ")
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from runtime.people.tasks import Task
+from shared.classification import hidden_names
 from shared.sensitivity import masked
 
 if TYPE_CHECKING:
@@ -23,12 +24,14 @@ if TYPE_CHECKING:
 RECENT = 8
 
 
-def context_variables(engine: Engine, task: Task) -> list[dict[str, str]]:
+def context_variables(engine: Engine, task: Task, sees_confidential: bool = False
+                      ) -> list[dict[str, str]]:
     """The instance's variables as (name, value, description) rows, declared ones first in
-    their declared order; the form's fields are left out (they are in the form)."""
+    their declared order; the form's fields are left out (they are in the form). Masked by
+    classification: restricted always, confidential unless `sees_confidential`."""
     definition = engine.definition(task.definition, task.version)
     declared = {v.name: v for v in definition.variables}
-    sensitive = engine.sensitive(definition)
+    sensitive = hidden_names(definition, sees_confidential)
     values = masked(engine.get(task.instance_id).variables, sensitive)
     in_form = {f["name"] for f in task.form}
     names = [n for n in declared if n in values] + sorted(set(values) - set(declared))
@@ -66,9 +69,9 @@ def describe(event: Event) -> str:
     return text or f"{event.type.replace('_', ' ')} ({who})"
 
 
-def instance_context(engine: Engine, task: Task) -> None:
+def instance_context(engine: Engine, task: Task, sees_confidential: bool = False) -> None:
     """The context card: variables, then the history summary."""
-    variables = context_variables(engine, task)
+    variables = context_variables(engine, task, sees_confidential)
     lines, total = history_summary(engine, task)
     with ui.card().classes("w-full").mark("task-context"):
         ui.label("Instance").classes("text-base font-semibold")
@@ -82,7 +85,7 @@ def instance_context(engine: Engine, task: Task) -> None:
                     value = ui.label(row["value"]).classes("break-all")
                     value.mark(f"variable-{row['name']}")
                     if row["sensitive"]:
-                        value.classes("text-slate-400 italic").tooltip("sensitive: masked")
+                        value.classes("text-slate-400 italic").tooltip("classified: masked")
         else:
             ui.label("No other variables.").classes("text-slate-500 text-sm")
         ui.separator()

@@ -33,6 +33,7 @@ from runtime.core import events as ev
 from runtime.core.errors import NotFound
 from runtime.core.instance_path import path_at
 from runtime.operations import OPERATIONS
+from shared.classification import CONFIDENTIAL, hidden_names
 
 if TYPE_CHECKING:
     from runtime import Engine
@@ -56,7 +57,8 @@ def register(engine: Engine, auth: WebAuth) -> None:
                 ui.link("Back to Instances", "/instances")
                 return
             view = InstanceView(
-                engine, auth, instance_id, principal.can(OPERATE), principal.can(ERASE)
+                engine, auth, instance_id, principal.can(OPERATE), principal.can(ERASE),
+                principal.can(CONFIDENTIAL),
             )
             follow_changes(engine, lambda change: change.instance_id == instance_id, view.refresh)
 
@@ -65,10 +67,11 @@ class InstanceView:
     """Builds the page once, then `refresh` re-reads the instance after every change."""
 
     def __init__(
-        self, engine: Engine, auth: WebAuth, instance_id: str, may_operate: bool, may_erase: bool
+        self, engine: Engine, auth: WebAuth, instance_id: str, may_operate: bool, may_erase: bool,
+        sees_confidential: bool,
     ) -> None:
         self.engine, self.auth, self.id, self.may_operate = engine, auth, instance_id, may_operate
-        self.may_erase = may_erase
+        self.may_erase, self.sees_confidential = may_erase, sees_confidential
         self.at_seq: int | None = None  # time travel: show the graph after this event
         self.picked: str | None = None  # a state picked on the graph (the move target)
         self.inst = engine.get(instance_id)
@@ -117,18 +120,18 @@ class InstanceView:
             self.document = self.engine.version(self.inst.definition, self.inst.version).document
             self._draw_graph()
         self.events = self.engine.history(self.id)
-        self.sensitive = self.engine.sensitive(
-            self.engine.definition(self.inst.definition, self.inst.version)
-        )
+        definition = self.engine.definition(self.inst.definition, self.inst.version)
+        self.sensitive = self.engine.sensitive(definition)  # sealed: what erasing destroys
+        self.hidden = hidden_names(definition, self.sees_confidential)  # masked on this page
         self._header()
         self._show_path()
         self.history_box.clear()
         with self.history_box:
-            timeline(self.events, self.sensitive, self.at_seq, self.travel_to)
+            timeline(self.events, self.hidden, self.at_seq, self.travel_to)
         self.variables_box.clear()
         with self.variables_box:
             variables_panel(
-                self.inst, self.sensitive, self.ask_set_variable if self.may_operate else None
+                self.inst, self.hidden, self.ask_set_variable if self.may_operate else None
             )
         self.work_box.clear()
         with self.work_box:

@@ -24,6 +24,7 @@ from designer.components.task_table import PRIORITY_COLOURS, add_countdown, coun
 from runtime.core.errors import EngineError, NotFound
 from runtime.people.tasks import FormInvalid, Task, TaskForbidden
 from runtime.security.identity import Principal
+from shared.classification import CONFIDENTIAL, hidden_names
 
 if TYPE_CHECKING:
     from runtime import Engine
@@ -90,7 +91,8 @@ class TaskPage:
             with ui.card().classes("flex-1 min-w-[22rem] gap-3"):
                 ui.label("Form").classes("text-base font-semibold")
                 variables = engine.get(task.instance_id).variables
-                self.form = TaskForm(task.form, variables, engine.sensitive(definition))
+                self.form = TaskForm(task.form, variables,
+                                     hidden_names(definition, principal.can(CONFIDENTIAL)))
                 with ui.row().classes("w-full gap-2 pt-2").mark("outcomes"):
                     self.outcomes = [
                         ui.button(outcome.replace("_", " "),
@@ -134,7 +136,7 @@ class TaskPage:
 
     @ui.refreshable_method
     def context(self) -> None:
-        instance_context(self.engine, self.task)
+        instance_context(self.engine, self.task, self.principal.can(CONFIDENTIAL))
 
     def _buttons(self, task: Task) -> None:
         mine, offered = task.assignee == self.me, self.admin or task.role in self.principal.roles

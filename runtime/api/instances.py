@@ -79,12 +79,13 @@ def start_instance(request: Request, body: StartInstance, caller: Caller) -> Ins
         )
     metrics.start_seconds.observe(time.perf_counter() - began)
     metrics.instances_started.labels(body.definition).inc()
-    return presenters.instance(engine, engine.get(instance_id))
+    return presenters.instance(engine, engine.get(instance_id), caller)
 
 
 @router.get("", response_model=InstancePage, summary="List instances, newest first")
 def list_instances(
     request: Request,
+    caller: Caller,
     definition: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None,
     version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     status: InstanceStatus | None = None,
@@ -104,7 +105,7 @@ def list_instances(
         offset=offset,
     )
     return InstancePage(
-        items=[presenters.instance(engine, i) for i in page.items],
+        items=[presenters.instance(engine, i, caller) for i in page.items],
         total=page.total,
         limit=page.limit,
         offset=page.offset,
@@ -117,9 +118,9 @@ def list_instances(
     summary="One instance",
     responses=error_responses(404, 422),
 )
-def get_instance(request: Request, instance_id: InstanceId) -> Instance:
+def get_instance(request: Request, instance_id: InstanceId, caller: Caller) -> Instance:
     engine = _engine(request)
-    return presenters.instance(engine, engine.get(instance_id))
+    return presenters.instance(engine, engine.get(instance_id), caller)
 
 
 @router.post(
@@ -154,7 +155,7 @@ def send_event(
         raise
     metrics.send_seconds.observe(time.perf_counter() - began)
     metrics.events_accepted.labels(after.definition).inc()
-    return presenters.instance(engine, after)
+    return presenters.instance(engine, after, caller)
 
 
 @router.get(
@@ -163,7 +164,7 @@ def send_event(
     summary="The instance's event log, oldest first",
     responses=error_responses(404, 422),
 )
-def get_history(request: Request, instance_id: InstanceId) -> InstanceHistory:
+def get_history(request: Request, instance_id: InstanceId, caller: Caller) -> InstanceHistory:
     engine = _engine(request)
     events = engine.history(instance_id)
-    return presenters.history(engine, engine.get(instance_id), events)
+    return presenters.history(engine, engine.get(instance_id), events, caller)

@@ -91,7 +91,7 @@ def erase(request: Request, instance_id: InstanceId, body: EraseRequest,
     event records who and why. Declared before the generic operation route, which it shadows."""
     engine = request.app.state.engine
     inst = operations.perform(engine, instance_id, "erase", body.reason, caller.username)
-    return presenters.instance(engine, inst)
+    return presenters.instance(engine, inst, caller)
 
 
 @router.post("/{instance_id}/{operation}", response_model=Instance,
@@ -103,4 +103,4 @@ def operate(request: Request, instance_id: InstanceId, operation: Operation,
     engine = request.app.state.engine
     inst = operations.perform(engine, instance_id, operation, body.reason, caller.username,
                               **body.params())
-    return presenters.instance(engine, inst)
+    return presenters.instance(engine, inst, caller)

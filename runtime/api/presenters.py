@@ -1,4 +1,6 @@
-"""Engine values as API responses, with sensitive variables masked (SPEC §2: in every view)."""
+"""Engine values as API responses, masked for the caller by classification (docs/security.md):
+restricted (sensitive) variables for everyone, confidential ones for callers without the
+`variables.confidential` permission."""
 
 from __future__ import annotations
 
@@ -8,17 +10,18 @@ from runtime.api import models
 from runtime.core.events import Event
 from runtime.core.views import DefinitionVersion, Instance
 from runtime.operations import incident_reason
+from runtime.security.identity import Principal
+from shared.classification import CONFIDENTIAL, hidden_names
 from shared.sensitivity import masked
-from shared.sensitivity import sensitive_names as derived_sensitive
 
 
-def sensitive_names(engine: Any, key: str, version: int) -> frozenset[str]:
-    """Declared sensitive variables and those a `set` derives from one (`shared.sensitivity`)."""
-    return derived_sensitive(engine.definition(key, version))
+def masked_names(engine: Any, key: str, version: int, viewer: Principal) -> frozenset[str]:
+    """The variables `viewer` sees masked in instances of this version (`shared.classification`)."""
+    return hidden_names(engine.definition(key, version), viewer.can(CONFIDENTIAL))
 
 
-def instance(engine: Any, inst: Instance) -> models.Instance:
-    names = sensitive_names(engine, inst.definition, inst.version)
+def instance(engine: Any, inst: Instance, viewer: Principal) -> models.Instance:
+    names = masked_names(engine, inst.definition, inst.version, viewer)
     return models.Instance(
         id=inst.id,
         definition=inst.definition,
@@ -35,8 +38,9 @@ def instance(engine: Any, inst: Instance) -> models.Instance:
     )
 
 
-def history(engine: Any, inst: Instance, events: list[Event]) -> models.InstanceHistory:
-    names = sensitive_names(engine, inst.definition, inst.version)
+def history(engine: Any, inst: Instance, events: list[Event],
+            viewer: Principal) -> models.InstanceHistory:
+    names = masked_names(engine, inst.definition, inst.version, viewer)
     return models.InstanceHistory(
         instance_id=inst.id,
         events=[

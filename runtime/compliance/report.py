@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from runtime.compliance import activity, admin_acts, segregation, sla
+from runtime.compliance import activity, admin_acts, dlp_findings, segregation, sla
 from runtime.compliance.model import ComplianceReport, Scope, Section, capped
 from runtime.core.errors import NotFound
 from runtime.store import schema as t
@@ -16,6 +16,7 @@ TITLES = {
     "operator_actions": "Operator actions",
     "admin_acts": "Admin acts",
     "sensitive_access": "Sensitive access",
+    "dlp_findings": "DLP findings",
     "segregation": "Segregation of duties",
     "sla_adherence": "SLA adherence",
     "sla_late_tasks": "Late tasks",
@@ -44,6 +45,10 @@ def build_report(conn: Connection, scope: Scope, now: datetime) -> ComplianceRep
                  "or in task forms, and erased (names only, never values)",
                  ("at", "actor", "access", "definition", "instance", "variables", "reason"),
                  sensitive),
+        _section("dlp_findings", "Personal data found by the DLP scan in variables not "
+                 "declared for it, and whether it was masked or stored as sent (names and "
+                 "kinds only, never values)", dlp_findings.COLUMNS,
+                 dlp_findings.dlp_findings(conn, scope)),
         _section("segregation", "Instances in which one person did two states of a "
                  "segregation rule", ("at", "definition", "version", "instance",
                                       "business_key", "rule", "states", "actor", "first_at"),

@@ -41,6 +41,9 @@ ROLLBACK_REQUESTED = "rollback_requested"
 # Crypto-shredding: the instance's data key is destroyed; `erased` lists the sensitive
 # variables dropped from the projection (their sealed values in the log stay unreadable).
 ERASED = "erased"
+# The DLP scan found personal data where no variable declares it (runtime/security/dlp.py):
+# `findings` names variables and kinds, `action` is masked or flagged; it never holds a value.
+DLP_FLAGGED = "dlp_flagged"
 OPERATOR_EVENTS = frozenset({SUSPENDED, RESUMED, RETRIED, MOVED, MIGRATED, ROLLBACK_REQUESTED,
                              ERASED})
 

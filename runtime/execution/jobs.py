@@ -26,6 +26,7 @@ from runtime.execution.bulkheads import acquire, release
 from runtime.execution.retry import DEFAULT_RETRY, next_attempt_at
 from runtime.execution.saga import COMPENSATION_JOB, run_compensation
 from runtime.instances import Ledger
+from runtime.instances.ledger import screened_step
 from runtime.instances.local_jobs import LocalJob
 from runtime.people.tasks import HumanTasks
 from runtime.security.sealing import redact
@@ -186,7 +187,11 @@ def _outcome(ledger: Ledger, conn: Connection, before: steps.Snapshot, job: Any,
         deliver = steps.Deliver(steps.ERROR, {"error": text}, internal=True)
     middle = steps.apply_all(before, prefix)
     try:
-        result_ = steps.step(definition, middle, deliver, now)
+        # an action's result is scanned like any value entering the instance; `block` makes
+        # it an incident naming variable and kind, and none of the result is stored
+        result_ = (screened_step(definition, middle, steps.DONE, deliver.payload, "action",
+                                 now, internal=True) if deliver.event == steps.DONE
+                   else steps.step(definition, middle, deliver, now))
     except EngineError as exc:
         reason = redact(exc.message, before.variables, ledger.sensitive(definition))
         incident = ev.NewEvent(ev.INCIDENT, {"reason": reason, "state": before.state})

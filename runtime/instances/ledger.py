@@ -27,6 +27,7 @@ from runtime.instances.definition_cache import DefinitionCache
 from runtime.instances.local_jobs import Dispatch, LocalJob
 from runtime.instances.missing import missing_instance, missing_version
 from runtime.instances.sealed_events import sealed_event, unsealed_event
+from runtime.security.dlp import screen
 from runtime.security.sealing import Sealer
 from runtime.store.base import Store, event_of, snapshot_of
 from runtime.store.changes import Change, ChangeHub, stage
@@ -112,12 +113,16 @@ class Ledger:
         if number is None:
             raise missing_version(key, version)
         definition = self.definition_in(conn, key, number)
-        values = check_start_variables(definition, variables)
+        values, flagged = screen(definition, check_start_variables(definition, variables),
+                                 "start")
         now = self.clock.now()
         fresh = steps.Snapshot(id=instance_id or str(uuid.uuid4()), definition=key,
                                version=number, business_key=business_key,
                                parent_id=parent_id)
         result = steps.step(definition, fresh, steps.Start(values, business_key, parent_id), now)
+        if flagged is not None:  # after the start, which must open the log
+            result = steps.StepResult(steps.apply_all(result.snapshot, [flagged]),
+                                      [*result.events, flagged], result.effects)
         self.store.insert_instance(conn, fresh, actor, now)
         self.persist(conn, fresh, result, actor)
         return fresh.id
@@ -157,7 +162,7 @@ class Ledger:
             before = self.unsealed(row)
             now = self.clock.now()
             definition = self.definition_in(conn, before.definition, before.version)
-            result = steps.step(definition, before, steps.Deliver(event, payload or {}), now)
+            result = screened_step(definition, before, event, payload or {}, "send", now)
             self.persist(conn, before, result, actor, row)
             after = _instance_after(row, result.snapshot, now)
             if idempotency_key is not None:
@@ -262,6 +267,18 @@ class Ledger:
         with self.store.read() as conn:
             rows, total = self.store.instance_page(conn, filters, limit, offset)
         return InstancePage([self.view(r) for r in rows], total, limit, offset)
+
+
+def screened_step(definition: Definition, before: steps.Snapshot, event: str,
+                  payload: dict[str, Any], source: str, now: datetime,
+                  internal: bool = False) -> steps.StepResult:
+    """`step` delivering `payload` after the DLP scan (`runtime.security.dlp`): a finding is
+    logged just before the event it came with; under `block` this raises and nothing moves."""
+    payload, flagged = screen(definition, payload, source)
+    prefix = [flagged] if flagged is not None else []
+    middle = steps.apply_all(before, prefix)
+    result = steps.step(definition, middle, steps.Deliver(event, payload, internal), now)
+    return steps.StepResult(result.snapshot, [*prefix, *result.events], result.effects)
 
 
 def _instance_after(row: Any, snap: steps.Snapshot, now: Any) -> Instance:

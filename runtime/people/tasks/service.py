@@ -18,6 +18,7 @@ from runtime.core.clock import from_db, to_db
 from runtime.core.errors import EngineError, NotFound
 from runtime.core.events import NewEvent
 from runtime.instances import InstanceAccess
+from runtime.instances.ledger import screened_step
 from runtime.people import notifications
 from runtime.people.tasks import forms, lifecycle, metrics
 from runtime.people.tasks.errors import OutcomeInvalid, TaskConflict, TaskForbidden
@@ -187,7 +188,7 @@ class HumanTasks:
             done = NewEvent(TASK_COMPLETED, {"task_id": task_id, "outcome": outcome,
                                              "fields": sorted(values)})
             middle = steps.apply(before, before.seq + 1, done.type, done.data)
-            moved = steps.step(definition, middle, steps.Deliver(outcome, values), now)
+            moved = screened_step(definition, middle, outcome, values, "task", now)
             ledger.persist(conn, before, steps.StepResult(
                 moved.snapshot, [done, *moved.events], moved.effects), caller.name, instance)
             return Task.from_row(conn.execute(select(tt).where(tt.c.id == task_id)).one(), now)

@@ -19,6 +19,8 @@ PERMISSIONS: dict[str, str] = {
     "instances.send": "send events to instances",
     "instances.operate": "operator actions: suspend, resume, cancel, retry, move, "
     "set variables, migrate, rollback",
+    "variables.confidential": "see the values of `confidential` variables (others see them "
+    "masked; `restricted` ones are masked for everyone)",
     "instances.erase": "erase an instance's sensitive values for good (crypto-shredding)",
     "tasks.work": "see, claim, complete and delegate human tasks",
     "dashboards.read": "read bottleneck and SLA dashboards",
@@ -48,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "instances.start",
             "instances.send",
             "instances.operate",
+            "variables.confidential",
         }
     ),
     MANAGER: frozenset({"definitions.read", "instances.read", "dashboards.read", "audit.read"}),

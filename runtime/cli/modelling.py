@@ -16,7 +16,7 @@ from runtime.cli.app import app
 from runtime.cli.common import DEFAULT_DB, DbOption, JsonOption, parse_json_object
 
 if TYPE_CHECKING:
-    from runtime.modelling.simulation import Simulation, SimulatedStep
+    from runtime.modelling.simulation import SimulatedStep, Simulation
     from shared.definition import Definition
 
 

@@ -11,6 +11,8 @@ from designer.auth import WebAuth
 from designer.components.canvas import ProcessCanvas
 from designer.components.palette import state_palette
 from designer.components.shell import page_frame
+from designer.components.simulation_panel import SimulationPanel
+from designer.components.whatif_panel import WhatIfPanel
 from designer.session import DesignerSession
 
 if TYPE_CHECKING:
@@ -99,8 +101,21 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
                 ui.label("Findings").classes("text-xs font-semibold uppercase text-slate-500")
                 session.findings_box = ui.column().classes("w-full gap-1")
                 session.findings_view()
+            _modelling(session)
     session.redraw()
     ui.keyboard(on_key=lambda e: _shortcut(session, e))
+
+
+def _modelling(session: DesignerSession) -> None:
+    """Simulate (a token run of the draft) and What if (recorded instances replayed)."""
+    document, canvas = (lambda: session.draft.doc), (lambda: session.canvas)
+    with ui.card().classes("w-full gap-1").props('data-testid="simulate"'):
+        with ui.expansion("Simulate", icon="play_circle").classes("w-full").props(
+                'dense data-testid="simulate-open"'):
+            SimulationPanel(document, canvas)
+        with ui.expansion("What if", icon="compare_arrows").classes("w-full").props(
+                'dense data-testid="whatif-open"'):
+            WhatIfPanel(session.engine, document, canvas)
 
 
 def _shortcut(session: DesignerSession, event: Any) -> None:

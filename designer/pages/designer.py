@@ -88,6 +88,7 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
                 .mark("canvas")
             )
         with ui.column().classes("w-80 shrink-0 gap-3 overflow-y-auto"):
+            _modelling(session)
             with (
                 ui.card()
                 .classes("w-full gap-2")
@@ -101,7 +102,6 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
                 ui.label("Findings").classes("text-xs font-semibold uppercase text-slate-500")
                 session.findings_box = ui.column().classes("w-full gap-1")
                 session.findings_view()
-            _modelling(session)
     session.redraw()
     ui.keyboard(on_key=lambda e: _shortcut(session, e))
 

@@ -39,6 +39,8 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/definitions/{key}"): READERS,
     ("POST", "/definitions/{key}/versions"): {"admin", "analyst"},
     ("GET", "/definitions/{key}/versions/{version}"): READERS,
+    ("POST", "/drafts/{key}/simulate"): {"admin", "analyst"},
+    ("POST", "/drafts/{key}/whatif"): {"admin", "analyst"},
     ("POST", "/instances"): {"admin", "operator"},
     ("GET", "/instances"): READERS,
     ("GET", "/instances/{instance_id}"): READERS,

@@ -27,7 +27,7 @@ def heat_overlay(document: dict[str, Any], time_in_state: list[dict[str, Any]],
     for state_id, row in medians.items():
         share = (math.log1p(row["p50"]) - low) / (high - low) if high > low else 1.0
         states[state_id] = {
-            "fill": _mix(share), "badge": short_duration(row["p50"]),
+            "fill": heat_colour(share), "badge": short_duration(row["p50"]),
             "title": f"{row['count']:,} visits · median {short_duration(row['p50'])} · "
                      f"p90 {short_duration(row['p90'])}"}
     taken = {(r["from"], r["to"], r["event"]): r["count"] for r in transitions}
@@ -43,6 +43,7 @@ def heat_overlay(document: dict[str, Any], time_in_state: list[dict[str, Any]],
     return states, edges
 
 
-def _mix(share: float) -> str:
+def heat_colour(share: float) -> str:
+    """The heat colour of `share` in [0, 1], from cool amber to hot red."""
     r, g, b = (round(c + (h - c) * share) for c, h in zip(COOL, HOT, strict=True))
     return f"#{r:02x}{g:02x}{b:02x}"

@@ -11,6 +11,8 @@ from designer.auth import WebAuth
 from designer.components.canvas import ProcessCanvas
 from designer.components.palette import state_palette
 from designer.components.shell import page_frame
+from designer.components.simulation_panel import SimulationPanel
+from designer.components.whatif_panel import WhatIfPanel
 from designer.session import DesignerSession
 
 if TYPE_CHECKING:
@@ -86,6 +88,7 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
                 .mark("canvas")
             )
         with ui.column().classes("w-80 shrink-0 gap-3 overflow-y-auto"):
+            _modelling(session)
             with (
                 ui.card()
                 .classes("w-full gap-2")
@@ -101,6 +104,18 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
                 session.findings_view()
     session.redraw()
     ui.keyboard(on_key=lambda e: _shortcut(session, e))
+
+
+def _modelling(session: DesignerSession) -> None:
+    """Simulate (a token run of the draft) and What if (recorded instances replayed)."""
+    document, canvas = (lambda: session.draft.doc), (lambda: session.canvas)
+    with ui.card().classes("w-full gap-1").props('data-testid="simulate"'):
+        with ui.expansion("Simulate", icon="play_circle").classes("w-full").props(
+                'dense data-testid="simulate-open"'):
+            SimulationPanel(document, canvas)
+        with ui.expansion("What if", icon="compare_arrows").classes("w-full").props(
+                'dense data-testid="whatif-open"'):
+            WhatIfPanel(session.engine, document, canvas)
 
 
 def _shortcut(session: DesignerSession, event: Any) -> None:

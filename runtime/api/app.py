@@ -27,6 +27,7 @@ from runtime.api import (
     explain,
     health,
     instances,
+    modelling,
     operations,
     tasks,
     tokens,
@@ -45,7 +46,7 @@ from shared.definition import Definition
 
 ROUTERS = (definitions.router, instances.router, operations.router, breakers.router,
            explain.router, tasks.router, audit.router, compliance.router, tokens.router,
-           alerts.router, health.router)
+           alerts.router, modelling.router, health.router)
 
 
 def create_app(

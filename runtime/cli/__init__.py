@@ -18,6 +18,7 @@ from runtime.cli import (
     instances,
     keys,
     messaging,
+    modelling,
     operations,
     retention,
     server,
@@ -28,4 +29,4 @@ from runtime.cli.app import app
 
 __all__ = ["alerts", "analytics", "app", "audit", "bench", "compliance", "database",
            "definitions", "demo", "explain", "formats", "instances", "keys", "messaging",
-           "operations", "retention", "server", "tasks", "users"]
+           "modelling", "operations", "retention", "server", "tasks", "users"]

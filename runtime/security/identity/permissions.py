@@ -83,6 +83,8 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/definitions/{key}"): "definitions.read",
     ("POST", "/definitions/{key}/versions"): "definitions.publish",
     ("GET", "/definitions/{key}/versions/{version}"): "definitions.read",
+    ("POST", "/drafts/{key}/simulate"): "definitions.publish",
+    ("POST", "/drafts/{key}/whatif"): "definitions.publish",
     ("POST", "/instances"): "instances.start",
     ("GET", "/instances"): "instances.read",
     ("GET", "/instances/{instance_id}"): "instances.read",

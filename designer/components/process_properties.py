@@ -24,7 +24,7 @@ def process_properties(
     on_remove_variable: Callable[[int], None],
 ) -> None:
     ui.label("Process").classes("text-base font-semibold")
-    ui.label("Select a state or transition to edit it.").classes("text-xs text-slate-500")
+    ui.label("Select a state or transition to edit it.").classes("text-xs text-slate-600")
     ui.input(
         "Name", value=document.get("name") or "", on_change=lambda e: on_change("name", e.value)
     ).mark("field-process-name").classes("w-full")
@@ -40,7 +40,7 @@ def process_properties(
     with ui.row().classes("w-full items-center justify-between mt-2"):
         ui.label("Variables").classes("text-sm font-semibold")
         ui.button(icon="add", on_click=on_add_variable).props(
-            'flat dense round data-testid="add-variable"'
+            'flat dense round aria-label="Declare a variable" data-testid="add-variable"'
         ).mark("add-variable").tooltip("Declare a variable")
     for index, variable in enumerate(document.get("variables", [])):
         with ui.row().classes("w-full items-center gap-1 flex-nowrap"):
@@ -61,5 +61,5 @@ def process_properties(
                 on_change=lambda e, i=index: on_variable_change(i, "sensitive", e.value),
             ).tooltip("Sensitive: encrypted at rest and masked")
             ui.button(icon="delete", on_click=lambda i=index: on_remove_variable(i)).props(
-                "flat dense round"
+                'flat dense round aria-label="Remove the variable"'
             )

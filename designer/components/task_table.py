@@ -39,7 +39,7 @@ COLUMNS = [
 ]
 
 _SLOTS = {
-    "no-data": '<div class="w-full text-center text-slate-500 py-1">No tasks here</div>',
+    "no-data": '<div class="w-full text-center text-slate-600 py-1">No tasks here</div>',
     "body-cell-priority": (
         '<q-td :props="props"><q-badge :color="props.row.priority_colour" '
         ':label="props.value" :data-testid="\'priority-\' + props.row.id" />'
@@ -52,7 +52,7 @@ _SLOTS = {
     ),
     "body-cell-definition": (
         '<q-td :props="props"><span class="font-mono">{{ props.value }}</span>'
-        '<span class="text-slate-400"> v{{ props.row.version }}</span></q-td>'
+        '<span class="text-slate-500"> v{{ props.row.version }}</span></q-td>'
     ),
     "body-cell-instance": (
         '<q-td :props="props"><span class="font-mono text-xs" :title="props.value">'
@@ -65,7 +65,7 @@ _SLOTS = {
         '<q-td :props="props"><span v-if="props.value" :data-due="props.value" '
         ':class="props.row.late ? \'text-red-600 font-semibold\' : \'\'" '
         ":title=\"'due ' + props.row.due_label\">{{ props.row.due_text }}</span>"
-        '<span v-else class="text-slate-400">no SLA</span></q-td>'
+        '<span v-else class="text-slate-500">no SLA</span></q-td>'
     ),
     "body-cell-actions": (
         '<q-td :props="props" class="whitespace-nowrap">'
@@ -76,6 +76,7 @@ _SLOTS = {
         'icon="undo" :data-testid="\'unclaim-\' + props.row.id" '
         "@click=\"() => $parent.$emit('unclaim', props.row.id)\" />"
         '<q-btn v-if="props.row.can_delegate" flat dense size="sm" icon="forward_to_inbox" '
+        'aria-label="Delegate" '
         ":data-testid=\"'delegate-' + props.row.id\" "
         "@click=\"() => $parent.$emit('delegate', props.row.id)\"><q-tooltip>Delegate to a"
         " user or a role</q-tooltip></q-btn></q-td>"

@@ -64,7 +64,7 @@ class CapacityView:
         with ui.row().classes("w-full gap-3 flex-wrap"):
             for name, label, value in tiles:
                 with tag(ui.card().classes("px-4 py-2 gap-0 min-w-[130px]"), f"cap-{name}"):
-                    ui.label(label).classes("text-xs text-slate-500")
+                    ui.label(label).classes("text-xs text-slate-600")
                     ui.label(value).classes("text-xl font-semibold")
         _forecast(cap)
         _workers(cap)
@@ -127,12 +127,12 @@ class VersionsView:
             "text-xl font-semibold"), "versions-title")
         ui.label(f"Mann-Whitney U on the durations of finished visits (Holm-adjusted, "
                  f"p < {ALPHA}); slower means the median grew more than 10%.").classes(
-            "text-xs text-slate-500")
+            "text-xs text-slate-600")
         with self.engine.store.read() as conn:
             comparisons = compare_versions(conn, self.key, self.versions)
         if not comparisons:
             tag(ui.label("Only one version is published: nothing to compare yet.").classes(
-                "text-slate-500"), "versions-none")
+                "text-slate-600"), "versions-none")
         for comparison in comparisons:
             _comparison(comparison)
 

@@ -41,7 +41,9 @@ def register(engine: Engine, auth: WebAuth) -> None:
 
     @ui.page("/dashboards/{key}")
     def per_process(key: str, view: str = "dashboard") -> None:
-        with page_frame("Dashboards", user=auth.username(), full_width=True):
+        with page_frame(
+            "Dashboards", user=auth.username(), full_width=True, title=f"Dashboard: {key}"
+        ):
             if auth.require(PERMISSION, f"/dashboards/{key}") is None:
                 return
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from browser_settings import ROOT
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 AXE = ROOT / "assets/node_modules/axe-core/axe.min.js"
@@ -21,9 +22,17 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     """Serious and critical violations axe finds on `page` now."""
     if not AXE.is_file():
         raise AssertionError(f"{AXE} is missing: run `npm ci` in assets/ first")
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
-    found = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    for attempt in range(3):
+        try:
+            if not page.evaluate("typeof window.axe !== 'undefined'"):
+                page.add_script_tag(path=str(AXE))
+            found = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+            break
+        except PlaywrightError:  # the page replaced its URL or reloaded under us: once more
+            if attempt == 2:
+                raise
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(1000)
     return [v for v in found["violations"] if v.get("impact") in BLOCKING]
 
 

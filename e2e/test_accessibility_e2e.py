@@ -8,6 +8,7 @@ its one `<h1>` and `<html lang>`. Screenshots: test-artifacts/a11y-<theme>-<widt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -46,10 +47,10 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     workdir = tmp_path_factory.mktemp("a11y-server")
     db = database_url(workdir)
     cli(db, "demo", "--instances", "30", "--days", "1", "--seed", "3", timeout_s=600)
-    for role, name in USERS.items():
-        add_user(db, name, role, PASSWORD)
     env = {"STATEWRIGHT_STORAGE_SECRET": "e2e", "STATEWRIGHT_ADMIN_PASSWORD": ADMIN_PASSWORD}
-    with running_server(workdir, env) as url:
+    with running_server(workdir, env) as url:  # it makes the first admin of an empty database
+        for role, name in USERS.items():
+            add_user(db, name, role, PASSWORD)
         token = new_admin_token(db, "a11y")
         answer = httpx.post(f"{url}/api/v1/instances", headers={"Authorization": f"Bearer {token}"},
                             json={"definition": "loan-approval", "variables": {
@@ -61,7 +62,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def chromium() -> Iterator[Browser]:
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
@@ -143,8 +144,9 @@ def settle(page: Page) -> None:
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_every_page_passes_axe_at_both_widths(
-    browser: Browser, demo_server: tuple[str, str], theme: str
+    chromium: Browser, demo_server: tuple[str, str], theme: str
 ) -> None:
+    browser = chromium
     url, _ = demo_server
     failures: list[str] = []
     contexts: dict[str | None, BrowserContext] = {}
@@ -173,3 +175,70 @@ def test_every_page_passes_axe_at_both_widths(
     print(f"\naxe-core checked {checked} page views ({theme}): {len(failures)} with "
           "serious or critical violations")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("user", "lands_on", "heading"),
+    [("uma", "/tasks", "Inbox"), ("mo", "/dashboards", "Dashboards"),
+     ("ana", "/", "Processes"), ("otto", "/instances", "Instances"),
+     ("aud", "/compliance", "Compliance")],
+)
+def test_each_role_lands_where_it_works(
+    chromium: Browser, demo_server: tuple[str, str], user: str, lands_on: str, heading: str
+) -> None:
+    url, _ = demo_server
+    context = chromium.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    log_in(page, url, user, PASSWORD, then="/", lands_on=lands_on)
+    expect(page.get_by_test_id("page-heading")).to_have_text(heading)
+    context.close()
+
+
+def test_the_designer_entry_opens_the_last_process_or_a_picker(
+    chromium: Browser, demo_server: tuple[str, str]
+) -> None:
+    url, db = demo_server
+    add_user(db, "ada", "analyst", PASSWORD)
+    context = chromium.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    log_in(page, url, "ada", PASSWORD, then="/processes")
+    page.get_by_test_id("nav-designer").click()
+    expect(page.get_by_test_id("designer-picker")).to_be_visible()
+    page.get_by_test_id("pick-purchase-order").click()
+    page.wait_for_url(url + "/designer/purchase-order")
+    page.get_by_test_id("nav-processes").click()
+    page.wait_for_url(url + "/processes")
+    page.get_by_test_id("nav-designer").click()
+    page.wait_for_url(url + "/designer/purchase-order")
+    context.close()
+
+
+def test_a_phone_gets_a_menu_button_and_the_theme_toggle_is_remembered(
+    chromium: Browser, demo_server: tuple[str, str]
+) -> None:
+    url, _ = demo_server
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    page = context.new_page()
+    log_in(page, url, "admin", ADMIN_PASSWORD, then="/processes")
+    # No pick yet: the system's dark preference is followed.
+    expect(page.locator("body")).to_have_class(re.compile(r"\bbody--dark\b"))
+    header = page.locator(".q-header").bounding_box()
+    assert header is not None and header["height"] < 70, f"the header wraps: {header}"
+    expect(page.get_by_test_id("nav-instances")).to_be_hidden()
+    page.get_by_test_id("menu-button").click()
+    expect(page.get_by_test_id("drawer-instances")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "a11y-phone-menu.png"))
+    page.get_by_test_id("drawer-instances").click()
+    page.wait_for_url(url + "/instances")
+
+    toggle = page.get_by_test_id("theme-toggle")
+    expect(toggle).to_have_attribute("data-theme", "auto")
+    toggle.click()  # auto -> dark
+    toggle.click()  # dark -> light
+    expect(toggle).to_have_attribute("data-theme", "light")
+    expect(page.locator("body")).not_to_have_class(re.compile(r"\bbody--dark\b"))
+    page.reload()
+    expect(page.get_by_test_id("theme-toggle")).to_have_attribute("data-theme", "light")
+    expect(page.locator("body")).not_to_have_class(re.compile(r"\bbody--dark\b"))
+    assert "Menu" in (page.get_by_test_id("menu-button").get_attribute("aria-label") or "")
+    context.close()

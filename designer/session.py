@@ -315,11 +315,11 @@ class DesignerSession:
         self.toolbar_box.clear()
         with self.toolbar_box:
             if errors:
-                ui.badge(f"{errors} error{'s' * (errors != 1)}", color="red").mark(
+                ui.badge(f"{errors} error{'s' * (errors != 1)}", color="red-9").mark(
                     "error-count"
                 ).props('data-testid="error-count"')
             if warnings:
-                ui.badge(f"{warnings} warning{'s' * (warnings != 1)}", color="orange")
+                ui.badge(f"{warnings} warning{'s' * (warnings != 1)}", color="deep-orange-10")
             if self.published_version is not None:
                 ui.label(f"Published version {self.published_version}").classes(
                     "text-green-700 font-semibold"

@@ -40,7 +40,7 @@ def describe(violations: list[dict[str, Any]]) -> str:
     """One line per rule with the elements it failed on (first few), readable in a test log."""
     lines = []
     for violation in violations:
-        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:4]]
+        targets = [node.get("html", "")[:160] for node in violation["nodes"][:4]]
         summary = violation["nodes"][0].get("failureSummary", "").replace("\n", " ")[:200]
         lines.append(f"  [{violation['impact']}] {violation['id']}: {violation['help']} "
                      f"on {targets} ({summary})")

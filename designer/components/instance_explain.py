@@ -18,8 +18,8 @@ from runtime.operations.explain import Explanation, explain, short
 if TYPE_CHECKING:
     from runtime import Engine
 
-CLASS_COLOURS = {"transient": "amber", "timeout": "orange", "breaker_open": "purple",
-                 "bad_input": "blue", "permanent": "deep-orange", "bug": "red"}
+CLASS_COLOURS = {"transient": "brown-7", "timeout": "deep-orange-10", "breaker_open": "purple",
+                 "bad_input": "blue-9", "permanent": "deep-orange-10", "bug": "red-9"}
 WAIT_ICONS = {"event": "mail", "task": "person", "timer": "schedule", "job": "bolt",
               "breaker": "power_off", "bulkhead": "block", "child": "account_tree",
               "operator": "engineering"}
@@ -27,7 +27,7 @@ WAIT_ICONS = {"event": "mail", "task": "person", "timer": "schedule", "job": "bo
 
 def class_badge(error_class: str) -> None:
     """The badge of an error class (also on the incidents view), its remedy as tooltip."""
-    ui.badge(error_class.replace("_", " "), color=CLASS_COLOURS.get(error_class, "grey")).mark(
+    ui.badge(error_class.replace("_", " "), color=CLASS_COLOURS.get(error_class, "grey-8")).mark(
         f"class-{error_class}").props(testid(f"class-{error_class}")).tooltip(
         REMEDIES.get(error_class, ""))
 

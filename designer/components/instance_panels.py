@@ -23,7 +23,7 @@ from shared.sensitivity import MASK, masked
 if TYPE_CHECKING:
     from runtime import Engine
 
-BREAKER_COLOURS = {"closed": "green", "open": "red", "half-open": "amber"}
+BREAKER_COLOURS = {"closed": "green-9", "open": "red-9", "half-open": "brown-7"}
 
 
 def variables_panel(
@@ -81,7 +81,7 @@ def _breaker(engine: Engine, inst: Instance) -> None:
     breaker = engine.breakers.state(group_of(state))
     with ui.row().classes("items-center gap-2").mark("breaker").props(testid("breaker")):
         ui.label(f"Breaker {breaker.name}").classes("text-sm font-semibold")
-        ui.badge(breaker.state, color=BREAKER_COLOURS.get(breaker.state, "grey"))
+        ui.badge(breaker.state, color=BREAKER_COLOURS.get(breaker.state, "grey-8"))
         if breaker.failures:
             ui.label(f"{breaker.failures} failure(s)").classes("text-xs text-slate-600")
 

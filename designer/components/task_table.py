@@ -15,7 +15,8 @@ from nicegui import ui
 
 from runtime.people.tasks import Task
 
-PRIORITY_COLOURS = {"urgent": "red-7", "high": "orange-8", "normal": "blue-7", "low": "grey-6"}
+# Dark enough for white text (WCAG AA).
+PRIORITY_COLOURS = {"urgent": "red-9", "high": "deep-orange-10", "normal": "blue-9", "low": "grey-8"}
 
 
 def _column(name: str, label: str, field: str, width: str | None = None,
@@ -154,7 +155,7 @@ def task_row(task: Task, me: str, roles: frozenset[str], admin: bool,
         "href": f"/tasks/{task.id}",
         "name": task.name,
         "priority": task.priority,
-        "priority_colour": PRIORITY_COLOURS.get(task.priority, "grey-6"),
+        "priority_colour": PRIORITY_COLOURS.get(task.priority, "grey-8"),
         "escalated": task.escalated,
         "definition": task.definition,
         "version": task.version,

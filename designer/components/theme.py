@@ -52,6 +52,29 @@ body.body--dark, body.body--dark.bg-slate-100 { background: #0f172a; color: #e2e
 """
 
 
+# Quasar leaves two things unnamed that the pages cannot reach through props: a table's
+# scrolling middle (keyboard users must be able to focus it to scroll) and its row-selection
+# checkboxes. This names them as Quasar renders them, including rows that arrive later.
+NAME_QUASAR_PARTS_JS = """
+<script>
+(() => {
+  const name = () => {
+    document.querySelectorAll('.q-table__middle.scroll:not([tabindex])').forEach(region => {
+      region.tabIndex = 0;
+      region.setAttribute('role', 'region');
+      region.setAttribute('aria-label', 'Table (scrolls sideways)');
+    });
+    document.querySelectorAll('.q-table .q-checkbox[role=checkbox]:not([aria-label])')
+      .forEach(box => box.setAttribute('aria-label',
+        box.closest('thead') ? 'Select all rows shown' : 'Select this row'));
+  };
+  new MutationObserver(name).observe(document.body, {childList: true, subtree: true});
+  name();
+})();
+</script>
+"""
+
+
 def theme_from_cookie() -> str:
     """The theme this browser picked, "auto" if none (or the cookie is not one we set)."""
     try:
@@ -65,6 +88,7 @@ def theme_from_cookie() -> str:
 def apply_theme() -> ui.dark_mode:
     """Quasar's dark mode as this browser picked it, and the shared style sheet."""
     ui.add_css(THEME_CSS)
+    ui.add_body_html(NAME_QUASAR_PARTS_JS)
     return ui.dark_mode(THEMES[theme_from_cookie()])
 
 

@@ -90,7 +90,7 @@ ROLES_SLOT = (
 )
 STATUS_SLOT = (
     '<q-td :props="props"><q-badge '
-    ":color=\"props.row.disabled ? 'red-6' : props.row.locked ? 'orange-7' : 'green-6'\">"
+    ":color=\"props.row.disabled ? 'red-9' : props.row.locked ? 'deep-orange-10' : 'green-9'\">"
     "{{ props.value }}</q-badge></q-td>"
 )
 TOKEN_ACTIONS_SLOT = (

@@ -38,8 +38,8 @@ RULE_COLUMNS = [
     {"name": "actions", "label": "", "field": "name", "align": "right"},
 ]
 STATUS_SLOT = (
-    '<q-td :props="props"><q-badge :color="props.value == \'firing\' ? \'red-6\' : '
-    "'green-6'\">{{ props.value }}</q-badge></q-td>"
+    '<q-td :props="props"><q-badge :color="props.value == \'firing\' ? \'red-9\' : '
+    "'green-9'\">{{ props.value }}</q-badge></q-td>"
 )
 DELETE_SLOT = (
     '<q-td :props="props"><q-btn flat dense size="sm" icon="delete" color="negative" '

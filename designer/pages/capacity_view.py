@@ -151,9 +151,9 @@ def _comparison(comparison: Any) -> None:
             ui.label(f"Version {comparison.after} against {comparison.before}").classes(
                 "text-lg font-semibold")
             if comparison.slower:
-                tag(ui.badge("slower", color="red"), f"{name}-slower")
+                tag(ui.badge("slower", color="red-9"), f"{name}-slower")
             else:
-                ui.badge("no slowdown found", color="green")
+                ui.badge("no slowdown found", color="green-9")
         columns = [{"name": n, "label": label, "field": n, "align": "left"} for n, label in (
             ("subject", "Measure"), ("n", "Visits (before → after)"),
             ("p50", "Median (before → after)"), ("ratio", "Ratio"), ("p", "p (adjusted)"),

@@ -169,7 +169,7 @@ class InstanceView:
             with ui.column().classes("gap-0"):
                 with ui.row().classes("items-center gap-2"):
                     ui.label(f"{inst.definition} v{inst.version}").classes("text-xl font-semibold")
-                    ui.badge(inst.status, color=STATUS_COLOURS.get(inst.status, "grey")).mark(
+                    ui.badge(inst.status, color=STATUS_COLOURS.get(inst.status, "grey-8")).mark(
                         "instance-status"
                     ).props(testid("instance-status"))
                     ui.label(f"in {inst.state}").classes("text-lg").mark("instance-state").props(

@@ -47,14 +47,18 @@ def process_properties(
             ui.input(
                 value=variable.get("name", ""),
                 on_change=lambda e, i=index: on_variable_change(i, "name", (e.value or "").strip()),
-            ).props(f'dense data-testid="variable-name-{index}"').classes("grow").mark(
+            ).props(
+                f'dense aria-label="Variable name" data-testid="variable-name-{index}"'
+            ).classes("grow").mark(
                 f"variable-name-{index}"
             )
             ui.select(
                 VARIABLE_TYPES,
                 value=variable.get("type", "string"),
                 on_change=lambda e, i=index: on_variable_change(i, "type", e.value),
-            ).props(f'dense data-testid="variable-type-{index}"').classes("w-24")
+            ).props(
+                f'dense aria-label="Variable type" data-testid="variable-type-{index}"'
+            ).classes("w-24")
             ui.checkbox(
                 "secret",
                 value=bool(variable.get("sensitive")),

@@ -16,7 +16,9 @@ from nicegui import ui
 from runtime.people.tasks import Task
 
 # Dark enough for white text (WCAG AA).
-PRIORITY_COLOURS = {"urgent": "red-9", "high": "deep-orange-10", "normal": "blue-9", "low": "grey-8"}
+PRIORITY_COLOURS = {
+    "urgent": "red-9", "high": "deep-orange-10", "normal": "blue-9", "low": "grey-8"
+}
 
 
 def _column(name: str, label: str, field: str, width: str | None = None,

@@ -45,7 +45,12 @@ body.body--dark, body.body--dark.bg-slate-100 { background: #0f172a; color: #e2e
 .body--dark .text-blue-700 { color: #93c5fd !important; }
 .body--dark .text-primary { color: #93c5fd !important; }
 .body--dark .border-slate-200 { border-color: #334155 !important; }
-.body--dark a:not(.q-btn):not([data-nav]):not(.sw-drawer-link) { color: #93c5fd; }
+/* NiceGUI's link blue (#3b82f6) is 3.4:1 on the page background; links that name no colour
+   of their own get a darker one (the header and drawer are outside .q-page). */
+.q-page .nicegui-link:not([class*="text-primary"]):not([class*="text-slate"]) { color: #1d4ed8; }
+.body--dark .q-page .nicegui-link:not([class*="text-slate"]) { color: #93c5fd !important; }
+.body--dark .text-slate-900 { color: #f1f5f9 !important; }
+.body--dark .border-slate-800 { border-color: #cbd5e1 !important; }
 .body--dark .js-plotly-plot .main-svg:first-child { background: #1e293b !important; }
 .body--dark .js-plotly-plot .main-svg text { fill: #e2e8f0 !important; }
 .body--dark .js-plotly-plot .gridlayer path { stroke: #334155 !important; }

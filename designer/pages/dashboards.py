@@ -71,6 +71,7 @@ def view_tabs(path: str, view: str, views: tuple[str, ...]) -> str:
         for name in views:
             current = name == shown
             link = tag(ui.link(name.capitalize(), f"{path}?view={name}"), f"tab-{name}")
-            link.classes("px-6 py-2 uppercase text-sm no-underline text-slate-700 " + (
-                "border-b-2 border-slate-800 font-semibold" if current else "opacity-70"))
+            link.classes("px-6 py-2 uppercase text-sm no-underline " + (
+                "text-slate-900 border-b-2 border-slate-800 font-semibold" if current
+                else "text-slate-600"))
     return shown

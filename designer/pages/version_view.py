@@ -58,7 +58,9 @@ def register(engine: Engine, auth: WebAuth) -> None:
                             f"{key}-v{record.version}.json",
                             "application/json",
                         ),
-                    ).props("flat dense").mark("export-version").tooltip("Export this version")
+                    ).props('flat dense aria-label="Export this version"').mark(
+                        "export-version"
+                    ).tooltip("Export this version")
                     ui.button(
                         "Open in Designer",
                         icon="draw",

@@ -21,39 +21,46 @@ COOKIE_MAX_AGE_S = 365 * 24 * 3600
 # Quasar's own focus shade is barely visible: one sheet fixes both and gives dark mode its
 # colours, as the pages use a handful of Tailwind colour classes Quasar does not restyle.
 THEME_CSS = """
-:focus-visible { outline: 3px solid #2563eb !important; outline-offset: 2px; }
-.q-header :focus-visible, .q-drawer :focus-visible { outline-color: #fbbf24 !important; }
-.body--dark :focus-visible { outline-color: #93c5fd !important; }
 .sw-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
-body.body--dark, body.body--dark.bg-slate-100 { background: #0f172a; color: #e2e8f0; }
-.body--dark .q-card, .body--dark .q-table__container, .body--dark .q-table__card,
-.body--dark .q-menu, .body--dark .q-dialog .q-card { background: #1e293b; color: #e2e8f0; }
-.body--dark .q-header { background: #0b1733 !important; }
-.body--dark .bg-white { background: #1e293b !important; }
-.body--dark .bg-slate-50, .body--dark .bg-slate-100 { background: #1e293b !important; }
-.body--dark .bg-blue-50 { background: #172554 !important; }
-.body--dark .bg-red-50 { background: #450a0a !important; }
-.body--dark .bg-amber-50 { background: #451a03 !important; }
-.body--dark .text-slate-600, .body--dark .text-slate-600, .body--dark .text-slate-700 {
-  color: #cbd5e1 !important; }
-.body--dark .text-red-600, .body--dark .text-red-700, .body--dark .text-red-800,
-.body--dark .text-red-500 { color: #fca5a5 !important; }
-.body--dark .text-green-700 { color: #86efac !important; }
-.body--dark .text-orange-600, .body--dark .text-orange-700, .body--dark .text-amber-600 {
-  color: #fdba74 !important; }
-.body--dark .text-blue-700 { color: #93c5fd !important; }
-.body--dark .text-primary { color: #93c5fd !important; }
-.body--dark .border-slate-200 { border-color: #334155 !important; }
 /* NiceGUI's link blue (#3b82f6) is 3.4:1 on the page background; links that name no colour
    of their own get a darker one (the header and drawer are outside .q-page). */
 .q-page .nicegui-link:not([class*="text-primary"]):not([class*="text-slate"]) { color: #1d4ed8; }
-.body--dark .q-page .nicegui-link:not([class*="text-slate"]) { color: #93c5fd !important; }
+/* NiceGUI puts Quasar's `!important` colours (.text-primary, .bg-white...) in a cascade layer,
+   and an important declaration in an earlier layer beats one in a later layer or none: so the
+   rules that must win sit, all important, in `theme`, the first layer NiceGUI declares. */
+@layer theme {
+:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
+.q-header :focus-visible, .q-drawer :focus-visible { outline-color: #fbbf24 !important; }
+.body--dark :focus-visible { outline-color: #93c5fd !important; }
+body.body--dark { background: #0f172a !important; color: #e2e8f0 !important; }
+.body--dark .q-card, .body--dark .q-table__container, .body--dark .q-table__card,
+.body--dark .q-menu, .body--dark .q-dialog .q-card {
+  background: #1e293b !important; color: #e2e8f0 !important; }
+.body--dark .q-header { background: #0b1733 !important; }
+.body--dark .q-drawer { background: #1e293b !important; }
+.body--dark .bg-white, .body--dark .bg-slate-50, .body--dark .bg-slate-100 {
+  background: #1e293b !important; }
+.body--dark .bg-blue-50 { background: #172554 !important; }
+.body--dark .bg-red-50 { background: #450a0a !important; }
+.body--dark .bg-amber-50 { background: #451a03 !important; }
+.body--dark .text-slate-500, .body--dark .text-slate-600, .body--dark .text-slate-700 {
+  color: #cbd5e1 !important; }
 .body--dark .text-slate-900 { color: #f1f5f9 !important; }
+.body--dark .text-red-500, .body--dark .text-red-600, .body--dark .text-red-700,
+.body--dark .text-red-800, .body--dark .text-negative { color: #fca5a5 !important; }
+.body--dark .text-green-700 { color: #86efac !important; }
+.body--dark .text-orange-600, .body--dark .text-orange-700, .body--dark .text-amber-600 {
+  color: #fdba74 !important; }
+.body--dark .text-blue-700, .body--dark .text-primary { color: #93c5fd !important; }
+.body--dark .q-btn.bg-primary { background: #2563eb !important; color: #fff !important; }
+.body--dark .border-slate-200 { border-color: #334155 !important; }
 .body--dark .border-slate-800 { border-color: #cbd5e1 !important; }
+.body--dark .q-page .nicegui-link:not([class*="text-slate"]) { color: #93c5fd !important; }
 .body--dark .js-plotly-plot .main-svg:first-child { background: #1e293b !important; }
 .body--dark .js-plotly-plot .main-svg text { fill: #e2e8f0 !important; }
 .body--dark .js-plotly-plot .gridlayer path { stroke: #334155 !important; }
+}
 """
 
 

@@ -180,7 +180,9 @@ def task_table(marker: str, on_action: dict[str, Callable[[str], None]]) -> ui.t
     """An empty queue table; `on_action` maps claim/unclaim/delegate to handlers of a task id."""
     table = ui.table(columns=COLUMNS, rows=[], row_key="id").classes("w-full")
     table.props(f'flat bordered dense data-testid="{marker}"').classes("sw-task-table")
-    ui.add_css(".sw-task-table table { table-layout: fixed; }")
+    # Fixed layout squeezes the task name to nothing on a phone: below 64rem the table
+    # scrolls sideways instead.
+    ui.add_css(".sw-task-table table { table-layout: fixed; min-width: 64rem; }")
     table.mark(marker)
     for name, template in _SLOTS.items():
         table.add_slot(name, template)

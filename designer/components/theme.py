@@ -39,6 +39,7 @@ body.body--dark { background: #0f172a !important; color: #e2e8f0 !important; }
   background: #1e293b !important; color: #e2e8f0 !important; }
 .body--dark .q-header { background: #0b1733 !important; }
 .body--dark .q-drawer { background: #1e293b !important; }
+.body--dark .q-tab-panels, .body--dark .q-tab-panel { background: transparent !important; }
 .body--dark .bg-white, .body--dark .bg-slate-50, .body--dark .bg-slate-100 {
   background: #1e293b !important; }
 .body--dark .bg-blue-50 { background: #172554 !important; }
@@ -60,6 +61,7 @@ body.body--dark { background: #0f172a !important; color: #e2e8f0 !important; }
 .body--dark .js-plotly-plot .main-svg:first-child { background: #1e293b !important; }
 .body--dark .js-plotly-plot .main-svg text { fill: #e2e8f0 !important; }
 .body--dark .js-plotly-plot .gridlayer path { stroke: #334155 !important; }
+.body--dark .js-plotly-plot .legend .bg { fill: #1e293b !important; }
 }
 """
 

@@ -62,7 +62,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
+def chromium(demo_server: tuple[str, str]) -> Iterator[Browser]:
+    """One browser for the module, closed before the server so no page holds it open."""
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(

@@ -54,7 +54,10 @@ body.body--dark { background: #0f172a !important; color: #e2e8f0 !important; }
 .body--dark .text-orange-600, .body--dark .text-orange-700, .body--dark .text-amber-600 {
   color: #fdba74 !important; }
 .body--dark .text-blue-700, .body--dark .text-primary { color: #93c5fd !important; }
-.body--dark .q-btn.bg-primary { background: #2563eb !important; color: #fff !important; }
+/* the brand blue is too dark on a dark page: a light one for text, borders and focused
+   field labels, a brighter one under white button text */
+body.body--dark { --q-primary: #93c5fd !important; }
+.body--dark .bg-primary { background: #2563eb !important; color: #fff !important; }
 .body--dark .border-slate-200 { border-color: #334155 !important; }
 .body--dark .border-slate-800 { border-color: #cbd5e1 !important; }
 .body--dark .q-page .nicegui-link:not([class*="text-slate"]) { color: #93c5fd !important; }

@@ -77,6 +77,7 @@ def mount(app: FastAPI, engine: Engine) -> None:
     ui.run_with(
         app,
         title="Statewright",
+        language="en-US",
         favicon="🔀",
         storage_secret=os.environ.get(STORAGE_SECRET_ENV) or secrets.token_urlsafe(32),
         session_middleware_kwargs=session_middleware_kwargs(),

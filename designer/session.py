@@ -315,11 +315,11 @@ class DesignerSession:
         self.toolbar_box.clear()
         with self.toolbar_box:
             if errors:
-                ui.badge(f"{errors} error{'s' * (errors != 1)}", color="red").mark(
+                ui.badge(f"{errors} error{'s' * (errors != 1)}", color="red-9").mark(
                     "error-count"
                 ).props('data-testid="error-count"')
             if warnings:
-                ui.badge(f"{warnings} warning{'s' * (warnings != 1)}", color="orange")
+                ui.badge(f"{warnings} warning{'s' * (warnings != 1)}", color="deep-orange-10")
             if self.published_version is not None:
                 ui.label(f"Published version {self.published_version}").classes(
                     "text-green-700 font-semibold"
@@ -332,7 +332,7 @@ class DesignerSession:
             if errors:
                 button.disable()
                 ui.label(f"Publishing needs 0 errors ({errors} left)").classes(
-                    "text-xs text-slate-500"
+                    "text-xs text-slate-600"
                 ).mark("publish-reason").props('data-testid="publish-reason"')
 
     def findings_view(self, *, only_if_changed: bool = False) -> None:
@@ -363,7 +363,7 @@ class DesignerSession:
             return
         if len(states) + len(transitions) > 1:
             ui.label(f"{len(states)} states and {len(transitions)} transitions selected.").classes(
-                "text-sm text-slate-500"
+                "text-sm text-slate-600"
             )
             return
         if states:

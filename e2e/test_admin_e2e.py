@@ -69,8 +69,8 @@ def test_an_admin_creates_an_operator_who_sees_only_what_operators_may_open(
     page.get_by_label("New password", exact=True).fill(OPAL_PASSWORD)
     page.get_by_label("New password again").fill(OPAL_PASSWORD)
     page.get_by_role("button", name="Change password").click()
-    page.wait_for_url(designer_url + "/")
-    expect(page.get_by_test_id("process-table")).to_be_visible()
+    page.wait_for_url(designer_url + "/instances")  # where an operator lands
+    expect(page.get_by_test_id("page-heading")).to_have_text("Instances")
     assert nav_entries(page) == ["processes", "instances"]
     page.screenshot(path=str(ARTIFACTS / "operator-navigation.png"))
     page.goto(designer_url + "/admin")

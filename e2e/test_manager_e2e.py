@@ -64,7 +64,7 @@ def wait_for_charts(page: Page, at_least: int) -> None:
 
 def test_a_manager_reads_the_dashboards_after_a_demo(browser_page: Page, demo_url: str) -> None:
     page = browser_page
-    log_in(page, demo_url, MANAGER, MANAGER_PASSWORD)
+    log_in(page, demo_url, MANAGER, MANAGER_PASSWORD, lands_on="/dashboards")  # their landing
 
     page.locator('[data-nav="dashboards"]').click()
     expect(page.get_by_test_id("dashboard-title")).to_have_text("Dashboards: all processes")

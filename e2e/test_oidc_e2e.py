@@ -91,7 +91,7 @@ def test_a_provider_user_signs_in_and_their_groups_become_roles(
     browser_page.screenshot(path=str(ARTIFACTS / "oidc-login-page.png"))
     started = time.perf_counter()
     sign_in(browser_page, base_url)
-    browser_page.wait_for_url(base_url + "/")
+    browser_page.wait_for_url(base_url + "/instances")  # an operator lands on the instances
     expect(browser_page.get_by_text("olga", exact=True)).to_be_visible()
     print(
         f"\nSSO round trip (login page -> provider -> callback -> /): "

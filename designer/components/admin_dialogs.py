@@ -50,7 +50,7 @@ class SecretDialog:
                 self.secret = ui.label().classes("font-mono text-sm break-all flex-1")
                 self.secret.props('data-testid="shown-secret"').mark("shown-secret")
                 ui.button(icon="content_copy", on_click=self._copy).props(
-                    'flat dense data-testid="copy-secret"'
+                    'flat dense aria-label="Copy" data-testid="copy-secret"'
                 ).tooltip("Copy")
             with ui.row().classes("w-full justify-end"):
                 ui.button("I have stored it", on_click=self._forget).props(
@@ -96,7 +96,7 @@ class RolesDialog:
                 .props('use-chips data-testid="role-select"')
                 .mark("role-select")
             )
-            ui.label(ROLE_HINT).classes("text-xs text-slate-500")
+            ui.label(ROLE_HINT).classes("text-xs text-slate-600")
             with ui.row().classes("w-full justify-end"):
                 ui.button("Cancel", on_click=self.dialog.close).props("flat")
                 self.save = ui.button(on_click=lambda: self._on_save())

@@ -25,7 +25,7 @@ def show_summary(report: ComplianceReport) -> None:
 def show_section(section: Section) -> None:
     with ui.card().classes("w-full gap-2").props(f'data-testid="section-{section.key}"'):
         ui.label(f"{section.title} ({len(section.rows)})").classes("text-lg font-semibold")
-        ui.label(section.description).classes("text-sm text-slate-500")
+        ui.label(section.description).classes("text-sm text-slate-600")
         if section.truncated:
             ui.label(f"Only the first {MAX_ROWS} rows are shown: narrow the period.").classes(
                 "text-sm text-orange-700")

@@ -31,6 +31,7 @@ def _card(chart: Chart, file_prefix: str) -> None:
         with ui.row().classes("w-full justify-end items-center -mb-10 z-10"):
             tag(ui.button(icon="download", on_click=lambda c=chart: ui.download.content(
                 c.csv(), f"{file_prefix}-{c.name}.csv", "text/csv")).props(
-                "flat dense size=sm"), f"csv-{chart.name}").tooltip(
+                f'flat dense size=sm aria-label="Download {chart.title} as CSV"'),
+                f"csv-{chart.name}").tooltip(
                 f"Download the data of '{chart.title}' as CSV")
         tag(ui.plotly(chart.figure).classes("w-full"), f"plot-{chart.name}")

@@ -67,7 +67,7 @@ def findings_list(findings: list[Any], on_pick: Callable[[Any], None]) -> None:
 
 
 def _finding_row(finding: Any, on_pick: Callable[[Any], None]) -> None:
-    icon, colour = SEVERITY_ICONS.get(finding.severity, ("info", "text-slate-500"))
+    icon, colour = SEVERITY_ICONS.get(finding.severity, ("info", "text-slate-600"))
     item = ui.row().classes(
         "sw-finding w-full items-start gap-2 p-2 rounded cursor-pointer hover:bg-slate-100 "
         "flex-nowrap"

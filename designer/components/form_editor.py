@@ -49,7 +49,7 @@ def form_editor(
                         on_change=lambda e, r=row: set_value(r, "required", e.value),
                     ).tooltip("Required")
                     ui.button(icon="close", on_click=lambda r=row: remove(r)).props(
-                        "flat dense round"
+                        'flat dense round aria-label="Remove the field"'
                     )
 
     def add() -> None:
@@ -63,6 +63,8 @@ def form_editor(
 
     with ui.row().classes("w-full items-center justify-between mt-1"):
         ui.label("Form").classes("text-sm font-semibold")
-        ui.button(icon="add", on_click=add).props("flat dense round").mark("form-add")
+        ui.button(icon="add", on_click=add).props(
+            'flat dense round aria-label="Add a field"'
+        ).mark("form-add")
     box = ui.column().classes("w-full gap-1")
     render()

@@ -18,8 +18,8 @@ from runtime.operations.explain import Explanation, explain, short
 if TYPE_CHECKING:
     from runtime import Engine
 
-CLASS_COLOURS = {"transient": "amber", "timeout": "orange", "breaker_open": "purple",
-                 "bad_input": "blue", "permanent": "deep-orange", "bug": "red"}
+CLASS_COLOURS = {"transient": "brown-7", "timeout": "deep-orange-10", "breaker_open": "purple",
+                 "bad_input": "blue-9", "permanent": "deep-orange-10", "bug": "red-9"}
 WAIT_ICONS = {"event": "mail", "task": "person", "timer": "schedule", "job": "bolt",
               "breaker": "power_off", "bulkhead": "block", "child": "account_tree",
               "operator": "engineering"}
@@ -27,7 +27,7 @@ WAIT_ICONS = {"event": "mail", "task": "person", "timer": "schedule", "job": "bo
 
 def class_badge(error_class: str) -> None:
     """The badge of an error class (also on the incidents view), its remedy as tooltip."""
-    ui.badge(error_class.replace("_", " "), color=CLASS_COLOURS.get(error_class, "grey")).mark(
+    ui.badge(error_class.replace("_", " "), color=CLASS_COLOURS.get(error_class, "grey-8")).mark(
         f"class-{error_class}").props(testid(f"class-{error_class}")).tooltip(
         REMEDIES.get(error_class, ""))
 
@@ -52,14 +52,14 @@ def _time_in_state(found: Explanation) -> None:
                  f"{short(found.for_s)}").classes("text-sm font-semibold")
         if usual is None or usual.p95_s is None:
             ui.label("No finished visit of this state yet to compare with.").classes(
-                "text-xs text-slate-500")
+                "text-xs text-slate-600")
             return
         slow = found.verdict.startswith("unusually")
         share = min(1.0, found.for_s / usual.p95_s) if usual.p95_s else 1.0
         ui.linear_progress(value=share, show_value=False, size="10px",
                            color="red" if slow else "primary").props("rounded")
         ui.label(f"usually {short(usual.p50_s)} (p50), {short(usual.p95_s)} (p95) over "
-                 f"{usual.visits} visits of {usual.scope}").classes("text-xs text-slate-500")
+                 f"{usual.visits} visits of {usual.scope}").classes("text-xs text-slate-600")
         ui.label(found.verdict).classes(
             "text-xs font-semibold " + ("text-red-700" if slow else "text-slate-700")).mark(
             "explain-verdict").props(testid("explain-verdict"))
@@ -68,7 +68,7 @@ def _time_in_state(found: Explanation) -> None:
 def _waits(found: Explanation) -> None:
     ui.label("Waits for").classes("text-sm font-semibold")
     if not found.waits:
-        ui.label("Nothing: it has finished.").classes("text-sm text-slate-500")
+        ui.label("Nothing: it has finished.").classes("text-sm text-slate-600")
     for wait in found.waits:
         with ui.row().classes("w-full items-start gap-2 flex-nowrap").mark(
                 f"wait-{wait.kind}").props(testid(f"wait-{wait.kind}")):
@@ -91,7 +91,7 @@ def _last_error(found: Explanation) -> None:
             class_badge(error.error_class)
             if error.action:
                 ui.label(f"{error.action}, attempt {error.attempt}").classes(
-                    "text-xs text-slate-500")
+                    "text-xs text-slate-600")
         ui.label(error.message).classes("text-xs font-mono break-all")
         ui.label(f"{error.at:%Y-%m-%d %H:%M:%S} UTC · what to do: "
                  f"{REMEDIES[error.error_class]}").classes("text-xs text-slate-600")

@@ -23,7 +23,7 @@ from shared.sensitivity import MASK, masked
 if TYPE_CHECKING:
     from runtime import Engine
 
-BREAKER_COLOURS = {"closed": "green", "open": "red", "half-open": "amber"}
+BREAKER_COLOURS = {"closed": "green-9", "open": "red-9", "half-open": "brown-7"}
 
 
 def variables_panel(
@@ -32,7 +32,7 @@ def variables_panel(
     shown = masked(inst.variables, sensitive)
     with ui.column().classes("w-full gap-1").mark("variables").props(testid("variables")):
         if not shown:
-            ui.label("No variables.").classes("text-slate-500 text-sm")
+            ui.label("No variables.").classes("text-slate-600 text-sm")
         for name in sorted(shown):
             with ui.row().classes("w-full items-center justify-between gap-2 flex-nowrap"):
                 ui.label(name).classes("text-sm font-medium")
@@ -45,10 +45,10 @@ def variables_panel(
                     .props(testid(f"variable-{name}"))
                 )
                 if name in sensitive:
-                    label.classes("italic text-slate-400").tooltip("sensitive: masked")
+                    label.classes("italic text-slate-500").tooltip("sensitive: masked")
                 if on_edit is not None and name not in sensitive:
                     ui.button(icon="edit", on_click=lambda n=name, v=value: on_edit(n, v)).props(
-                        "flat dense round size=sm"
+                        f'flat dense round size=sm aria-label="Change {name}"'
                     ).mark(f"edit-{name}").props(testid(f"edit-{name}"))
 
 
@@ -63,7 +63,7 @@ def _jobs(engine: Engine, inst: Instance) -> None:
     ui.label("Pending work").classes("text-sm font-semibold")
     jobs = pending_jobs(engine, inst.id)
     if not jobs:
-        ui.label("Nothing pending.").classes("text-sm text-slate-500")
+        ui.label("Nothing pending.").classes("text-sm text-slate-600")
     for job in jobs:
         what = job.payload.get("action") or job.payload.get("event") or job.kind
         when = f"{job.run_at:%Y-%m-%d %H:%M:%S}" if job.run_at else "now"
@@ -81,9 +81,9 @@ def _breaker(engine: Engine, inst: Instance) -> None:
     breaker = engine.breakers.state(group_of(state))
     with ui.row().classes("items-center gap-2").mark("breaker").props(testid("breaker")):
         ui.label(f"Breaker {breaker.name}").classes("text-sm font-semibold")
-        ui.badge(breaker.state, color=BREAKER_COLOURS.get(breaker.state, "grey"))
+        ui.badge(breaker.state, color=BREAKER_COLOURS.get(breaker.state, "grey-8"))
         if breaker.failures:
-            ui.label(f"{breaker.failures} failure(s)").classes("text-xs text-slate-500")
+            ui.label(f"{breaker.failures} failure(s)").classes("text-xs text-slate-600")
 
 
 def _relatives(engine: Engine, inst: Instance) -> None:
@@ -102,5 +102,5 @@ def _relatives(engine: Engine, inst: Instance) -> None:
                     "child-link"
                 ).props(testid("child-link"))
                 ui.label(f"{kid.definition} v{kid.version} · {kid.status} · {kid.state}").classes(
-                    "text-xs text-slate-500"
+                    "text-xs text-slate-600"
                 )

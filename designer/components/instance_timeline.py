@@ -68,7 +68,7 @@ def timeline(
                 with ui.row().classes("w-full justify-between items-baseline gap-2"):
                     ui.label(f"#{event.seq} {describe(event)}").classes("text-sm font-medium")
                     ui.label(f"{event.at:%Y-%m-%d %H:%M:%S} · {event.actor or 'system'}").classes(
-                        "text-xs text-slate-500"
+                        "text-xs text-slate-600"
                     )
                 payload = masked(event.data, sensitive)
                 if payload:
@@ -79,4 +79,4 @@ def timeline(
             ui.label(
                 f"{len(events) - SHOWN} older events are not listed here; the REST history "
                 "(GET /api/v1/instances/{id}/history) has them all."
-            ).classes("text-xs text-slate-500").mark("older-events")
+            ).classes("text-xs text-slate-600").mark("older-events")

@@ -46,7 +46,9 @@ def mapping_editor(
                     placeholder=expression_hint,
                     on_change=lambda e, r=row: set_cell(r, 1, e.value),
                 ).props("dense").classes("grow font-mono").mark(f"{marker}-expression-{index}")
-                ui.button(icon="close", on_click=lambda r=row: remove(r)).props("flat dense round")
+                ui.button(icon="close", on_click=lambda r=row: remove(r)).props(
+                    'flat dense round aria-label="Remove the mapping"'
+                )
 
     def add() -> None:
         rows.append(["", ""])
@@ -59,6 +61,8 @@ def mapping_editor(
 
     with ui.row().classes("w-full items-center justify-between mt-1"):
         ui.label(title).classes("text-sm font-semibold")
-        ui.button(icon="add", on_click=add).props("flat dense round").mark(f"{marker}-add")
+        ui.button(icon="add", on_click=add).props(
+            'flat dense round aria-label="Add a mapping"'
+        ).mark(f"{marker}-add")
     box = ui.column().classes("w-full gap-1")
     render()

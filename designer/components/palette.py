@@ -14,7 +14,7 @@ DRAG_TYPE = "application/x-statewright-state"
 def state_palette(on_add: Callable[[str], None]) -> ui.column:
     """One draggable chip per state type; the canvas reads the type from the drag data."""
     with ui.column().classes("gap-2 w-full") as palette:
-        ui.label("States").classes("text-xs font-semibold uppercase text-slate-500")
+        ui.label("States").classes("text-xs font-semibold uppercase text-slate-600")
         for state_type, style in STATE_STYLES.items():
             chip = ui.element("div").classes(
                 "sw-palette-item flex items-center gap-2 w-full px-2 py-1 rounded-md bg-white "
@@ -31,5 +31,5 @@ def state_palette(on_add: Callable[[str], None]) -> ui.column:
             with chip:
                 ui.icon(style.icon).style(f"color: {style.colour}").classes("text-xl")
                 ui.label(style.label).classes("text-sm")
-        ui.label("Drag onto the canvas or click to add.").classes("text-xs text-slate-400")
+        ui.label("Drag onto the canvas or click to add.").classes("text-xs text-slate-500")
     return palette

@@ -24,7 +24,7 @@ def process_properties(
     on_remove_variable: Callable[[int], None],
 ) -> None:
     ui.label("Process").classes("text-base font-semibold")
-    ui.label("Select a state or transition to edit it.").classes("text-xs text-slate-500")
+    ui.label("Select a state or transition to edit it.").classes("text-xs text-slate-600")
     ui.input(
         "Name", value=document.get("name") or "", on_change=lambda e: on_change("name", e.value)
     ).mark("field-process-name").classes("w-full")
@@ -40,26 +40,30 @@ def process_properties(
     with ui.row().classes("w-full items-center justify-between mt-2"):
         ui.label("Variables").classes("text-sm font-semibold")
         ui.button(icon="add", on_click=on_add_variable).props(
-            'flat dense round data-testid="add-variable"'
+            'flat dense round aria-label="Declare a variable" data-testid="add-variable"'
         ).mark("add-variable").tooltip("Declare a variable")
     for index, variable in enumerate(document.get("variables", [])):
         with ui.row().classes("w-full items-center gap-1 flex-nowrap"):
             ui.input(
                 value=variable.get("name", ""),
                 on_change=lambda e, i=index: on_variable_change(i, "name", (e.value or "").strip()),
-            ).props(f'dense data-testid="variable-name-{index}"').classes("grow").mark(
+            ).props(
+                f'dense aria-label="Variable name" data-testid="variable-name-{index}"'
+            ).classes("grow").mark(
                 f"variable-name-{index}"
             )
             ui.select(
                 VARIABLE_TYPES,
                 value=variable.get("type", "string"),
                 on_change=lambda e, i=index: on_variable_change(i, "type", e.value),
-            ).props(f'dense data-testid="variable-type-{index}"').classes("w-24")
+            ).props(
+                f'dense aria-label="Variable type" data-testid="variable-type-{index}"'
+            ).classes("w-24")
             ui.checkbox(
                 "secret",
                 value=bool(variable.get("sensitive")),
                 on_change=lambda e, i=index: on_variable_change(i, "sensitive", e.value),
             ).tooltip("Sensitive: encrypted at rest and masked")
             ui.button(icon="delete", on_click=lambda i=index: on_remove_variable(i)).props(
-                "flat dense round"
+                'flat dense round aria-label="Remove the variable"'
             )

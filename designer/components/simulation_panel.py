@@ -82,7 +82,7 @@ class SimulationPanel:
                 'data-testid="sim-path"')
             self._choices(sim)
             self._guards(sim)
-            ui.label("Variables").classes("text-xs font-semibold uppercase text-slate-500")
+            ui.label("Variables").classes("text-xs font-semibold uppercase text-slate-600")
             ui.code(json.dumps(sim.snapshot.variables, indent=1, default=str),
                     language="json").classes("w-full text-xs").props('data-testid="sim-vars-now"')
         taken = [g.transition for s in sim.steps for g in s.guards if g.taken]
@@ -92,7 +92,7 @@ class SimulationPanel:
         choices = sim.choices()
         if not choices:
             ui.label("The run has ended." if sim.finished else "Nothing can happen here."
-                     ).classes("text-xs text-slate-500")
+                     ).classes("text-xs text-slate-600")
             return
         payload = ui.input("Payload (JSON, optional)").props("dense outlined").classes(
             "w-full font-mono text-xs").props('data-testid="sim-payload"')
@@ -108,7 +108,7 @@ class SimulationPanel:
         if not checked:
             return
         ui.label("Guards of the last step").classes(
-            "text-xs font-semibold uppercase text-slate-500")
+            "text-xs font-semibold uppercase text-slate-600")
         for g in checked:
             value = "default" if g.default else (g.error or json.dumps(g.value))
             read = ", ".join(f"{k}={json.dumps(v, default=str)}" for k, v in g.values.items())

@@ -52,7 +52,7 @@ class SubscriptionForm:
             ).props('data-testid="sub-definition" hide-bottom-space')
             with ui.column().classes("gap-0"):
                 ui.label("Action: start an instance, or send an event to one").classes(
-                    "text-xs text-slate-500")
+                    "text-xs text-slate-600")
                 self.action = ui.toggle(list(ACTIONS), value=ACTIONS[0]).props(
                     'data-testid="sub-action" unelevated')
                 self.action.on_value_change(lambda _: self._show_action_fields())

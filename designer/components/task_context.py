@@ -76,7 +76,7 @@ def instance_context(engine: Engine, task: Task, sees_confidential: bool = False
     with ui.card().classes("w-full").mark("task-context"):
         ui.label("Instance").classes("text-base font-semibold")
         ui.label(f"{task.definition} v{task.version} · {task.instance_id}").classes(
-            "font-mono text-xs text-slate-500")
+            "font-mono text-xs text-slate-600")
         if variables:
             with ui.grid(columns="auto 1fr").classes("w-full gap-x-4 gap-y-1 text-sm"):
                 for row in variables:
@@ -85,9 +85,9 @@ def instance_context(engine: Engine, task: Task, sees_confidential: bool = False
                     value = ui.label(row["value"]).classes("break-all")
                     value.mark(f"variable-{row['name']}")
                     if row["sensitive"]:
-                        value.classes("text-slate-400 italic").tooltip("classified: masked")
+                        value.classes("text-slate-500 italic").tooltip("classified: masked")
         else:
-            ui.label("No other variables.").classes("text-slate-500 text-sm")
+            ui.label("No other variables.").classes("text-slate-600 text-sm")
         ui.separator()
         ui.label(f"History ({total} events, latest first)").classes("text-base font-semibold")
         with ui.column().classes("gap-0 text-sm").mark("task-history"):

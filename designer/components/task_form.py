@@ -64,7 +64,7 @@ class TaskForm:
         with ui.column().classes("w-full gap-1") as self.container:
             if not fields:
                 ui.label("This task has no form: choose an outcome below.").classes(
-                    "text-slate-500")
+                    "text-slate-600")
             for field in fields:
                 self._field(field, initial_value(field, variables, sensitive))
             self.general = ui.label().classes("text-negative text-sm").mark("form-error")
@@ -90,7 +90,7 @@ class TaskForm:
                 _date_picker(widget)
         widget.classes("w-full").props(testid).mark(f"field-{name}")
         if field.get("help"):
-            ui.label(field["help"]).classes("text-xs text-slate-500 -mt-1")
+            ui.label(field["help"]).classes("text-xs text-slate-600 -mt-1")
         error = ui.label().classes("text-negative text-sm -mt-1").mark(f"error-{name}")
         error.props(f'data-testid="error-{name}"')
         error.set_visibility(False)

@@ -15,7 +15,10 @@ from nicegui import ui
 
 from runtime.people.tasks import Task
 
-PRIORITY_COLOURS = {"urgent": "red-7", "high": "orange-8", "normal": "blue-7", "low": "grey-6"}
+# Dark enough for white text (WCAG AA).
+PRIORITY_COLOURS = {
+    "urgent": "red-9", "high": "deep-orange-10", "normal": "blue-9", "low": "grey-8"
+}
 
 
 def _column(name: str, label: str, field: str, width: str | None = None,
@@ -39,7 +42,7 @@ COLUMNS = [
 ]
 
 _SLOTS = {
-    "no-data": '<div class="w-full text-center text-slate-500 py-1">No tasks here</div>',
+    "no-data": '<div class="w-full text-center text-slate-600 py-1">No tasks here</div>',
     "body-cell-priority": (
         '<q-td :props="props"><q-badge :color="props.row.priority_colour" '
         ':label="props.value" :data-testid="\'priority-\' + props.row.id" />'
@@ -52,7 +55,7 @@ _SLOTS = {
     ),
     "body-cell-definition": (
         '<q-td :props="props"><span class="font-mono">{{ props.value }}</span>'
-        '<span class="text-slate-400"> v{{ props.row.version }}</span></q-td>'
+        '<span class="text-slate-500"> v{{ props.row.version }}</span></q-td>'
     ),
     "body-cell-instance": (
         '<q-td :props="props"><span class="font-mono text-xs" :title="props.value">'
@@ -65,7 +68,7 @@ _SLOTS = {
         '<q-td :props="props"><span v-if="props.value" :data-due="props.value" '
         ':class="props.row.late ? \'text-red-600 font-semibold\' : \'\'" '
         ":title=\"'due ' + props.row.due_label\">{{ props.row.due_text }}</span>"
-        '<span v-else class="text-slate-400">no SLA</span></q-td>'
+        '<span v-else class="text-slate-500">no SLA</span></q-td>'
     ),
     "body-cell-actions": (
         '<q-td :props="props" class="whitespace-nowrap">'
@@ -76,6 +79,7 @@ _SLOTS = {
         'icon="undo" :data-testid="\'unclaim-\' + props.row.id" '
         "@click=\"() => $parent.$emit('unclaim', props.row.id)\" />"
         '<q-btn v-if="props.row.can_delegate" flat dense size="sm" icon="forward_to_inbox" '
+        'aria-label="Delegate" '
         ":data-testid=\"'delegate-' + props.row.id\" "
         "@click=\"() => $parent.$emit('delegate', props.row.id)\"><q-tooltip>Delegate to a"
         " user or a role</q-tooltip></q-btn></q-td>"
@@ -153,7 +157,7 @@ def task_row(task: Task, me: str, roles: frozenset[str], admin: bool,
         "href": f"/tasks/{task.id}",
         "name": task.name,
         "priority": task.priority,
-        "priority_colour": PRIORITY_COLOURS.get(task.priority, "grey-6"),
+        "priority_colour": PRIORITY_COLOURS.get(task.priority, "grey-8"),
         "escalated": task.escalated,
         "definition": task.definition,
         "version": task.version,
@@ -176,7 +180,9 @@ def task_table(marker: str, on_action: dict[str, Callable[[str], None]]) -> ui.t
     """An empty queue table; `on_action` maps claim/unclaim/delegate to handlers of a task id."""
     table = ui.table(columns=COLUMNS, rows=[], row_key="id").classes("w-full")
     table.props(f'flat bordered dense data-testid="{marker}"').classes("sw-task-table")
-    ui.add_css(".sw-task-table table { table-layout: fixed; }")
+    # Fixed layout squeezes the task name to nothing on a phone: below 64rem the table
+    # scrolls sideways instead.
+    ui.add_css(".sw-task-table table { table-layout: fixed; min-width: 64rem; }")
     table.mark(marker)
     for name, template in _SLOTS.items():
         table.add_slot(name, template)

@@ -66,7 +66,7 @@ def _button(
     shown = f'v-if="{condition}" ' if condition else ""
     coloured = f'color="{colour}" ' if colour else ""
     return (
-        f'<q-btn {shown}{coloured}flat dense size="sm" icon="{icon}" '
+        f'<q-btn {shown}{coloured}flat dense size="sm" icon="{icon}" aria-label="{tip}" '
         f":data-testid=\"'{event}-' + props.row.{key}\" "
         f"@click=\"() => $parent.$emit('{event}', props.row.{key})\">"
         f"<q-tooltip>{tip}</q-tooltip></q-btn>"
@@ -86,11 +86,11 @@ ROLES_SLOT = (
     '<q-td :props="props"><q-chip v-for="role in props.row.roles" :key="role" dense square '
     f":color=\"{list(BUILTIN_ROLES)}.includes(role) ? 'blue-1' : 'amber-1'\" "
     'text-color="grey-9">{{ role }}</q-chip>'
-    '<span v-if="!props.row.roles.length" class="text-slate-400">no roles</span></q-td>'
+    '<span v-if="!props.row.roles.length" class="text-slate-500">no roles</span></q-td>'
 )
 STATUS_SLOT = (
     '<q-td :props="props"><q-badge '
-    ":color=\"props.row.disabled ? 'red-6' : props.row.locked ? 'orange-7' : 'green-6'\">"
+    ":color=\"props.row.disabled ? 'red-9' : props.row.locked ? 'deep-orange-10' : 'green-9'\">"
     "{{ props.value }}</q-badge></q-td>"
 )
 TOKEN_ACTIONS_SLOT = (
@@ -104,7 +104,7 @@ def _card_header(title: str, subtitle: str) -> ui.row:
     header = ui.row().classes("w-full items-center justify-between")
     with header, ui.column().classes("gap-0"):
         ui.label(title).classes("text-lg font-semibold")
-        ui.label(subtitle).classes("text-sm text-slate-500")
+        ui.label(subtitle).classes("text-sm text-slate-600")
     return header
 
 

@@ -38,11 +38,12 @@ RULE_COLUMNS = [
     {"name": "actions", "label": "", "field": "name", "align": "right"},
 ]
 STATUS_SLOT = (
-    '<q-td :props="props"><q-badge :color="props.value == \'firing\' ? \'red-6\' : '
-    "'green-6'\">{{ props.value }}</q-badge></q-td>"
+    '<q-td :props="props"><q-badge :color="props.value == \'firing\' ? \'red-9\' : '
+    "'green-9'\">{{ props.value }}</q-badge></q-td>"
 )
 DELETE_SLOT = (
     '<q-td :props="props"><q-btn flat dense size="sm" icon="delete" color="negative" '
+    'aria-label="Remove the rule" '
     ":data-testid=\"'delete-rule-' + props.row.name\" "
     "@click=\"() => $parent.$emit('remove', props.row.name)\">"
     "<q-tooltip>Remove the rule</q-tooltip></q-btn></q-td>"
@@ -123,7 +124,7 @@ class AlertsPage:
             name.props('data-testid="rule-name"').mark("rule-name")
             kind = ui.select(list(alerts.KINDS), label="Kind", value="stuck").classes("w-full")
             kind.props('data-testid="rule-kind"').mark("rule-kind")
-            about = ui.label().classes("text-sm text-slate-500")
+            about = ui.label().classes("text-sm text-slate-600")
             definition = ui.select(keys, label="Definition (empty: every one)", clearable=True)
             definition.classes("w-full").props('data-testid="rule-definition"')
             definition.mark("rule-definition")
@@ -182,7 +183,7 @@ def _header(title: str, subtitle: str) -> ui.row:
     header = ui.row().classes("w-full items-center justify-between")
     with header, ui.column().classes("gap-0"):
         ui.label(title).classes("text-lg font-semibold")
-        ui.label(subtitle).classes("text-sm text-slate-500")
+        ui.label(subtitle).classes("text-sm text-slate-600")
     return header
 
 

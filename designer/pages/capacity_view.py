@@ -64,7 +64,7 @@ class CapacityView:
         with ui.row().classes("w-full gap-3 flex-wrap"):
             for name, label, value in tiles:
                 with tag(ui.card().classes("px-4 py-2 gap-0 min-w-[130px]"), f"cap-{name}"):
-                    ui.label(label).classes("text-xs text-slate-500")
+                    ui.label(label).classes("text-xs text-slate-600")
                     ui.label(value).classes("text-xl font-semibold")
         _forecast(cap)
         _workers(cap)
@@ -127,12 +127,12 @@ class VersionsView:
             "text-xl font-semibold"), "versions-title")
         ui.label(f"Mann-Whitney U on the durations of finished visits (Holm-adjusted, "
                  f"p < {ALPHA}); slower means the median grew more than 10%.").classes(
-            "text-xs text-slate-500")
+            "text-xs text-slate-600")
         with self.engine.analytics.read() as conn:
             comparisons = compare_versions(conn, self.key, self.versions)
         if not comparisons:
             tag(ui.label("Only one version is published: nothing to compare yet.").classes(
-                "text-slate-500"), "versions-none")
+                "text-slate-600"), "versions-none")
         for comparison in comparisons:
             _comparison(comparison)
 
@@ -151,9 +151,9 @@ def _comparison(comparison: Any) -> None:
             ui.label(f"Version {comparison.after} against {comparison.before}").classes(
                 "text-lg font-semibold")
             if comparison.slower:
-                tag(ui.badge("slower", color="red"), f"{name}-slower")
+                tag(ui.badge("slower", color="red-9"), f"{name}-slower")
             else:
-                ui.badge("no slowdown found", color="green")
+                ui.badge("no slowdown found", color="green-9")
         columns = [{"name": n, "label": label, "field": n, "align": "left"} for n, label in (
             ("subject", "Measure"), ("n", "Visits (before → after)"),
             ("p50", "Median (before → after)"), ("ratio", "Ratio"), ("p", "p (adjusted)"),

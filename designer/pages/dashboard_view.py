@@ -71,7 +71,7 @@ class DashboardView:
                     "dense outlined").classes("w-44"), "version")
             else:
                 ui.label("Pick a process below for its bottlenecks, paths and SLAs.").classes(
-                    "text-sm text-slate-500")
+                    "text-sm text-slate-600")
 
     def _set(self, **changes: Any) -> None:
         if not self.may_read():
@@ -89,7 +89,7 @@ class DashboardView:
                 "w-full bg-white rounded shadow-sm"), "heat") as self.heat:
             ui.label("Colour: median time in the state (pale fast, red slow); badge: median; "
                      "hover a state for visits and p90. Edge width and badge: transitions "
-                     "taken.").classes("text-xs text-slate-500")
+                     "taken.").classes("text-xs text-slate-600")
 
     def _open_heat(self, opened: bool) -> None:
         """Mount the canvas on first opening (hidden, it would have no size), and fit the graph
@@ -119,7 +119,7 @@ class DashboardView:
                                 now=self.engine.clock.now())
         tag(ui.label(f"{span.describe()} · per {board.by}" + (
             f" · version {version}" if version else "")).classes(
-            "text-xs text-slate-500"), "range-shown")
+            "text-xs text-slate-600"), "range-shown")
         self.board = board
         _numbers(board)
         if self.key is None:
@@ -158,7 +158,7 @@ def _numbers(board: Board) -> None:
         for label, value in tiles:
             with tag(ui.card().classes("px-4 py-2 gap-0 min-w-[130px]"),
                      f"number-{label.split()[0].lower()}"):
-                ui.label(label).classes("text-xs text-slate-500")
+                ui.label(label).classes("text-xs text-slate-600")
                 ui.label(value).classes("text-xl font-semibold")
 
 

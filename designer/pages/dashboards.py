@@ -41,7 +41,9 @@ def register(engine: Engine, auth: WebAuth) -> None:
 
     @ui.page("/dashboards/{key}")
     def per_process(key: str, view: str = "dashboard") -> None:
-        with page_frame("Dashboards", user=auth.username(), full_width=True):
+        with page_frame(
+            "Dashboards", user=auth.username(), full_width=True, title=f"Dashboard: {key}"
+        ):
             if auth.require(PERMISSION, f"/dashboards/{key}") is None:
                 return
             try:
@@ -69,6 +71,7 @@ def view_tabs(path: str, view: str, views: tuple[str, ...]) -> str:
         for name in views:
             current = name == shown
             link = tag(ui.link(name.capitalize(), f"{path}?view={name}"), f"tab-{name}")
-            link.classes("px-6 py-2 uppercase text-sm no-underline text-slate-700 " + (
-                "border-b-2 border-slate-800 font-semibold" if current else "opacity-70"))
+            link.classes("px-6 py-2 uppercase text-sm no-underline " + (
+                "text-slate-900 border-b-2 border-slate-800 font-semibold" if current
+                else "text-slate-600"))
     return shown

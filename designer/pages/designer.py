@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from nicegui import ui
+from fastapi.responses import RedirectResponse
+from nicegui import app, ui
 
 from designer import catalog, drafts
 from designer.auth import WebAuth
@@ -13,10 +15,13 @@ from designer.components.palette import state_palette
 from designer.components.shell import page_frame
 from designer.components.simulation_panel import SimulationPanel
 from designer.components.whatif_panel import WhatIfPanel
+from designer.landing import PROCESSES_PATH
 from designer.session import DesignerSession
 
 if TYPE_CHECKING:
     from runtime import Engine
+
+LAST_DESIGNED_KEY = "statewright.last-designed"
 
 
 def _open_document(engine: Engine, key: str) -> dict[str, Any] | None:
@@ -25,44 +30,84 @@ def _open_document(engine: Engine, key: str) -> dict[str, Any] | None:
 
 def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page("/designer")
-    def designer_index() -> None:
-        ui.navigate.to("/")
+    def designer_index() -> RedirectResponse | None:
+        """The menu's "Designer": back to the process this user last opened, else a picker."""
+        principal = auth.principal()
+        last = last_designed(principal.username) if principal is not None else None
+        if last and _open_document(engine, last) is not None:
+            return RedirectResponse(f"/designer/{quote(last)}")
+        with page_frame("Designer", user=auth.username(), title="Designer: pick a process"):
+            if auth.require("definitions.publish", "/designer") is not None:
+                _picker(engine)
+        return None
 
     @ui.page("/designer/{key}")
     def designer_page(key: str) -> None:
-        with page_frame("Designer", user=auth.username(), full_width=True):
+        with page_frame(
+            "Designer", user=auth.username(), full_width=True, title=f"Designer: {key}"
+        ):
             if auth.require("definitions.publish", f"/designer/{key}") is None:
                 return
             document = _open_document(engine, key)
             if document is None:
                 ui.label(f"There is no process or draft with key {key!r}.").classes("text-lg")
-                ui.link("Back to Processes", "/")
+                ui.link("Back to Processes", "/processes")
                 return
+            remember_designed(auth.username(), key)
             session = DesignerSession(engine, auth, document)
             _layout(session, document)
+
+
+def last_designed(username: str) -> str | None:
+    """The key of the process `username` last opened in the designer, if any."""
+    return app.storage.general.get(f"{LAST_DESIGNED_KEY}:{username}")
+
+
+def remember_designed(username: str | None, key: str) -> None:
+    # General storage, not the user's: that is renewed at every login.
+    if username:
+        app.storage.general[f"{LAST_DESIGNED_KEY}:{username}"] = key
+
+
+def _picker(engine: Engine) -> None:
+    """Every process and draft, each opening the designer; new ones start on Processes."""
+    ui.label("Open a process in the designer").classes("text-2xl font-semibold")
+    keys = sorted({s.key for s in catalog.list_processes(engine)} | set(drafts.saved_keys(engine)))
+    with ui.card().classes("w-full gap-1").props('data-testid="designer-picker"'):
+        for key in keys:
+            ui.link(key, f"/designer/{quote(key)}").classes("text-primary font-mono py-1").props(
+                f'data-testid="pick-{key}"'
+            )
+        if not keys:
+            ui.label("No processes yet.").classes("text-slate-600")
+        ui.link("Create or import a process on the Processes page", PROCESSES_PATH).classes(
+            "text-primary mt-2"
+        )
 
 
 def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
     with ui.row().classes("w-full items-center justify-between"):
         with ui.column().classes("gap-0"):
             ui.label(document.get("name") or document["key"]).classes("text-xl font-semibold")
-            with ui.row().classes("items-center gap-2 text-xs text-slate-500"):
+            with ui.row().classes("items-center gap-2 text-xs text-slate-600"):
                 ui.label(document["key"]).classes("font-mono")
                 _published_note(session, document["key"])
         with ui.row().classes("items-center gap-2"):
-            ui.button(icon="undo", on_click=session.undo).props("flat dense").mark("undo").tooltip(
-                "Undo (Ctrl+Z)"
-            )
-            ui.button(icon="redo", on_click=session.redo).props("flat dense").mark("redo").tooltip(
-                "Redo (Ctrl+Shift+Z)"
-            )
+            ui.button(icon="undo", on_click=session.undo).props(
+                'flat dense aria-label="Undo"'
+            ).mark("undo").tooltip("Undo (Ctrl+Z)")
+            ui.button(icon="redo", on_click=session.redo).props(
+                'flat dense aria-label="Redo"'
+            ).mark("redo").tooltip("Redo (Ctrl+Shift+Z)")
             ui.button("Arrange", icon="account_tree", on_click=session.arrange).props(
                 'flat dense no-caps data-testid="arrange"'
             ).mark("arrange").tooltip("Lay the graph out left to right")
             ui.button(icon="fit_screen", on_click=lambda: session.canvas.fit()).props(
-                "flat dense"
+                'flat dense aria-label="Fit view"'
             ).tooltip("Fit view")
-            with ui.button(icon="download").props('flat dense data-testid="export-menu"').mark(
+            with ui.button(icon="download").props(
+                'flat dense aria-label="Download" data-testid="export-menu"'
+            ).mark(
                 "download"
             ).tooltip("Download the draft as JSON, BPMN, SCXML or Mermaid"), ui.menu():
                 for kind, label in (("json", "JSON (statewright/v1)"),
@@ -95,11 +140,11 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
                 .mark("properties")
                 .props('data-testid="properties"')
             ):
-                ui.label("Properties").classes("text-xs font-semibold uppercase text-slate-500")
+                ui.label("Properties").classes("text-xs font-semibold uppercase text-slate-600")
                 session.properties_box = ui.column().classes("w-full gap-2")
                 session.properties_view()
             with ui.card().classes("w-full gap-1").mark("findings").props('data-testid="findings"'):
-                ui.label("Findings").classes("text-xs font-semibold uppercase text-slate-500")
+                ui.label("Findings").classes("text-xs font-semibold uppercase text-slate-600")
                 session.findings_box = ui.column().classes("w-full gap-1")
                 session.findings_view()
     session.redraw()

@@ -44,7 +44,9 @@ SIMPLE = ("suspend", "resume", "cancel", "retry", "rollback")
 def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page("/instances/{instance_id}")
     def page(instance_id: str) -> None:
-        with page_frame("Instances", user=auth.username(), full_width=True):
+        with page_frame(
+            "Instances", user=auth.username(), full_width=True, title=f"Instance {instance_id}"
+        ):
             principal = auth.require("instances.read", f"/instances/{instance_id}")
             if principal is None:
                 return
@@ -170,7 +172,7 @@ class InstanceView:
             with ui.column().classes("gap-0"):
                 with ui.row().classes("items-center gap-2"):
                     ui.label(f"{inst.definition} v{inst.version}").classes("text-xl font-semibold")
-                    ui.badge(inst.status, color=STATUS_COLOURS.get(inst.status, "grey")).mark(
+                    ui.badge(inst.status, color=STATUS_COLOURS.get(inst.status, "grey-8")).mark(
                         "instance-status"
                     ).props(testid("instance-status"))
                     ui.label(f"in {inst.state}").classes("text-lg").mark("instance-state").props(
@@ -179,7 +181,7 @@ class InstanceView:
                 ui.label(
                     f"{inst.id} · business key {inst.business_key or '—'} · started "
                     f"{inst.created_at:%Y-%m-%d %H:%M:%S} by {inst.started_by or '—'}"
-                ).classes("text-xs text-slate-500 font-mono")
+                ).classes("text-xs text-slate-600 font-mono")
             if self.may_operate:
                 with ui.row().classes("gap-1"):
                     for operation in (o for o in SIMPLE if inst.status in OPERATIONS[o][0]):
@@ -237,7 +239,7 @@ class InstanceView:
 
         def fields() -> None:
             ui.label("Pick the state on the graph before opening this, or choose it here.").classes(
-                "text-xs text-slate-500"
+                "text-xs text-slate-600"
             )
             ui.select(
                 states,

@@ -337,7 +337,7 @@ class IncidentList:
         groups = incident_groups(self.engine)
         with self.body:
             if not groups:
-                ui.label("No instance is in incident.").classes("text-slate-500").mark(
+                ui.label("No instance is in incident.").classes("text-slate-600").mark(
                     "no-incidents"
                 ).props(testid("no-incidents"))
             shown_class = None
@@ -359,7 +359,7 @@ class IncidentList:
                             ui.label(
                                 f"{len(group.instance_ids)} instance(s) of "
                                 f"{group.definition}, in {group.state or 'no state'}"
-                            ).classes("text-sm text-slate-500")
+                            ).classes("text-sm text-slate-600")
                         if self.may_operate:
                             ui.button(
                                 "Retry all", icon="replay", on_click=lambda g=group: self.retry(g)
@@ -369,7 +369,7 @@ class IncidentList:
                             ui.link(iid[:8], f"/instances/{iid}").classes("font-mono text-sm")
                         if len(group.instance_ids) > 20:
                             ui.label(f"and {len(group.instance_ids) - 20} more").classes(
-                                "text-sm text-slate-500"
+                                "text-sm text-slate-600"
                             )
 
     async def retry(self, group: Any) -> None:
@@ -388,4 +388,4 @@ def _class_heading(error_class: str, groups: list[Any]) -> None:
             f"incident-class-{error_class}").props(testid(f"incident-class-{error_class}")):
         ui.label(error_class.replace("_", " ").capitalize()).classes("text-lg font-semibold")
         ui.label(f"{count} instance(s) · {REMEDIES[error_class]}").classes(
-            "text-sm text-slate-500")
+            "text-sm text-slate-600")

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nicegui import app, ui
 
 from designer.auth import CSRF_FIELD, SESSION_PATH, WebAuth, safe_next, security_log
-from designer.components.shell import BRAND_COLOUR, LOGOUT_PATH
+from designer.components.shell import APP_NAME, BRAND_COLOUR, LOGOUT_PATH, PageHeading
+from designer.components.theme import apply_theme
 from designer.oidc_login import LOGIN_ERROR_KEY, OidcWebLogin, oidc_login_url
 from runtime.security.identity import AuthenticationFailed, IdentityError
 
@@ -19,14 +20,16 @@ if TYPE_CHECKING:
     from runtime import Engine
 
 
-def _card(title: str) -> ui.card:
+def _card(title: str, page_title: str) -> ui.card:
+    ui.page_title(f"{page_title} · {APP_NAME}")
     ui.colors(primary=BRAND_COLOUR)
     ui.query("body").classes("bg-slate-100")
-    with ui.column().classes("w-full items-center pt-24"):
-        card = ui.card().classes("w-96 gap-3 p-6")
+    apply_theme()
+    with ui.column().classes("w-full items-center pt-24 max-sm:pt-8"):
+        card = ui.card().classes("w-96 max-w-[calc(100vw-2rem)] gap-3 p-6")
         with card, ui.row().classes("items-center gap-2"):
             ui.icon("hub").classes("text-3xl text-primary")
-            ui.label(title).classes("text-xl font-semibold")
+            PageHeading(title).classes("text-xl font-semibold m-0 leading-normal")
     return card
 
 
@@ -60,7 +63,7 @@ def register(engine: Engine, auth: WebAuth, oidc: OidcWebLogin | None = None) ->
             target = f"/password?next={safe_next(next)}" if principal.must_change_password else next
             ui.navigate.to(auth.session_url(principal, target))
 
-        with _card("Statewright"):
+        with _card("Statewright", "Log in"):
             if problem:
                 with (
                     ui.row()
@@ -76,7 +79,7 @@ def register(engine: Engine, auth: WebAuth, oidc: OidcWebLogin | None = None) ->
                     icon="login",
                     on_click=lambda: ui.navigate.to(oidc_login_url(next)),
                 ).classes("w-full").props('data-testid="oidc-login"').mark("oidc-login")
-                with ui.row().classes("w-full items-center gap-2 text-xs text-slate-400"):
+                with ui.row().classes("w-full items-center gap-2 text-xs text-slate-500"):
                     ui.separator().classes("flex-1")
                     ui.label("or with a local account")
                     ui.separator().classes("flex-1")
@@ -111,7 +114,7 @@ def register(engine: Engine, auth: WebAuth, oidc: OidcWebLogin | None = None) ->
             ui.navigate.to("/login")
             return
         with (
-            _card("Log out of Statewright?"),
+            _card("Log out of Statewright?", "Log out"),
             ui.element("form").props(f'method="post" action="{LOGOUT_PATH}"'),
         ):
             ui.element("input").props(
@@ -147,8 +150,8 @@ def register(engine: Engine, auth: WebAuth, oidc: OidcWebLogin | None = None) ->
             renewed = auth.identity.principal_for(username, "password")
             ui.navigate.to(auth.session_url(renewed, next))
 
-        with _card("Choose a new password"):
-            ui.label(f"for {username}").classes("text-sm text-slate-500")
+        with _card("Choose a new password", "New password"):
+            ui.label(f"for {username}").classes("text-sm text-slate-600")
             current = ui.input("Current password", password=True).classes("w-full")
             new = ui.input("New password", password=True).classes("w-full")
             repeat = ui.input("New password again", password=True).classes("w-full")

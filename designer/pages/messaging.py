@@ -34,13 +34,13 @@ def _columns(*names: str) -> list[dict]:
 
 REPLAY_SLOT = (
     '<q-td :props="props"><q-btn v-if="props.row.status == \'dead\'" flat dense size="sm" '
-    'icon="replay" color="primary" :data-testid="\'replay-\' + props.row.id" '
+    'icon="replay" color="primary" aria-label="Replay" :data-testid="\'replay-\' + props.row.id" '
     "@click=\"() => $parent.$emit('replay', props.row.id)\"><q-tooltip>Replay</q-tooltip>"
     "</q-btn></q-td>"
 )
 REMOVE_SLOT = (
     '<q-td :props="props"><q-btn flat dense size="sm" icon="delete" color="negative" '
-    ':data-testid="\'remove-\' + props.row.name" '
+    'aria-label="Remove" :data-testid="\'remove-\' + props.row.name" '
     "@click=\"() => $parent.$emit('remove', props.row.name)\"><q-tooltip>Remove</q-tooltip>"
     "</q-btn></q-td>"
 )
@@ -57,7 +57,7 @@ class MessagingPage:
         with ui.card().classes("w-full gap-2"):
             ui.label("Subscriptions").classes("text-lg font-semibold")
             ui.label("Broker sources that start or move instances (statewright subscriptions "
-                     "add, or a definition's triggers)").classes("text-sm text-slate-500")
+                     "add, or a definition's triggers)").classes("text-sm text-slate-600")
             self.subs = ui.table(columns=[*_columns("name", "action", "definition", "broker",
                                                     "source", "event", "correlate", "origin"),
                                           {"name": "remove", "label": "", "field": "name"}],
@@ -68,12 +68,12 @@ class MessagingPage:
         with ui.card().classes("w-full gap-2").props('data-testid="subscription-form"'):
             ui.label("Add subscription").classes("text-lg font-semibold")
             ui.label("The same fields and checks as `statewright subscriptions add`; consumers "
-                     "pick it up within seconds").classes("text-sm text-slate-500")
+                     "pick it up within seconds").classes("text-sm text-slate-600")
             SubscriptionForm([d.key for d in self.engine.definitions()], self.add)
         with ui.card().classes("w-full gap-2"):
             ui.label("Dead letters").classes("text-lg font-semibold")
             ui.label("Messages that could not be applied, with the reason; replay applies them "
-                     "again once the cause is gone").classes("text-sm text-slate-500")
+                     "again once the cause is gone").classes("text-sm text-slate-600")
             self.letters = ui.table(columns=[{"name": "replay", "label": "", "field": "id"},
                                              *_columns("subscription", "reason", "detail",
                                                        "attempts", "status", "created_at",
@@ -156,7 +156,7 @@ class MessagingPage:
 def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page(PATH)
     def page() -> None:
-        with page_frame("Admin", user=auth.username()):
+        with page_frame("Admin", user=auth.username(), title="Messaging"):
             if auth.require(PERMISSION, PATH) is None:
                 return
             MessagingPage(engine, auth).build()

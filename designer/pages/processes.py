@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from fastapi.responses import RedirectResponse
 from nicegui import events, ui
 
 from designer import catalog, drafts
@@ -16,6 +17,7 @@ from designer.auth import WebAuth
 from designer.components.shell import page_frame
 from designer.draft import new_document
 from designer.importing import ImportRefused, draft_from_upload
+from designer.landing import PROCESSES_PATH, landing_path
 from shared.definition import KEY_PATTERN
 
 if TYPE_CHECKING:
@@ -36,15 +38,19 @@ COLUMNS = [
 
 ACTIONS_SLOT = (
     '<q-td :props="props" class="whitespace-nowrap">'
-    '<q-btn flat dense size="sm" icon="download" :data-testid="\'export-\' + props.row.key" '
+    '<q-btn flat dense size="sm" icon="download" '
+    ":aria-label=\"'Export ' + props.row.key\" :data-testid=\"'export-' + props.row.key\" "
     "@click=\"() => $parent.$emit('export', props.row.key)\"><q-tooltip>Export JSON"
     " (draft if any, else latest version)</q-tooltip></q-btn>"
     '<q-btn v-if="props.row.can_design" flat dense size="sm" icon="content_copy" '
+    ":aria-label=\"'Duplicate ' + props.row.key\" "
     ":data-testid=\"'duplicate-' + props.row.key\" "
     "@click=\"() => $parent.$emit('duplicate', props.row.key)\"><q-tooltip>Duplicate under a"
     " new key</q-tooltip></q-btn>"
     '<q-btn v-if="props.row.can_design && props.row.has_draft" flat dense size="sm" '
-    'icon="delete" color="negative" :data-testid="\'delete-draft-\' + props.row.key" '
+    'icon="delete" color="negative" '
+    ":aria-label=\"'Delete the draft of ' + props.row.key\" "
+    ':data-testid="\'delete-draft-\' + props.row.key" '
     "@click=\"() => $parent.$emit('discard', props.row.key)\"><q-tooltip>Delete the"
     " draft</q-tooltip></q-btn></q-td>"
 )
@@ -120,9 +126,23 @@ def key_problem(key: str, taken: set[str]) -> str | None:
 
 def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page("/")
-    def processes_page() -> None:
+    def home() -> RedirectResponse | None:
+        """Each role's landing; those who land on the process list see it right here."""
+        principal = auth.principal()
+        if principal is not None and not principal.must_change_password:
+            target = landing_path(principal.permissions)
+            if target != PROCESSES_PATH:
+                return RedirectResponse(target)
+        processes_page("/")
+        return None
+
+    @ui.page(PROCESSES_PATH)
+    def listed() -> None:
+        processes_page(PROCESSES_PATH)
+
+    def processes_page(path: str) -> None:
         with page_frame("Processes", user=auth.username()):
-            principal = auth.require("definitions.read", "/")
+            principal = auth.require("definitions.read", path)
             if principal is None:
                 return
             rows = process_rows(engine, can_design=principal.can(DESIGN))
@@ -153,7 +173,7 @@ def register(engine: Engine, auth: WebAuth) -> None:
             )
             table.add_slot("body-cell-actions", ACTIONS_SLOT)
             if not rows:
-                ui.label("No processes yet: create one to start drawing.").classes("text-slate-500")
+                ui.label("No processes yet: create one to start drawing.").classes("text-slate-600")
             taken = {r["key"] for r in rows}
             dialog = _new_process_dialog(engine, auth, taken)
             importer = _import_dialog(engine, auth)
@@ -242,7 +262,7 @@ def _import_dialog(engine: Engine, auth: WebAuth) -> ui.dialog:
         ui.label(
             "A statewright/v1 document (JSON or YAML), or a BPMN 2.0 (Camunda Modeler), SCXML "
             "or Amazon States Language file. It replaces the draft of the same key."
-        ).classes("text-sm text-slate-500")
+        ).classes("text-sm text-slate-600")
         ui.upload(on_upload=receive, auto_upload=True, max_file_size=2_000_000).props(
             'accept=".json,.yaml,.yml,.bpmn,.xml,.scxml,.asl" data-testid="import-upload"'
         ).classes("w-full").mark("import-upload")
@@ -308,7 +328,7 @@ def _delete_draft_dialog(engine: Engine, auth: WebAuth) -> Callable[[str], None]
                 return
             drafts.discard(engine, target["key"])
             ui.notify(f"Deleted the draft of {target['key']}", type="info")
-            ui.navigate.to("/")
+            ui.navigate.to(PROCESSES_PATH)
 
         with ui.row().classes("w-full justify-end"):
             ui.button("Keep it", on_click=dialog.close).props("flat")

@@ -47,7 +47,7 @@ def status_text(task: Task, me: str) -> str:
 def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page("/tasks/{task_id}")
     def page(task_id: str) -> None:
-        with page_frame("Tasks", user=auth.username()):
+        with page_frame("Inbox", user=auth.username(), title="Task"):
             principal = auth.require(WORK, f"/tasks/{task_id}")
             if principal is None:
                 return
@@ -61,10 +61,10 @@ def register(engine: Engine, auth: WebAuth) -> None:
 
 def _not_in_inbox(task_id: str) -> None:
     with ui.card().classes("w-full items-center py-10").mark("task-missing"):
-        ui.icon("search_off").classes("text-5xl text-slate-400")
+        ui.icon("search_off").classes("text-5xl text-slate-500")
         ui.label(f"Task {task_id} is not in your inbox").classes("text-xl font-semibold")
         ui.label("It does not exist, or it is for a role you do not hold.").classes(
-            "text-slate-500")
+            "text-slate-600")
         ui.link("Back to the inbox", "/tasks")
 
 
@@ -81,7 +81,7 @@ class TaskPage:
         add_countdown(engine.clock.now())
         with ui.row().classes("w-full items-center gap-3"):
             ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/tasks")).props(
-                "flat round dense").tooltip("Back to the inbox")
+                'flat round dense aria-label="Back to the inbox"').tooltip("Back to the inbox")
             ui.label(task.name).classes("text-2xl font-semibold").mark("task-title")
             ui.badge(task.priority, color=PRIORITY_COLOURS.get(task.priority)).mark(
                 "task-priority")

@@ -32,7 +32,7 @@ def register(engine: Engine, auth: WebAuth) -> None:
 
     @ui.page("/tasks")
     def page() -> None:
-        with page_frame("Tasks", user=auth.username()):
+        with page_frame("Inbox", user=auth.username()):
             principal = auth.require(WORK, "/tasks")
             if principal is None:
                 return
@@ -53,7 +53,7 @@ class Inbox:
                     "delegate": delegate}
         add_countdown(engine.clock.now())
         with ui.row().classes("w-full items-center justify-between"):
-            ui.label("Tasks").classes("text-2xl font-semibold")
+            ui.label("Inbox").classes("text-2xl font-semibold")
             self.search = ui.input(placeholder="Search task, process, instance, role…").props(
                 'dense outlined clearable debounce=300 data-testid="task-search"').classes(
                 "w-80").mark("task-search")

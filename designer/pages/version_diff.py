@@ -26,7 +26,9 @@ LEGEND = {
 def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page("/processes/{key}/diff")
     def diff_page(key: str, a: str = "", b: str = "") -> None:
-        with page_frame("Processes", user=auth.username(), full_width=True):
+        with page_frame(
+            "Processes", user=auth.username(), full_width=True, title=f"Compare {key} versions"
+        ):
             if auth.require("definitions.read", f"/processes/{key}/diff?a={a}&b={b}") is None:
                 return
             try:
@@ -35,7 +37,7 @@ def register(engine: Engine, auth: WebAuth) -> None:
                 ui.label(
                     f"Process {key!r} has no published versions {a!r} and {b!r} to compare."
                 ).classes("text-lg")
-                ui.link("Back to Processes", "/")
+                ui.link("Back to Processes", "/processes")
                 return
             diff = diff_documents(old.document, new.document)
             with ui.row().classes("w-full items-center justify-between"):
@@ -56,7 +58,7 @@ def register(engine: Engine, auth: WebAuth) -> None:
                         ProcessCanvas(readonly=True).classes("w-full h-full").mark("diff-canvas")
                     )
                 with ui.card().classes("w-80 shrink-0 gap-1 overflow-y-auto").mark("changes"):
-                    ui.label("Changes").classes("text-xs font-semibold uppercase text-slate-500")
+                    ui.label("Changes").classes("text-xs font-semibold uppercase text-slate-600")
                     if not diff.changes:
                         ui.label("No change in meaning (layout only).").classes("text-sm")
                     for change in diff.changes:

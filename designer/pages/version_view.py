@@ -20,14 +20,17 @@ if TYPE_CHECKING:
 def register(engine: Engine, auth: WebAuth) -> None:
     @ui.page("/processes/{key}/versions/{number}")
     def version_page(key: str, number: str) -> None:
-        with page_frame("Processes", user=auth.username(), full_width=True):
+        with page_frame(
+            "Processes", user=auth.username(), full_width=True,
+            title=f"{key} version {number}",
+        ):
             if auth.require("definitions.read", f"/processes/{key}/versions/{number}") is None:
                 return
             try:
                 record = engine.version(key, int(number))
             except (NotFound, ValueError):
                 ui.label(f"Process {key!r} has no published version {number!r}.").classes("text-lg")
-                ui.link("Back to Processes", "/")
+                ui.link("Back to Processes", "/processes")
                 return
             with ui.row().classes("w-full items-center justify-between"):
                 with ui.column().classes("gap-0"):
@@ -41,7 +44,7 @@ def register(engine: Engine, auth: WebAuth) -> None:
                     )
                     ui.label(
                         f"published {published} by {record.published_by or 'unknown'}"
-                    ).classes("text-xs text-slate-500")
+                    ).classes("text-xs text-slate-600")
                 with ui.row().classes("items-center gap-2"):
                     if record.version > 1:
                         ui.link(
@@ -55,7 +58,9 @@ def register(engine: Engine, auth: WebAuth) -> None:
                             f"{key}-v{record.version}.json",
                             "application/json",
                         ),
-                    ).props("flat dense").mark("export-version").tooltip("Export this version")
+                    ).props('flat dense aria-label="Export this version"').mark(
+                        "export-version"
+                    ).tooltip("Export this version")
                     ui.button(
                         "Open in Designer",
                         icon="draw",

@@ -42,6 +42,7 @@ async def test_a_manager_reads_processes_but_may_not_design(
     document["transitions"].append({"from": "start", "to": "paid"})
     engine.publish(document, actor="ana")
     await login(anonymous, "mo")
+    await anonymous.open("/processes")  # a manager lands on the dashboards
     await anonymous.should_see(kind=ui.table)
     await anonymous.should_not_see(marker="new-process")
     table = next(iter(anonymous.find(kind=ui.table).elements))

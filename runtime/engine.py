@@ -73,7 +73,7 @@ class Engine:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.ledger = Ledger(self.store, self.clock, self.sealer, self.worker_id, lease_s)
         self.analytics = AnalyticsFollower(self.store)  # the dashboards follow the log
-        self.store.event_hooks.insert(0, self.analytics.hook)
+        self.ledger.on_commit.append(self.analytics.note)
         self.store.settlers.append(self.analytics.settle)
         self.lease_s = lease_s
         self.writer = self.ledger.writer

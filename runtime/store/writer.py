@@ -7,8 +7,7 @@ the exception), so such an error is that caller's answer and the batch goes on. 
 failure rolls the batch back and each unit is re-run in a transaction of its own, so one
 bad unit cannot fail its neighbours. The changes a transaction staged (`runtime/store/changes.py`)
 go to `on_commit` after it committed, before any caller is answered, and so do the
-callbacks a unit or an event hook registered with `after_commit` (the runner's local
-hand-off of new jobs, the dashboards' follower).
+callbacks a unit registered with `after_commit` (the runner's local hand-off of new jobs).
 `submit_async` queues a unit without waiting for it, so a runner can go on to its next job
 while its completion joins the next group commit.
 """
@@ -80,7 +79,6 @@ class GroupCommitWriter:
             with (self._store.write() as conn, collecting(conn) as staged,
                   _after_commit_scope(conn) as callbacks):
                 result = work(conn)  # already on the writer: run inline
-                self._store.flush(conn)  # here, so event hooks may use `after_commit`
             self._committed(staged, callbacks)
             return result
         return self.submit_async(work, instance_id).result()
@@ -145,7 +143,6 @@ class GroupCommitWriter:
                         raise
                     except EngineError as exc:
                         outcomes.append((False, exc))
-                self._store.flush(conn)  # here, so event hooks may use `after_commit`
         except Exception as exc:
             if len(batch) == 1:
                 _resolve(batch[0][1], False, exc)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from runtime.alerts import AlertEvaluator, count_failures
-from runtime.analytics.follower import AnalyticsFollower
+from runtime.analytics.updater import AnalyticsUpdater
 from runtime.core import step as steps
 from runtime.core.clock import Clock, SystemClock
 from runtime.core.errors import EngineError
@@ -65,6 +65,7 @@ class Engine:
         self.url = url
         self.clock: Clock = clock or SystemClock()
         self.store = open_store(url)
+        self.store.event_hooks.append(AnalyticsUpdater())  # dashboards, same transaction
         self.store.event_hooks.append(count_failures)  # the error-rate alerts' counts
         # KEKs for the per-instance data keys; None: from the environment (docs/security.md)
         ring = key_ring if key_ring is not None else ring_from_environment(url)
@@ -72,9 +73,6 @@ class Engine:
                              legacy_fernet(self.store, ring, self.clock.now()))
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.ledger = Ledger(self.store, self.clock, self.sealer, self.worker_id, lease_s)
-        self.analytics = AnalyticsFollower(self.store)  # the dashboards follow the log
-        self.ledger.on_commit.append(self.analytics.note)
-        self.store.settlers.append(self.analytics.settle)
         self.lease_s = lease_s
         self.writer = self.ledger.writer
         self.changes = self.ledger.changes  # committed changes, for live pages and inboxes
@@ -94,7 +92,6 @@ class Engine:
 
     def close(self) -> None:
         self.ledger.close()
-        self.analytics.close()
         self.change_feed.close()
         self.actions.close()
         self.store.close()

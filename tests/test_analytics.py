@@ -61,7 +61,7 @@ def _workload(engine: Engine, clock: ManualClock, loan: dict[str, Any], seed: in
 
 
 def _tables(engine: Engine) -> dict[str, list[str]]:
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         return {table.name: sorted(json.dumps(list(row), default=str)
                                    for row in conn.execute(select(table)))
                 for table in a.ALL}
@@ -74,14 +74,14 @@ def test_rebuild_equals_the_incremental_aggregates(
     incremental = _tables(engine)
     assert incremental["analytics_counts"]
     events = rebuild(engine.store)
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         assert events == len(list(conn.execute(select(t.events.c.seq))))
     assert _tables(engine) == incremental
 
 
 def _from_the_log(engine: Engine) -> dict[str, Any]:
     """The dashboard numbers, computed straight from the events table."""
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         rows = list(conn.execute(select(t.events).order_by(t.events.c.instance_id,
                                                            t.events.c.seq)))
     out: dict[str, Any] = {"outcomes": Counter(), "transitions": Counter(), "entered": Counter(),
@@ -128,7 +128,7 @@ def test_dashboard_numbers_equal_the_log(
         engine: Engine, clock: ManualClock, loan_approval: dict[str, Any]) -> None:
     _workload(engine, clock, loan_approval, seed=3)
     truth = _from_the_log(engine)
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         board = queries.dashboard(conn, KEY)
         hourly = queries.throughput(conn, KEY, by="hour")
     totals = Counter()
@@ -171,7 +171,7 @@ def test_filters_by_hour_range_and_version(
     engine.send(first, "approve")
     engine.send(second, "reject")
     start = datetime(2026, 1, 1)
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         hours = queries.throughput(conn, KEY)
         assert [(h["hour"].hour, h["started"], h["completed"], h["failed"]) for h in hours] == [
             (0, 1, 0, 0), (2, 1, 1, 1)]
@@ -227,7 +227,7 @@ def test_concurrent_senders_share_batches_and_still_match_a_rebuild(
     incremental = _tables(engine)
     rebuild(engine.store)
     assert _tables(engine) == incremental
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         moved = {r["to"]: r["count"] for r in queries.transitions(conn, KEY)
                  if r["from"] == "score"}
     assert moved == {"review": 6}

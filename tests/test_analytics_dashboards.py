@@ -71,7 +71,7 @@ def _people_work(engine: Engine, clock: ManualClock, loan: dict[str, Any], seed:
 def _tasks_from_the_log(engine: Engine) -> dict[str, Any]:
     """Per role: tasks created, first claims and completions with their times, read from the
     events; late visits by the role the task was created for."""
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         rows = list(conn.execute(select(t.events).order_by(t.events.c.instance_id,
                                                            t.events.c.seq)))
     out: dict[str, Any] = {"created": Counter(), "claims": defaultdict(list),
@@ -104,7 +104,7 @@ def _tasks_from_the_log(engine: Engine) -> dict[str, Any]:
 
 
 def _tables(engine: Engine) -> dict[str, list[str]]:
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         return {table.name: sorted(json.dumps(list(row), default=str)
                                    for row in conn.execute(select(table))) for table in a.ALL}
 
@@ -113,7 +113,7 @@ def test_task_times_by_role_equal_the_log(
         engine: Engine, clock: ManualClock, loan_approval: dict[str, Any]) -> None:
     _people_work(engine, clock, loan_approval, seed=5)
     truth = _tasks_from_the_log(engine)
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         shown = {r["role"]: r for r in workload.task_times(conn, KEY)}
     roles = set(truth["created"]) | set(truth["claims"]) | set(truth["done"])
     assert {"underwriter", "auditor", "senior"} <= roles  # delegated and escalated work too
@@ -138,7 +138,7 @@ def test_cycle_times_per_day_over_ragged_ranges_equal_the_log(
     """Whole days come from the daily sketches, the partial first and last day from the
     hourly ones; together they must equal the log's hours in the range."""
     _people_work(engine, clock, loan_approval, seed=7)
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         finished = [(r.at, r.instance_id) for r in conn.execute(select(t.events).where(
             t.events.c.type == "transition")) if r.data.get("status") in ("completed", "failed")]
         starts = {r.instance_id: r.at for r in conn.execute(select(t.events).where(
@@ -152,7 +152,7 @@ def test_cycle_times_per_day_over_ragged_ranges_equal_the_log(
         high = until or datetime.max
         cycles = [(at, (at - starts[iid]).total_seconds()) for at, iid in finished
                   if low <= at < high]
-        with engine.analytics.read() as conn:
+        with engine.store.read() as conn:
             board = boards.load(conn, KEY, None, since=since, until=until, now=clock.now())
             daily = queries.cycle_trend(conn, KEY, by="day", since=since, until=until)
         assert board.cycle["count"] == len(cycles), (since, until)
@@ -175,7 +175,7 @@ def test_cycle_times_per_day_over_ragged_ranges_equal_the_log(
 def test_every_chart_has_a_title_axes_hover_and_csv(
         engine: Engine, clock: ManualClock, loan_approval: dict[str, Any]) -> None:
     _people_work(engine, clock, loan_approval, seed=9)
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         started = len(conn.execute(select(t.events.c.seq).where(
             t.events.c.type == "instance_started")).all())
         for key in (KEY, None):

@@ -25,7 +25,7 @@ def _two_reviewed_loans(engine: Engine, process: dict[str, Any]) -> list[str]:
 
 
 def _tamper(engine: Engine, *statements: Any) -> None:
-    with engine.store.write() as conn:
+    with engine.store.sql.begin() as conn:
         for statement in statements:
             conn.execute(statement)
 

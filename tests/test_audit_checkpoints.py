@@ -37,7 +37,7 @@ def _reviewed_loans(engine: Engine, process: dict[str, Any], count: int = 2) -> 
 
 def _rechain(engine: Engine, iid: str) -> None:
     """What an attacker with write access does: recompute the chain and the instance's tail."""
-    with engine.store.write() as conn:
+    with engine.store.sql.begin() as conn:
         rows = list(conn.execute(select(t.events).where(t.events.c.instance_id == iid)
                                  .order_by(t.events.c.seq)))
         prev = GENESIS_HASH
@@ -69,7 +69,7 @@ def test_a_deleted_tail_with_a_fixed_up_instance_row_is_caught(engine, loan_appr
     iid = _reviewed_loans(engine, loan_approval)[0]
     checkpoint = checkpoints.take(engine.store, KEY, engine.clock.now())
     last = engine.history(iid)[-1].seq
-    with engine.store.write() as conn:
+    with engine.store.sql.begin() as conn:
         conn.execute(delete(t.events).where(t.events.c.instance_id == iid,
                                             t.events.c.seq == last))
     _rechain(engine, iid)
@@ -81,7 +81,7 @@ def test_a_deleted_tail_with_a_fixed_up_instance_row_is_caught(engine, loan_appr
 def test_an_instance_rebuilt_with_a_recomputed_chain_is_caught(engine, loan_approval):
     iid = _reviewed_loans(engine, loan_approval)[1]
     checkpoint = checkpoints.take(engine.store, KEY, engine.clock.now())
-    with engine.store.write() as conn:
+    with engine.store.sql.begin() as conn:
         conn.execute(update(t.events).where(t.events.c.instance_id == iid, t.events.c.seq == 1)
                      .values(actor="mallory"))
     _rechain(engine, iid)
@@ -93,7 +93,7 @@ def test_an_instance_rebuilt_with_a_recomputed_chain_is_caught(engine, loan_appr
 def test_reordered_events_are_caught(engine, loan_approval):
     iid = _reviewed_loans(engine, loan_approval)[0]
     checkpoint = checkpoints.take(engine.store, KEY, engine.clock.now())
-    with engine.store.write() as conn:
+    with engine.store.sql.begin() as conn:
         for old, new in ((2, -1), (3, 2), (-1, 3)):
             conn.execute(update(t.events).where(t.events.c.instance_id == iid,
                                                 t.events.c.seq == old).values(seq=new))
@@ -103,7 +103,7 @@ def test_reordered_events_are_caught(engine, loan_approval):
 def test_a_whole_deleted_instance_is_caught(engine, loan_approval):
     ids = _reviewed_loans(engine, loan_approval)
     checkpoint = checkpoints.take(engine.store, KEY, engine.clock.now())
-    with engine.store.write() as conn:
+    with engine.store.sql.begin() as conn:
         for table in (t.jobs, t.events):
             conn.execute(delete(table).where(table.c.instance_id == ids[1]))
         for table in t.metadata.sorted_tables:
@@ -165,7 +165,7 @@ def test_the_commands(engine, loan_approval, db_url, tmp_path):
     checked = _cli("audit", "verify-bundle", str(bundle), "--public-key", public, key=None)
     assert checked.returncode == 0 and checked.stdout.startswith("ok, 1 instances")
     last = engine.history(ids[1])[-1].seq
-    with engine.store.write() as conn:
+    with engine.store.sql.begin() as conn:
         conn.execute(delete(t.events).where(t.events.c.instance_id == ids[1],
                                             t.events.c.seq == last))
     _rechain(engine, ids[1])

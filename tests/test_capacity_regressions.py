@@ -65,7 +65,7 @@ def test_a_version_that_slowed_the_review_is_flagged(engine, loan_approval):
     loan_approval["states"][3]["sla_s"] = 3600  # version 3: as fast as version 2
     engine.publish(loan_approval)
     review(engine, [30, 33, 29, 36, 31, 34, 28, 35, 32, 30])
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         newest, older = compare_versions(conn, "loan-approval", [1, 2, 3])
     assert (older.before, older.after, newest.before, newest.after) == (1, 2, 2, 3)
     assert older.slower and not newest.slower
@@ -101,7 +101,7 @@ def test_capacity_from_measured_load_and_the_forecast_of_a_growing_backlog(
     for _ in range(60):  # jobs of 2 s each on 4 threads: capacity 2 steps/s
         meter.ran(2.0)
     meter.flush()
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         cap = capacity.load(conn, engine.clock.now(), timedelta(hours=1))
     worker = cap.workers[0]
     assert worker.live and worker.jobs == 60 and worker.threads == 4
@@ -127,7 +127,7 @@ def test_capacity_from_measured_load_and_the_forecast_of_a_growing_backlog(
     slow = LoadMeter(engine.ledger, threads=1)
     slow.ran(100.0)
     slow.flush()
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         cap = capacity.load(conn, engine.clock.now(), timedelta(hours=2))
     assert math.isclose(cap.capacity_per_s, 0.01)  # the first meter's row is older
     assert cap.arrivals_per_h == 15 and cap.steps_per_instance == 4
@@ -139,7 +139,7 @@ def test_capacity_from_measured_load_and_the_forecast_of_a_growing_backlog(
     # p90 of the loans finished an hour after they started, plus 30 jobs ahead of each of
     # their 4 steps at 0.01 steps/s (12,000 s): past the 4 h SLA already.
     assert 3000 < sla["p90_s"] <= 3600 * 1.05 and sla["breaks_in_s"] == 0
-    with engine.analytics.read() as conn:  # with capacity to spare, the forecast says "never"
+    with engine.store.read() as conn:  # with capacity to spare, the forecast says "never"
         assert capacity.load(conn, engine.clock.now(), timedelta(minutes=30)).forecast \
             .backlog_breaks_in_s == 0  # 30 jobs due is still more than 15 min of 0.01/s
 
@@ -155,7 +155,7 @@ def test_a_runner_writes_its_load_every_sample(db_url, loan_approval):
             time.sleep(0.8)
         finally:
             runner.stop()
-        with engine.analytics.read() as conn:
+        with engine.store.read() as conn:
             rows: list[Any] = conn.execute(select(worker_load)).all()
             cap = capacity.load(conn, engine.clock.now())
     assert len(rows) >= 2 and {r.worker_id for r in rows} == {engine.ledger.worker_id}

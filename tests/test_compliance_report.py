@@ -94,7 +94,7 @@ def month(engine: Engine, db_url: str, clock: Any) -> dict[str, str]:
 
 def _report(engine: Engine, since: str = "2026-01-01", until: str = "2026-01-31",
             definition: str | None = None) -> Any:
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         return build_report(conn, Scope.parse(since, until, definition), engine.clock.now())
 
 
@@ -241,7 +241,7 @@ def test_showing_sensitive_values_in_the_clear_is_recorded(
     shown = CliRunner().invoke(cli, ["show", month["held"], "--reveal", "--db", db_url])
     assert shown.exit_code == 0 and "DE89370400440532013000" in shown.output
     now = datetime.now(UTC)
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         report = build_report(conn, Scope(now - timedelta(hours=1), now + timedelta(hours=1)),
                               now)
     [read] = report.section("sensitive_access").rows

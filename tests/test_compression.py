@@ -227,7 +227,7 @@ def _amended(orders: Engine) -> str:
 def _rewrite(engine: Engine, table: Any, column: str, where: Any, value: Any) -> None:
     """Store `value` as raw JSON, bypassing the compressing column type (as an attacker)."""
     statement = update(table).where(where).values({column: bindparam("raw", type_=JSON())})
-    with engine.store.write() as conn:
+    with engine.store.sql.begin() as conn:
         conn.execute(statement, {"raw": value})
 
 

@@ -60,7 +60,7 @@ def test_due_instances_are_archived_and_purged_but_held_ones_stay(engine, loan_a
     after = checkpoints.take(engine.store, KEY, clock.now())
     assert after["purges"]["count"] == 3
     assert checkpoints.verify(engine.store, after, KEY.public_key()).ok
-    with engine.store.write() as conn:
+    with engine.store.sql.begin() as conn:
         conn.execute(delete(t.purges).where(t.purges.c.seq == 3))
     report = checkpoints.verify(engine.store, after, KEY.public_key())
     assert not report.ok and "purge records deleted" in report.problem
@@ -70,7 +70,7 @@ def test_a_forged_purge_record_does_not_excuse_a_deleted_instance(engine, loan_a
     ids = _finished_loans(engine, loan_approval, 2)
     before = checkpoints.take(engine.store, KEY, clock.now())
     row = engine.get(ids[1])
-    with engine.store.write() as conn:
+    with engine.store.sql.begin() as conn:
         for table in reversed(t.metadata.sorted_tables):
             if "instance_id" in table.c and table is not t.purges:
                 conn.execute(delete(table).where(table.c.instance_id == ids[1]))
@@ -110,7 +110,7 @@ def test_an_instance_that_moved_on_after_archiving_is_kept(engine, loan_approval
     clock.advance(2 * DAY_S)
     with engine.store.read() as conn:
         due = policies.due(conn, clock.now(), 10)
-    with engine.store.write() as conn:  # as if it changed between archive and purge
+    with engine.store.sql.begin() as conn:  # as if it changed between archive and purge
         conn.execute(update(t.instances).where(t.instances.c.id == ids[0]).values(last_seq=99))
     with engine.store.write() as conn:
         assert purge._purge(conn, KEY, due, "a", "retention", clock.now()) == []
@@ -127,7 +127,7 @@ def test_the_runner_writes_checkpoints_and_applies_retention(db_url, loan_approv
     with Engine(db_url) as engine:
         _finished_loans(engine, loan_approval, 1)
         policies.set_policy(engine.store, policies.DEFAULT, 1, "ops", engine.clock.now())
-        with engine.store.write() as conn:
+        with engine.store.sql.begin() as conn:
             conn.execute(update(t.instances).values(updated_at=engine.clock.now().replace(
                 tzinfo=None, year=2020)))
         runner = Runner(engine).start()
@@ -162,7 +162,7 @@ def test_the_commands(engine, loan_approval, db_url, tmp_path):
     assert held.returncode == 0, held.stderr
     assert _cli("hold", "add", "--instance", "nope", "--reason", "x", "--db",
                 db_url).returncode == 2
-    with engine.store.write() as conn:
+    with engine.store.sql.begin() as conn:
         conn.execute(update(t.instances).values(updated_at=engine.clock.now().replace(
             tzinfo=None, year=2020)))
     status = _cli("retention", "status", "--db", db_url)

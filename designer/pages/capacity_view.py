@@ -48,7 +48,7 @@ class CapacityView:
 
     @ui.refreshable_method
     def body(self) -> None:
-        with self.engine.analytics.read() as conn:
+        with self.engine.store.read() as conn:
             cap = capacities.load(conn, self.engine.clock.now(), timedelta(hours=self.hours))
         live = [w for w in cap.workers if w.live]
         util = cap.utilisation
@@ -128,7 +128,7 @@ class VersionsView:
         ui.label(f"Mann-Whitney U on the durations of finished visits (Holm-adjusted, "
                  f"p < {ALPHA}); slower means the median grew more than 10%.").classes(
             "text-xs text-slate-600")
-        with self.engine.analytics.read() as conn:
+        with self.engine.store.read() as conn:
             comparisons = compare_versions(conn, self.key, self.versions)
         if not comparisons:
             tag(ui.label("Only one version is published: nothing to compare yet.").classes(

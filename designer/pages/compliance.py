@@ -66,7 +66,7 @@ class CompliancePage:
         self.body.clear()
         try:
             scope = self.scope()
-            with self.engine.analytics.read() as conn:
+            with self.engine.store.read() as conn:
                 self.report = build_report(conn, scope, self.engine.clock.now())
         except EngineError as exc:
             self.report = None

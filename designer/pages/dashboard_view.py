@@ -114,7 +114,7 @@ class DashboardView:
             tag(ui.label(str(exc)).classes("text-red-700"), "range-error")
             return
         version = self.version or None
-        with self.engine.analytics.read() as conn:
+        with self.engine.store.read() as conn:
             board = boards.load(conn, self.key, version, since=span.since, until=span.until,
                                 now=self.engine.clock.now())
         tag(ui.label(f"{span.describe()} · per {board.by}" + (

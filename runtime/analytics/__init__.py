@@ -1,4 +1,4 @@
-"""Dashboard aggregates that follow the event log (`follower` folds each commit's events).
+"""Dashboard aggregates kept up to date in the transaction that appends the events.
 
 `tables` holds the aggregate tables (on the store's metadata), `sketch` the log-scale
 duration histogram, `updater` folds events into the tables (and rebuilds them from the

@@ -44,17 +44,15 @@ WITH counts AS (
   ON CONFLICT DO NOTHING
 )
 INSERT INTO analytics_instances AS t
-  (instance_id, definition_key, version, state, status, started_at, entered_at, path_hash,
-   folded_seq, path)
-SELECT i, k, v, s, st, sa, ea, ph, fs, CAST(p AS json) FROM unnest(CAST(:i0 AS varchar[]),
+  (instance_id, definition_key, version, state, status, started_at, entered_at, path_hash, path)
+SELECT i, k, v, s, st, sa, ea, ph, CAST(p AS json) FROM unnest(CAST(:i0 AS varchar[]),
   CAST(:i1 AS varchar[]), CAST(:i2 AS integer[]), CAST(:i3 AS varchar[]),
   CAST(:i4 AS varchar[]), CAST(:i5 AS timestamp[]), CAST(:i6 AS timestamp[]),
-  CAST(:i7 AS varchar[]), CAST(:i8 AS integer[]), CAST(:i9 AS text[]))
-  AS x(i, k, v, s, st, sa, ea, ph, fs, p)
+  CAST(:i7 AS varchar[]), CAST(:i8 AS text[])) AS x(i, k, v, s, st, sa, ea, ph, p)
 ON CONFLICT (instance_id) DO UPDATE SET definition_key = excluded.definition_key,
   version = excluded.version, state = excluded.state, status = excluded.status,
   started_at = excluded.started_at, entered_at = excluded.entered_at,
-  path_hash = excluded.path_hash, folded_seq = excluded.folded_seq, path = excluded.path
+  path_hash = excluded.path_hash, path = excluded.path
 """)
 
 
@@ -65,7 +63,7 @@ def upsert_all(conn: Connection, counts: list[tuple[Any, ...]], histograms: list
     params: dict[str, Any] = {}
     for prefix, rows, width, json_last in (("c", counts, 9, False), ("h", histograms, 7, False),
                                            ("d", daily, 7, False),
-                                           ("v", variants, 4, True), ("i", instances, 10, True)):
+                                           ("v", variants, 4, True), ("i", instances, 9, True)):
         columns = [list(column) for column in zip(*rows, strict=True)] if rows else [
             [] for _ in range(width)]
         if json_last:

@@ -101,8 +101,6 @@ instances = Table(
     Column("entered_at", DateTime, nullable=False),
     Column("path_hash", String(16), nullable=False),  # chained over every state entered
     Column("path", JSON, nullable=False),  # the first states, for display
-    # The last event folded in: the follower folds the events after it (`follower.py`).
-    Column("folded_seq", Integer, nullable=False, server_default="0"),
 )
 
 # Per instance waiting in a human state, its task: the role whose queue holds it now, the

@@ -1,10 +1,8 @@
-"""Fold events of the log into the aggregate tables (`follower.py` feeds it).
+"""Fold appended events into the aggregate tables, in the transaction that appends them.
 
 Each batch is summed in memory first, then written as one upsert per aggregate key
-(`INSERT ... ON CONFLICT DO UPDATE`, on SQLite and PostgreSQL alike). Each instance's row
-records the last event folded in, and an event at or before it is skipped: folding is
-idempotent. `rebuild` truncates the tables and replays the whole log through the same code,
-so both give equal numbers.
+(`INSERT ... ON CONFLICT DO UPDATE`, on SQLite and PostgreSQL alike). `rebuild` truncates
+the tables and replays the whole log through the same code, so both give equal numbers.
 """
 
 from __future__ import annotations
@@ -68,7 +66,6 @@ class _Tracked:
     path: list[str]
     task: _Task | None = None
     had_task: bool = False  # a task row was stored before this batch
-    seq: int = 0  # the last event folded in
 
     def enter(self, state: str, at: datetime) -> None:
         self.state, self.entered_at = state, at
@@ -118,8 +115,6 @@ class AnalyticsUpdater:
         for row in rows:
             iid = row["instance_id"]
             data, at = row["data"], row["at"]
-            if iid in tracked and row["seq"] <= tracked[iid].seq:
-                continue  # folded already
             if row["type"] == ev.INSTANCE_STARTED and "definition" in data:
                 tracked[iid] = _Tracked(data["definition"], data["version"], None, "running",
                                         at, at, "", [])
@@ -127,7 +122,6 @@ class AnalyticsUpdater:
             elif iid not in tracked:
                 continue  # an instance older than the analytics tables: `rebuild` covers it
             self._fold(conn, batch, tracked[iid], row)
-            tracked[iid].seq = row["seq"]
             changed.add(iid)
         _write(conn, batch, [(iid, tracked[iid]) for iid in sorted(changed)])
 
@@ -243,16 +237,7 @@ def _tracked(row: Any) -> _Tracked:
         row.task_state, row.task_role, row.task_original_role, row.task_created_at,
         row.task_claimed_at)
     return _Tracked(row.definition_key, row.version, row.state, row.status, row.started_at,
-                    row.entered_at, row.path_hash, list(row.path), task, task is not None,
-                    row.folded_seq)
-
-
-def lock_folding(conn: Connection) -> None:
-    """PostgreSQL: one folding transaction at a time per schema, so two processes never fold
-    one event twice (SQLite's write lock does that already)."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "SELECT pg_advisory_xact_lock(hashtext('statewright-analytics:' || current_schema()))")
+                    row.entered_at, row.path_hash, list(row.path), task, task is not None)
 
 
 def rebuild(store: Store) -> int:
@@ -264,7 +249,6 @@ def rebuild(store: Store) -> int:
     updater, replayed = AnalyticsUpdater(), 0
     e = t.events
     with store.write() as conn:
-        lock_folding(conn)
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
         for table in a.ALL:
@@ -287,7 +271,7 @@ def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]])
                    [(*k, n) for k, n in sorted(batch.daily.items())],
                    [(*k, path) for k, path in sorted(batch.variants.items())],
                    [(iid, w.key, w.version, w.state, w.status, w.started_at, w.entered_at,
-                     w.path_hash, w.seq, w.path) for iid, w in tracked])
+                     w.path_hash, w.path) for iid, w in tracked])
         return
     stmts = _upserts(conn.dialect.name)
     if batch.counts:
@@ -313,8 +297,7 @@ def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]])
         conn.execute(stmts["instances"], [
             {"instance_id": iid, "definition_key": w.key, "version": w.version,
              "state": w.state, "status": w.status, "started_at": w.started_at,
-             "entered_at": w.entered_at, "path_hash": w.path_hash, "folded_seq": w.seq,
-             "path": w.path}
+             "entered_at": w.entered_at, "path_hash": w.path_hash, "path": w.path}
             for iid, w in tracked])
 
 

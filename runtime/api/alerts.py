@@ -72,7 +72,7 @@ class AlertGauges(Collector):
 
     def collect(self) -> Iterator[Metric]:
         try:
-            with self._engine.analytics.read() as conn:
+            with self._engine.store.read() as conn:
                 values = prometheus.gauges(conn, self._engine.clock.now())
         except Exception:
             return

@@ -40,7 +40,7 @@ def compliance_report(
 
 
 def _render(engine: Any, scope: Scope, format: str) -> bytes:
-    with engine.analytics.read() as conn:
+    with engine.store.read() as conn:
         report = build_report(conn, scope, engine.clock.now())
     if format == "pdf":
         return to_pdf(report)

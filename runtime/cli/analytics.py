@@ -38,7 +38,7 @@ def show(
     """Print a definition's dashboard numbers: throughput, cycle and state times, paths."""
     with open_engine(db) as engine:
         engine.version(key, version)  # names an unknown definition or version
-        with engine.analytics.read() as conn:
+        with engine.store.read() as conn:
             from runtime.analytics import queries
 
             board = queries.dashboard(conn, key, version, since=since, until=until)

@@ -51,7 +51,7 @@ def report(
     with open_engine(db) as engine:
         try:
             scope = Scope.parse(from_, to, definition, engine.clock.now())
-            with engine.analytics.read() as conn:
+            with engine.store.read() as conn:
                 result = build_report(conn, scope, engine.clock.now())
         except ScopeInvalid as exc:
             raise _refuse(f"--{exc.details['field']}: {exc.message}") from None

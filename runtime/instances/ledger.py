@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,9 +51,7 @@ class Ledger:
         self.worker_id = worker_id
         self.lease_s = lease_s  # how long a leased job is ours before others may take it
         self.changes = ChangeHub()  # committed changes, for live pages and inboxes
-        # told of each commit's changes before `changes` (the dashboard aggregates' follower)
-        self.on_commit: list[Callable[[tuple[Change, ...]], None]] = []
-        self.writer = GroupCommitWriter(store, on_commit=self._committed)
+        self.writer = GroupCommitWriter(store, on_commit=self.changes.publish)
         self.job_scheduled = threading.Event()  # wakes a sleeping runner
         self.definitions = definitions or DefinitionCache()
         self.after_persist: list[PersistHook] = []
@@ -63,12 +61,6 @@ class Ledger:
     def close(self) -> None:
         LIVE_WORKERS.discard(self.worker_id)
         self.writer.close()
-
-    def _committed(self, changes: Iterable[Change]) -> None:
-        committed = tuple(changes)
-        for call in self.on_commit:
-            call(committed)
-        self.changes.publish(committed)
 
     # ---- definitions ---------------------------------------------------------------------
 

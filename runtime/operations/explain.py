@@ -109,7 +109,6 @@ def explain(ledger: InstanceAccess, instance_id: str,
     """Why `instance_id` is where it is; raises `NotFound` for an unknown id."""
     inst = ledger.get(instance_id)
     now = ledger.clock.now()
-    ledger.store.settle()  # the usual time comes from the dashboard aggregates
     with ledger.store.read() as conn:
         row = ledger.store.instance_row(conn, instance_id)
         e = t.events

@@ -65,17 +65,9 @@ class Store(JobStatements):
         # Called with each flushed batch of new event rows, inside its transaction
         # (the dashboard aggregates, `runtime/analytics/updater.py`).
         self.event_hooks: list[Callable[[Connection, list[dict[str, Any]]], None]] = []
-        # Bring aggregates that follow the log up to date (the dashboards' follower): called
-        # by readers that need them exact, such as the alert rules.
-        self.settlers: list[Callable[[], object]] = []
 
     def close(self) -> None:
         self.sql.dispose()
-
-    def settle(self) -> None:
-        """Fold every committed event into the aggregates that follow the log."""
-        for settle in self.settlers:
-            settle()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.security.identity import admin_log
 from runtime.security.identity.accounts import ADMIN_PASSWORD_ENV, FIRST_ADMIN, Accounts
-from runtime.security.identity.database import create_identity_engine
+from runtime.security.identity.database import create_identity_engine, writing
 from runtime.security.identity.limiter import (
     PER_IP,
     PER_LOGIN_IP,
@@ -54,7 +54,8 @@ class IdentityService:
         now = getattr(clock, "now", None)
         self._clock = now if callable(now) else clock or (lambda: datetime.now(UTC))
         self._db = create_identity_engine(url)
-        metadata.create_all(self._db)
+        with writing(self._db) as conn:  # SQLite: hold the write lock from the first check
+            metadata.create_all(conn)
         self._accounts = Accounts(self._db, self._clock)
         # Rate limits in the store `STATEWRIGHT_RATE_LIMITS` names (see `shared_limits`).
         self.limiters = LimiterFactory(self._db)

@@ -44,7 +44,8 @@ class DatabaseRateLimiter:
     ) -> None:
         RateLimiter(capacity, refill_per_s)  # the same argument checks
         self._db, self.capacity, self.refill_per_s, self._clock = db, capacity, refill_per_s, clock
-        metadata.create_all(db)
+        with writing(db) as conn:
+            metadata.create_all(conn)
         dialect = postgresql if db.dialect.name == "postgresql" else sqlite
         self._insert = dialect.insert
 

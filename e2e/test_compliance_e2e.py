@@ -55,7 +55,7 @@ def test_an_auditor_finds_a_broken_four_eyes_rule_and_downloads_the_report(
         clock.advance(2 * 3600)
         _work(engine, claim, "approve")
     add_user(server_db, "aude", "auditor", PASSWORD)
-    add_user(server_db, "otto", "operator", PASSWORD)
+    add_user(server_db, "oskar", "operator", PASSWORD)
 
     page = browser_page
     log_in(page, designer_url, "aude", PASSWORD, then="/compliance")
@@ -86,5 +86,5 @@ def test_an_auditor_finds_a_broken_four_eyes_rule_and_downloads_the_report(
     expect(page.get_by_test_id("filter-error")).to_contain_text("the period is empty")
 
     page.context.clear_cookies()
-    log_in(page, designer_url, "otto", PASSWORD, then="/compliance")
+    log_in(page, designer_url, "oskar", PASSWORD, then="/compliance")
     expect(page.get_by_text("It needs the permission `compliance.read`")).to_be_visible()

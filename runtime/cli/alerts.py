@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from runtime.cli.app import app
-from runtime.cli.common import DEFAULT_DB, ActorOption, DbOption, JsonOption, open_engine
+from runtime.cli.common import (
+    DEFAULT_DB,
+    ActorOption,
+    DbOption,
+    JsonOption,
+    emit_text,
+    open_engine,
+)
 
 if TYPE_CHECKING:
     from runtime.engine import Engine
@@ -149,15 +156,7 @@ def export(
     else:
         with _engine(db) as engine:
             text = prometheus.export(alerts.list_rules(engine.ledger))
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        out.write_text(text)
-    except OSError as exc:
-        typer.echo(f"error: cannot write {out}: {exc.strerror}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"wrote {out}")
+    emit_text(text, out, f"wrote {out}")
 
 
 def _line(rule: dict[str, Any]) -> str:

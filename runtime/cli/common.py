@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from runtime.core.views import Instance
     from runtime.engine import Engine
 
@@ -102,3 +104,16 @@ def breaker_line(engine: Engine, definition: str, version: int, state: str | Non
     if breaker.state == "closed":
         return None
     return f"breaker: {breaker.name} is {breaker.state} (failures={breaker.failures})"
+
+
+def emit_text(text: str, out: Path | None, written: str) -> None:
+    """Print `text`, or write it to `out` and print `written`; an unwritable file exits 2."""
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text)
+    except OSError as exc:
+        typer.echo(f"error: cannot write {out}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(written)

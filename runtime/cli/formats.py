@@ -73,7 +73,7 @@ def export(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Write a published definition as BPMN (with diagram), SCXML, Mermaid, JSON or YAML."""
-    from runtime.cli.common import open_engine
+    from runtime.cli.common import emit_text, open_engine
     from shared.formats import EXPORT_FORMATS, export_definition
     from shared.loading import parse_definition
 
@@ -84,15 +84,7 @@ def export(
     with open_engine(db) as engine:
         published = engine.version(key, version)
     text = export_definition(parse_definition(published.document), format)
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        out.write_text(text)
-    except OSError as exc:
-        typer.echo(f"error: cannot write {out}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"{key} v{published.version}: {format} written to {out}")
+    emit_text(text, out, f"{key} v{published.version}: {format} written to {out}")
 
 
 def _read(path: Path, limit: int) -> bytes:

@@ -16,7 +16,7 @@ class StateStyle:
     """The look of one state type. `shape` is a CSS class suffix known to the canvas."""
 
     label: str
-    shape: str  # circle | rounded | box | dashed | diamond | double
+    shape: str  # circle | rounded | box | dashed | diamond | double | bar
     colour: str
     icon: str  # a Material Icons ligature name
     summary: str
@@ -36,6 +36,8 @@ STATE_STYLES: dict[str, StateStyle] = {
     "subprocess": StateStyle(
         "Subprocess", "double", "#0f766e", "account_tree", "Runs another process"
     ),
+    "fork": StateStyle("Fork", "bar", "#334155", "call_split", "Starts parallel branches"),
+    "join": StateStyle("Join", "bar", "#334155", "call_merge", "Waits for every branch"),
     "end": StateStyle("End", "circle", "#475569", "stop", "Where an instance finishes"),
 }
 

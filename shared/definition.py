@@ -30,7 +30,8 @@ Classification = Literal["public", "internal", "confidential", "restricted"]
 PiiKind = Literal["card", "iban", "national_id", "email", "phone"]
 DlpMode = Literal["block", "mask", "flag"]
 Outcome = Literal["completed", "failed", "cancelled"]
-StateType = Literal["start", "task", "human", "wait", "timer", "decision", "subprocess", "end"]
+StateType = Literal["start", "task", "human", "wait", "timer", "decision", "subprocess", "fork",
+                    "join", "end"]
 STATE_TYPES: tuple[str, ...] = StateType.__args__
 
 Seconds = Annotated[float, Field(gt=0, le=10 * 365 * 86400)]
@@ -149,6 +150,18 @@ class SubprocessState(_State):
     input: dict[VariableName, str] = {}
 
 
+class ForkState(_State):
+    """Every outgoing transition is taken at once, each starting a parallel branch."""
+
+    type: Literal["fork"]
+
+
+class JoinState(_State):
+    """Waits until every branch of its fork has arrived, then leaves by its one transition."""
+
+    type: Literal["join"]
+
+
 class EndState(_State):
     type: Literal["end"]
     outcome: Outcome = "completed"
@@ -162,6 +175,8 @@ State = Annotated[
     | TimerState
     | DecisionState
     | SubprocessState
+    | ForkState
+    | JoinState
     | EndState,
     Field(discriminator="type"),
 ]

@@ -36,6 +36,9 @@ SEVERITIES: dict[str, Severity] = {
     "restricted-in-output": "warning",
     "bad-segregation": "error",
     "conflicting-classification": "error",
+    "unbalanced_fork": "error",
+    "join_without_fork": "error",
+    "ambiguous_branch_event": "error",
 }
 
 

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from shared.definition import (
     DecisionState,
     EndState,
+    ForkState,
     HumanState,
+    JoinState,
     StartState,
     State,
     SubprocessState,
@@ -37,8 +39,8 @@ def describe(state: State) -> str:
 def ambiguous(states: Mapping[str, State], outgoing: Exits) -> list[Finding]:
     found = []
     for state in states.values():
-        if isinstance(state, EndState):
-            continue  # end-has-exit already says these transitions must go
+        if isinstance(state, EndState | ForkState):
+            continue  # end-has-exit says these must go; a fork takes all of them at once
         unguarded: dict[str | None, list[str]] = defaultdict(list)
         for ref, t in outgoing.get(state.id, []):
             if not t.when:
@@ -62,7 +64,7 @@ def bad_exits(states: Mapping[str, State], outgoing: Exits) -> list[Finding]:
     found = []
     for state in states.values():
         exits = outgoing.get(state.id, [])
-        if isinstance(state, StartState) and len(exits) > 1:
+        if isinstance(state, StartState | JoinState) and len(exits) > 1:
             found.append(
                 Finding.of(
                     "bad-exit",
@@ -88,9 +90,11 @@ def bad_exits(states: Mapping[str, State], outgoing: Exits) -> list[Finding]:
 
 def exit_problem(state: State, t: Transition) -> str | None:
     """Why `t` cannot leave `state`, or None when it fits the state's type."""
-    if isinstance(state, StartState | DecisionState):
+    if isinstance(state, StartState | DecisionState | ForkState | JoinState):
         if t.on:
             return f'is left at once, so its transitions take no event: remove `on: "{t.on}"`'
+        if t.when and isinstance(state, ForkState | JoinState):
+            return "takes every branch (a join its one exit) unconditionally: remove `when`"
         return None
     if isinstance(state, TimerState):
         return None if t.on == "elapsed" else 'is left only `on: "elapsed"`'

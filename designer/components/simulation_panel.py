@@ -60,11 +60,12 @@ class SimulationPanel:
         self.body.clear()
         self._canvas_highlight([], [], [])
 
-    def choose(self, event: str, payload_text: str) -> None:
+    def choose(self, event: str, payload_text: str, state: str | None = None) -> None:
         assert self.sim is not None
         try:
             payload = json.loads(payload_text or "{}")
-            self.sim.send(event, payload if isinstance(payload, dict) else {"value": payload})
+            self.sim.send(event, payload if isinstance(payload, dict) else {"value": payload},
+                          state)
         except json.JSONDecodeError as exc:
             return self._error(f"the payload is not valid JSON: {exc}", keep=True)
         except EngineError as exc:
@@ -86,7 +87,7 @@ class SimulationPanel:
             ui.code(json.dumps(sim.snapshot.variables, indent=1, default=str),
                     language="json").classes("w-full text-xs").props('data-testid="sim-vars-now"')
         taken = [g.transition for s in sim.steps for g in s.guards if g.taken]
-        self._canvas_highlight([sim.state] if sim.state else [], sim.path, taken)
+        self._canvas_highlight(sim.snapshot.active_states, sim.path, taken)
 
     def _choices(self, sim: Simulation) -> None:
         choices = sim.choices()
@@ -96,11 +97,14 @@ class SimulationPanel:
             return
         payload = ui.input("Payload (JSON, optional)").props("dense outlined").classes(
             "w-full font-mono text-xs").props('data-testid="sim-payload"')
+        branches = len(sim.snapshot.active_states) > 1  # then each choice says where it happens
         with ui.row().classes("gap-1 flex-wrap"):
             for choice in choices:
-                ui.button(choice.event, on_click=lambda c=choice.event: self.choose(
-                    c, payload.value)).props(
-                    f'dense no-caps outline data-testid="sim-choice-{choice.event}"').tooltip(
+                label = f"{choice.state} · {choice.event}" if branches else choice.event
+                testid = f"{choice.state}-{choice.event}" if branches else choice.event
+                ui.button(label, on_click=lambda c=choice: self.choose(
+                    c.event, payload.value, c.state)).props(
+                    f'dense no-caps outline data-testid="sim-choice-{testid}"').tooltip(
                     choice.kind)
 
     def _guards(self, sim: Simulation) -> None:

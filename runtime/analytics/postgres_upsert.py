@@ -44,29 +44,33 @@ WITH counts AS (
   ON CONFLICT DO NOTHING
 )
 INSERT INTO analytics_instances AS t
-  (instance_id, definition_key, version, state, status, started_at, entered_at, path_hash, path)
-SELECT i, k, v, s, st, sa, ea, ph, CAST(p AS json) FROM unnest(CAST(:i0 AS varchar[]),
+  (instance_id, definition_key, version, state, status, started_at, entered_at, path_hash, path,
+   branches)
+SELECT i, k, v, s, st, sa, ea, ph, CAST(p AS json), CAST(b AS json)
+  FROM unnest(CAST(:i0 AS varchar[]),
   CAST(:i1 AS varchar[]), CAST(:i2 AS integer[]), CAST(:i3 AS varchar[]),
   CAST(:i4 AS varchar[]), CAST(:i5 AS timestamp[]), CAST(:i6 AS timestamp[]),
-  CAST(:i7 AS varchar[]), CAST(:i8 AS text[])) AS x(i, k, v, s, st, sa, ea, ph, p)
+  CAST(:i7 AS varchar[]), CAST(:i8 AS text[]), CAST(:i9 AS text[]))
+  AS x(i, k, v, s, st, sa, ea, ph, p, b)
 ON CONFLICT (instance_id) DO UPDATE SET definition_key = excluded.definition_key,
   version = excluded.version, state = excluded.state, status = excluded.status,
   started_at = excluded.started_at, entered_at = excluded.entered_at,
-  path_hash = excluded.path_hash, path = excluded.path
+  path_hash = excluded.path_hash, path = excluded.path, branches = excluded.branches
 """)
 
 
 def upsert_all(conn: Connection, counts: list[tuple[Any, ...]], histograms: list[tuple[Any, ...]],
                daily: list[tuple[Any, ...]], variants: list[tuple[Any, ...]],
                instances: list[tuple[Any, ...]]) -> None:
-    """Rows as tuples in each table's column order (JSON columns last, as Python values)."""
+    """Rows as tuples in each table's column order (JSON columns last, as Python values;
+    None stays SQL NULL)."""
     params: dict[str, Any] = {}
-    for prefix, rows, width, json_last in (("c", counts, 9, False), ("h", histograms, 7, False),
-                                           ("d", daily, 7, False),
-                                           ("v", variants, 4, True), ("i", instances, 9, True)):
+    for prefix, rows, width, json_columns in (
+            ("c", counts, 9, 0), ("h", histograms, 7, 0), ("d", daily, 7, 0),
+            ("v", variants, 4, 1), ("i", instances, 10, 2)):
         columns = [list(column) for column in zip(*rows, strict=True)] if rows else [
             [] for _ in range(width)]
-        if json_last:
-            columns[-1] = [json.dumps(value) for value in columns[-1]]
+        for n in range(width - json_columns, width):
+            columns[n] = [None if value is None else json.dumps(value) for value in columns[n]]
         params.update({f"{prefix}{n}": column for n, column in enumerate(columns)})
     conn.execute(_UPSERT_ALL, params)

@@ -101,6 +101,8 @@ instances = Table(
     Column("entered_at", DateTime, nullable=False),
     Column("path_hash", String(16), nullable=False),  # chained over every state entered
     Column("path", JSON, nullable=False),  # the first states, for display
+    # Each parallel branch's state, since when, and its open task (`updater._Visit`), or NULL.
+    Column("branches", JSON(none_as_null=True)),
 )
 
 # Per instance waiting in a human state, its task: the role whose queue holds it now, the

@@ -7,7 +7,6 @@ the tables and replays the whole log through the same code, so both give equal n
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from runtime.analytics import tables as a
 from runtime.analytics.postgres_upsert import upsert_all
 from runtime.analytics.sketch import bucket_of
+from runtime.analytics.tracked import Tracked, TrackedTask, Visit
 from runtime.core import events as ev
 from runtime.core.step import INTERNAL_EVENTS
 from runtime.people.tasks.model import TASK_CLAIMED, TASK_CREATED, TASK_DELEGATED, TASK_ESCALATED
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 REBUILD_CHUNK = 2000
-PATH_KEPT = 64  # states of a path kept for display; the variant hash covers all of them
 ROLE_KEPT = 64  # characters of a role name kept in the aggregate keys
 _TRACKED = select(
     a.instances, a.tasks.c.state.label("task_state"), a.tasks.c.role.label("task_role"),
@@ -42,41 +41,6 @@ _TRACKED = select(
 
 
 @dataclass
-class _Task:
-    """The open task of an instance in a human state (a row of `analytics_tasks`)."""
-
-    state: str
-    role: str
-    original_role: str
-    created_at: datetime
-    claimed_at: datetime | None = None
-
-
-@dataclass
-class _Tracked:
-    """An instance as the aggregates follow it (a row of `analytics_instances`)."""
-
-    key: str
-    version: int
-    state: str | None
-    status: str
-    started_at: datetime
-    entered_at: datetime
-    path_hash: str
-    path: list[str]
-    task: _Task | None = None
-    had_task: bool = False  # a task row was stored before this batch
-
-    def enter(self, state: str, at: datetime) -> None:
-        self.state, self.entered_at = state, at
-        self.path_hash = hashlib.sha256(f"{self.path_hash}/{state}".encode()).hexdigest()[:16]
-        if len(self.path) < PATH_KEPT:
-            self.path.append(state)
-        elif self.path[-1] != "...":
-            self.path.append("...")
-
-
-@dataclass
 class _Batch:
     counts: defaultdict[tuple[Any, ...], list[int]] = field(
         default_factory=lambda: defaultdict(lambda: [0, 0]))
@@ -84,13 +48,13 @@ class _Batch:
     daily: defaultdict[tuple[Any, ...], int] = field(default_factory=lambda: defaultdict(int))
     variants: dict[tuple[str, int, str], list[str]] = field(default_factory=dict)
 
-    def count(self, who: _Tracked, at: datetime, kind: str, state: str = "", target: str = "",
+    def count(self, who: Tracked, at: datetime, kind: str, state: str = "", target: str = "",
               event: str = "", duration_us: int = 0) -> None:
         entry = self.counts[(who.key, who.version, _hour(at), kind, state, target, event)]
         entry[0] += 1
         entry[1] += duration_us
 
-    def duration(self, who: _Tracked, at: datetime, kind: str, subject: str, us: int) -> None:
+    def duration(self, who: Tracked, at: datetime, kind: str, subject: str, us: int) -> None:
         bucket = bucket_of(us)
         self.histograms[(who.key, who.version, _hour(at), kind, subject, bucket)] += 1
         self.daily[(who.key, who.version, _day(at), kind, subject, bucket)] += 1
@@ -116,7 +80,7 @@ class AnalyticsUpdater:
             iid = row["instance_id"]
             data, at = row["data"], row["at"]
             if row["type"] == ev.INSTANCE_STARTED and "definition" in data:
-                tracked[iid] = _Tracked(data["definition"], data["version"], None, "running",
+                tracked[iid] = Tracked(data["definition"], data["version"], None, "running",
                                         at, at, "", [])
                 batch.count(tracked[iid], at, "started")
             elif iid not in tracked:
@@ -125,7 +89,7 @@ class AnalyticsUpdater:
             changed.add(iid)
         _write(conn, batch, [(iid, tracked[iid]) for iid in sorted(changed)])
 
-    def _fold(self, conn: Connection, batch: _Batch, who: _Tracked,
+    def _fold(self, conn: Connection, batch: _Batch, who: Tracked,
               row: Mapping[str, Any]) -> None:
         type_, data, at = row["type"], row["data"], row["at"]
         status = who.status
@@ -134,7 +98,10 @@ class AnalyticsUpdater:
         if type_ in _TASK_EVENTS:
             _follow_task(batch, who, type_, data, at)
             return
-        if type_ == ev.TRANSITION:
+        if type_ in (ev.BRANCHES_STARTED, ev.BRANCHES_JOINED) or (
+                type_ == ev.TRANSITION and data.get("branch")):
+            status = self._follow_branches(conn, batch, who, type_, data, at) or status
+        elif type_ == ev.TRANSITION:
             if who.state is not None:
                 self._leave(conn, batch, who, at, data.get("event"))
             target = data["to"]
@@ -150,31 +117,78 @@ class AnalyticsUpdater:
             status = data["status"]
             who.version = data.get("to_version", who.version)
         if status in TERMINAL and who.status not in TERMINAL:
+            for visit in who.branches.values():  # branches stop where they stood
+                if visit.state is not None:
+                    self._close(conn, batch, who, visit.state, visit.entered_at, visit.task,
+                                at, None)
+            who.branches.clear()
             if type_ != ev.TRANSITION and who.state is not None:
                 self._leave(conn, batch, who, at, None)  # cancelled where it stood
             self._finish(conn, batch, who, status, at)
         who.status = status
 
-    def _leave(self, conn: Connection, batch: _Batch, who: _Tracked, at: datetime,
+    def _follow_branches(self, conn: Connection, batch: _Batch, who: Tracked, type_: str,
+                         data: Mapping[str, Any], at: datetime) -> str | None:
+        """Each branch's visits are timed like the instance's own; the instance itself waits
+        at the fork until the join (its path, and so its variant, is fork then join)."""
+        if type_ == ev.BRANCHES_STARTED:
+            who.branches.update({b: Visit(None, at) for b in data["branches"]})
+            return None
+        if type_ == ev.BRANCHES_JOINED:
+            join, parent = data["join"], data["parent"]
+            for branch in data["branches"]:
+                visit = who.branches.pop(branch, None)
+                if visit is not None and visit.state is not None:
+                    self._close(conn, batch, who, visit.state, visit.entered_at, None, at, None)
+            if parent:
+                self._move_branch(conn, batch, who, parent, join, None, at)
+            else:
+                if who.state is not None:
+                    self._leave(conn, batch, who, at, None)
+                batch.count(who, at, "transition", who.state or "", join, "")
+                batch.count(who, at, "entered", join)
+                who.enter(join, at)
+            return None
+        self._move_branch(conn, batch, who, data["branch"], data["to"], data.get("event"), at,
+                          data.get("from"))
+        return data.get("status")
+
+    def _move_branch(self, conn: Connection, batch: _Batch, who: Tracked, branch: str,
+                     target: str, event: str | None, at: datetime,
+                     source: str | None = None) -> None:
+        visit = who.branches.get(branch)
+        if visit is not None and visit.state is not None:
+            self._close(conn, batch, who, visit.state, visit.entered_at, visit.task, at, event)
+            source = visit.state
+        batch.count(who, at, "transition", source or "", target, event or "")
+        batch.count(who, at, "entered", target)
+        who.branches[branch] = Visit(target, at)
+
+    def _leave(self, conn: Connection, batch: _Batch, who: Tracked, at: datetime,
                event: str | None) -> None:
         """Close the visit of the current state (and its task: done when left by an outcome)."""
         state = who.state or ""
-        us = _micros(at - who.entered_at)
+        task = who.task if who.task is not None and who.task.state == state else None
+        self._close(conn, batch, who, state, who.entered_at, task, at, event)
+        if task is not None:
+            who.task = None
+
+    def _close(self, conn: Connection, batch: _Batch, who: Tracked, state: str,
+               entered_at: datetime, task: TrackedTask | None, at: datetime,
+               event: str | None) -> None:
+        """Count one finished visit of `state`: its time, its SLA, its task's completion."""
+        us = _micros(at - entered_at)
         batch.count(who, at, "exited", state, duration_us=us)
         batch.duration(who, at, "state_time", state, us)
-        task = who.task if who.task is not None and who.task.state == state else None
         sla = self._sla(conn, who.key, who.version)[1].get(state)
         if sla is not None and us > sla * 1e6:
             batch.count(who, at, "sla_breach", state, task.original_role if task else "")
-        if task is None:
-            return
-        if event and event not in INTERNAL_EVENTS:
+        if task is not None and event and event not in INTERNAL_EVENTS:
             done_us = _micros(at - task.created_at)
             batch.count(who, at, "task_completed", state, task.role, duration_us=done_us)
             batch.duration(who, at, "task_done", task.role, done_us)
-        who.task = None
 
-    def _finish(self, conn: Connection, batch: _Batch, who: _Tracked, status: str,
+    def _finish(self, conn: Connection, batch: _Batch, who: Tracked, status: str,
                 at: datetime) -> None:
         us = _micros(at - who.started_at)
         batch.count(who, at, status)
@@ -207,16 +221,22 @@ class AnalyticsUpdater:
 _TASK_EVENTS = frozenset({TASK_CREATED, TASK_CLAIMED, TASK_DELEGATED, TASK_ESCALATED})
 
 
-def _follow_task(batch: _Batch, who: _Tracked, type_: str, data: Mapping[str, Any],
+def _follow_task(batch: _Batch, who: Tracked, type_: str, data: Mapping[str, Any],
                  at: datetime) -> None:
     """Track the open task's role and claim as the inbox changes it (as `task_metrics` does:
     only the first claim is timed; a delegation to a person counts as claimed, untimed)."""
     if type_ == TASK_CREATED:
         role = data["role"][:ROLE_KEPT]
-        who.task = _Task(who.state or "", role, role, at)
+        visit = who.branches.get(data.get("branch") or "")
+        if visit is not None:
+            visit.task = TrackedTask(visit.state or "", role, role, at, task_id=data.get("task_id"))
+            batch.count(who, at, "task_created", visit.task.state, role)
+            return
+        who.task = TrackedTask(who.state or "", role, role, at)
         batch.count(who, at, "task_created", who.task.state, role)
         return
-    task = who.task
+    task = next((v.task for v in who.branches.values()
+                 if v.task is not None and v.task.task_id == data.get("task_id")), who.task)
     if task is None:
         return  # the task of a visit that began before the analytics tables existed
     if type_ == TASK_CLAIMED and task.claimed_at is None:
@@ -232,12 +252,14 @@ def _follow_task(batch: _Batch, who: _Tracked, type_: str, data: Mapping[str, An
         task.role = data["to_role"][:ROLE_KEPT]
 
 
-def _tracked(row: Any) -> _Tracked:
-    task = None if row.task_state is None else _Task(
+def _tracked(row: Any) -> Tracked:
+    task = None if row.task_state is None else TrackedTask(
         row.task_state, row.task_role, row.task_original_role, row.task_created_at,
         row.task_claimed_at)
-    return _Tracked(row.definition_key, row.version, row.state, row.status, row.started_at,
-                    row.entered_at, row.path_hash, list(row.path), task, task is not None)
+    branches = {b: Visit.from_json(v) for b, v in (row.branches or {}).items()}
+    return Tracked(row.definition_key, row.version, row.state, row.status, row.started_at,
+                    row.entered_at, row.path_hash, list(row.path), task, task is not None,
+                    branches)
 
 
 def rebuild(store: Store) -> int:
@@ -262,7 +284,7 @@ def rebuild(store: Store) -> int:
     return replayed
 
 
-def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]]) -> None:
+def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, Tracked]]) -> None:
     """Upsert in key order, so concurrent PostgreSQL writers lock rows in one order."""
     _write_tasks(conn, tracked)
     if conn.dialect.name == "postgresql":
@@ -271,7 +293,7 @@ def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]])
                    [(*k, n) for k, n in sorted(batch.daily.items())],
                    [(*k, path) for k, path in sorted(batch.variants.items())],
                    [(iid, w.key, w.version, w.state, w.status, w.started_at, w.entered_at,
-                     w.path_hash, w.path) for iid, w in tracked])
+                     w.path_hash, w.path, w.branches_json()) for iid, w in tracked])
         return
     stmts = _upserts(conn.dialect.name)
     if batch.counts:
@@ -297,11 +319,12 @@ def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, _Tracked]])
         conn.execute(stmts["instances"], [
             {"instance_id": iid, "definition_key": w.key, "version": w.version,
              "state": w.state, "status": w.status, "started_at": w.started_at,
-             "entered_at": w.entered_at, "path_hash": w.path_hash, "path": w.path}
+             "entered_at": w.entered_at, "path_hash": w.path_hash, "path": w.path,
+             "branches": w.branches_json()}
             for iid, w in tracked])
 
 
-def _write_tasks(conn: Connection, tracked: list[tuple[str, _Tracked]]) -> None:
+def _write_tasks(conn: Connection, tracked: list[tuple[str, Tracked]]) -> None:
     """Store the open tasks that changed, forget the closed ones (statements only when any)."""
     open_ = [{"instance_id": iid, "state": w.task.state, "role": w.task.role,
               "original_role": w.task.original_role, "created_at": w.task.created_at,

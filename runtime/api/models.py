@@ -155,6 +155,10 @@ class Instance(BaseModel):
     version: int
     state: str | None
     status: str = Field(description="running, suspended, completed, failed, cancelled or incident")
+    active_states: list[str] = Field(
+        default_factory=list,
+        description="Where its parallel branches are (between a fork and its join); otherwise "
+                    "just its state")
     variables: dict[str, Any]
     business_key: str | None = None
     parent_id: str | None = None

@@ -28,6 +28,7 @@ def instance(engine: Any, inst: Instance, viewer: Principal) -> models.Instance:
         version=inst.version,
         state=inst.state,
         status=inst.status,
+        active_states=list(inst.active_states),
         variables=masked(inst.variables, names),
         business_key=inst.business_key,
         parent_id=inst.parent_id,

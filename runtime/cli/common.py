@@ -92,6 +92,8 @@ def print_instance(instance: Instance, as_json: bool, sensitive: frozenset[str])
         return
     typer.echo(f"{instance.id}  {instance.definition} v{instance.version}  "
                f"state={instance.state}  status={instance.status}")
+    if instance.active_states != [instance.state]:
+        typer.echo(f"active states: {', '.join(instance.active_states)}")
     typer.echo(f"variables: {json.dumps(body['variables'], sort_keys=True)}")
 
 

@@ -33,7 +33,7 @@ def simulate(
     """Run a definition as a token, without storing anything, and print the path it takes.
     Exit 0: the events were all taken; 1: one could not happen there; 2: bad input."""
     from runtime.core.errors import EngineError, VariablesInvalid
-    from runtime.modelling.simulation import Simulation
+    from runtime.modelling.simulation import Simulation, aimed
 
     definition = _definition(file)
     start_values = parse_json_object(variables, "--vars")
@@ -46,7 +46,8 @@ def simulate(
     failure = None
     for event, payload in choices:
         try:
-            sim.send(event, payload)
+            name, state = aimed(event)
+            sim.send(name, payload, state)
         except EngineError as exc:
             failure = exc.message
             break

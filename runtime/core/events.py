@@ -28,6 +28,10 @@ TIMER_FIRED = "timer_fired"
 TASK_CREATED = "task_created"
 SUBPROCESS_STARTED = "subprocess_started"
 SUBPROCESS_ENDED = "subprocess_ended"
+# Parallel branches: a fork starts `branches` (ids) under `parent` (the token that forked, ""
+# for the instance itself); a join ends them and moves `parent` on to the join.
+BRANCHES_STARTED = "branches_started"
+BRANCHES_JOINED = "branches_joined"
 INCIDENT = "incident"
 CANCELLED = "cancelled"
 # Operator actions (runtime/operations/acts.py); each event carries the `status` it leaves the

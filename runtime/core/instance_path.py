@@ -25,6 +25,7 @@ class PathView:
     taken: dict[str, int] = field(default_factory=dict)  # edge ref -> times taken
     failed: dict[str, str] = field(default_factory=dict)  # state id -> why
     retrying: dict[str, str] = field(default_factory=dict)  # state id -> next attempt (ISO)
+    active: list[str] = field(default_factory=list)  # where its parallel branches are
 
 
 def edge_ref(transition: dict[str, Any], index: int) -> str:
@@ -42,10 +43,17 @@ def path_at(document: dict[str, Any], events: list[Event], seq: int | None = Non
     failed: dict[str, str] = {}
     retrying: dict[str, str] = {}
     transitions = list(document.get("transitions") or [])
-    here: str | None = None
+    at: dict[str, str | None] = {}  # each token's state (the instance's own is "")
     for event in shown:
         data = event.data
-        if event.type in (ev.TRANSITION, ev.MOVED):
+        token = data.get("branch") or steps.ROOT
+        here = data.get("state") if event.type != ev.TRANSITION else None
+        here = here or at.get(token)
+        if event.type == ev.BRANCHES_STARTED:
+            at.update(dict.fromkeys(data["branches"], data["fork"]))
+        elif event.type == ev.BRANCHES_JOINED:
+            at[data["parent"]] = data["join"]
+        elif event.type in (ev.TRANSITION, ev.MOVED):
             target = data.get("to")
             retrying.pop(here or "", None)
             if event.type == ev.TRANSITION:
@@ -54,7 +62,7 @@ def path_at(document: dict[str, Any], events: list[Event], seq: int | None = Non
                     taken[ref] = taken.get(ref, 0) + 1
             if target:
                 visits[target] = visits.get(target, 0) + 1
-            here = target
+            at[token] = target
         elif event.type == ev.ACTION_FAILED and here:
             if data.get("retry_at"):
                 retrying[here] = str(data["retry_at"])
@@ -71,7 +79,8 @@ def path_at(document: dict[str, Any], events: list[Event], seq: int | None = Non
         elif event.type == ev.RETRIED and here:
             failed.pop(here, None)
     last = shown[-1].seq if shown else 0
-    return PathView(last, snap.state, snap.status, visits, taken, failed, retrying)
+    return PathView(last, snap.state, snap.status, visits, taken, failed, retrying,
+                    snap.active_states)
 
 
 def _edge_of(transitions: list[dict[str, Any]], data: dict[str, Any]) -> str | None:

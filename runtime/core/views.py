@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from runtime.core.clock import from_db
+from runtime.core.snapshot import Branch, Snapshot
 
 
 @dataclass(frozen=True)
@@ -23,15 +24,24 @@ class Instance:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     last_seq: int = 0
+    # Where its parallel branches are; just `[state]` when it runs none.
+    active_states: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.active_states and self.state is not None:
+            object.__setattr__(self, "active_states", [self.state])
 
     @classmethod
     def from_row(cls, row: Any) -> Instance:
+        branches = tuple(Branch.from_json(b) for b in getattr(row, "branches", None) or ())
+        active = Snapshot(row.id, row.definition_key, row.version, row.state,
+                          branches=branches).active_states if branches else []
         return cls(
             id=row.id, definition=row.definition_key, version=row.version, state=row.state,
             status=row.status, variables=dict(row.variables or {}),
             business_key=row.business_key, parent_id=row.parent_id, started_by=row.started_by,
             created_at=from_db(row.created_at), updated_at=from_db(row.updated_at),
-            last_seq=row.last_seq,
+            last_seq=row.last_seq, active_states=active,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -42,7 +52,7 @@ class Instance:
             "started_by": self.started_by,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
-            "last_seq": self.last_seq,
+            "last_seq": self.last_seq, "active_states": list(self.active_states),
         }
 
     @classmethod

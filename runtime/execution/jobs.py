@@ -136,8 +136,7 @@ def _start_child(ledger: Ledger, job: Any) -> None:
 
 
 def _same_visit(snap: steps.Snapshot, payload: dict[str, Any]) -> bool:
-    return (snap.status == "running" and snap.state == payload["state"]
-            and snap.entered_seq == payload["entered_seq"])
+    return snap.visiting(payload["state"], payload["entered_seq"])
 
 
 def _complete(ledger: Ledger, job: Any, result: dict[str, Any] | None,
@@ -166,34 +165,39 @@ def _outcome(ledger: Ledger, conn: Connection, before: steps.Snapshot, job: Any,
     definition = ledger.definition_in(conn, before.definition, before.version)
     now = ledger.clock.now()
     payload = job.payload
+    visit = payload["entered_seq"]
+    # in a branch, the events say whose visit they are (saga and dashboards follow branches)
+    branch = {} if not before.branches else {
+        "branch": before.token_at(visit), "state": payload["state"]}
     if job.kind == "timer":
-        prefix = [ev.NewEvent(ev.TIMER_FIRED, {"event": payload["event"]})]
-        deliver = steps.Deliver(payload["event"], {}, internal=True)
+        prefix = [ev.NewEvent(ev.TIMER_FIRED, {"event": payload["event"], **branch})]
+        deliver = steps.Deliver(payload["event"], {}, internal=True, visit=visit)
     elif error is None:
         prefix = [ev.NewEvent(ev.ACTION_SUCCEEDED, {"action": payload["action"],
-                                                    "attempt": job.attempt})]
-        deliver = steps.Deliver(steps.DONE, result or {}, internal=True)
+                                                    "attempt": job.attempt, **branch})]
+        deliver = steps.Deliver(steps.DONE, result or {}, internal=True, visit=visit)
     else:
         policy = definition.state(payload["state"]).retry or DEFAULT_RETRY
         text = redact(str(error), before.variables, ledger.sensitive(definition))
         failed = {"action": payload["action"], "attempt": job.attempt, "error": text,
-                  "error_type": error.type}
+                  "error_type": error.type, **branch}
         run_at = next_attempt_at(policy, job.attempt, now)
         if run_at is not None:
             event = ev.NewEvent(ev.ACTION_FAILED, {**failed, "retry_at": run_at.isoformat()})
             ledger.store.retry_job(conn, job.id, run_at, text)
             return steps.StepResult(steps.apply_all(before, [event]), [event], [])
         prefix = [ev.NewEvent(ev.ACTION_FAILED, {**failed, "final": True})]
-        deliver = steps.Deliver(steps.ERROR, {"error": text}, internal=True)
+        deliver = steps.Deliver(steps.ERROR, {"error": text}, internal=True, visit=visit)
     middle = steps.apply_all(before, prefix)
     try:
         # an action's result is scanned like any value entering the instance; `block` makes
         # it an incident naming variable and kind, and none of the result is stored
         result_ = (screened_step(definition, middle, steps.DONE, deliver.payload, "action",
-                                 now, internal=True) if deliver.event == steps.DONE
+                                 now, internal=True, visit=visit) if deliver.event == steps.DONE
                    else steps.step(definition, middle, deliver, now))
     except EngineError as exc:
         reason = redact(exc.message, before.variables, ledger.sensitive(definition))
-        incident = ev.NewEvent(ev.INCIDENT, {"reason": reason, "state": before.state})
+        incident = ev.NewEvent(ev.INCIDENT, {"reason": reason, "state": payload["state"],
+                                             **branch})
         return steps.StepResult(steps.apply_all(middle, [incident]), [*prefix, incident], [])
     return steps.StepResult(result_.snapshot, [*prefix, *result_.events], result_.effects)

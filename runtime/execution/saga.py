@@ -47,17 +47,19 @@ class Step:
 
 
 def pending_steps(definition: Any, log: list[tuple[int, str, dict[str, Any]]]) -> list[Step]:
-    """The compensations still to run, in the order to run them (reverse of completion)."""
+    """The compensations still to run, in the order to run them (reverse of completion, across
+    parallel branches too: a branch's `action_succeeded` names its state)."""
     done = {data["of_seq"] for _, type_, data in log if type_ == COMPENSATION_DONE}
     state: str | None = None
     completed: list[Step] = []
     for seq, type_, data in log:
-        if type_ == ev.TRANSITION:
+        if type_ == ev.TRANSITION and not data.get("branch"):
             state = data["to"]
-        elif type_ == ev.ACTION_SUCCEEDED and state is not None and seq not in done:
-            spec = definition.state(state)
+        elif type_ == ev.ACTION_SUCCEEDED and seq not in done and (data.get("state") or state):
+            state_id = data.get("state") or state
+            spec = definition.state(state_id)
             if spec is not None and getattr(spec, "compensation", None):
-                completed.append(Step(seq, state, spec.compensation))
+                completed.append(Step(seq, state_id, spec.compensation))
     return completed[::-1]
 
 

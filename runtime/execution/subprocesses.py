@@ -24,8 +24,7 @@ def start_child(ledger: InstanceAccess, conn: Connection, job: Any) -> None:
     row = ledger.store.instance_row_locked(conn, job.instance_id)
     parent = ledger.unsealed(row)
     spec = job.payload
-    if (parent.status, parent.state, parent.entered_seq) != (
-            "running", spec["state"], spec["entered_seq"]):
+    if not parent.visiting(spec["state"], spec["entered_seq"]):
         return
     child_id = steps.child_instance_id(parent.id, spec["entered_seq"])
     if ledger.store.instance_row(conn, child_id) is not None:
@@ -37,8 +36,9 @@ def start_child(ledger: InstanceAccess, conn: Connection, job: Any) -> None:
         record(ledger, conn, row, [ev.NewEvent(ev.INCIDENT, {
             "reason": f"subprocess {spec['state']!r}: no definition {wanted} is published"})])
         return
+    branch = {"branch": parent.token_at(spec["entered_seq"])} if parent.branches else {}
     record(ledger, conn, row, [ev.NewEvent(ev.SUBPROCESS_STARTED, {
-        "child": child_id, "definition": spec["definition"], "version": version})])
+        "child": child_id, "definition": spec["definition"], "version": version, **branch})])
     try:
         ledger.start_in(conn, spec["definition"], version, spec["input"],
                         SYSTEM_ACTOR, parent_id=parent.id, instance_id=child_id)
@@ -61,15 +61,16 @@ def child_ended(ledger: InstanceAccess, conn: Connection, child: steps.Snapshot)
     if row is None:
         return
     parent = ledger.unsealed(row)
-    if (parent.status != "running"
-            or steps.child_instance_id(parent.id, parent.entered_seq) != child.id):
+    visit = next((seq for _, _, seq in parent.visits()
+                  if steps.child_instance_id(parent.id, seq) == child.id), None)
+    if parent.status != "running" or visit is None:
         return
     ended = ev.NewEvent(ev.SUBPROCESS_ENDED, {"child": child.id, "status": child.status})
     if child.status == "completed":
-        deliver = steps.Deliver(steps.DONE, dict(child.variables), internal=True)
+        deliver = steps.Deliver(steps.DONE, dict(child.variables), internal=True, visit=visit)
     else:
         reason = f"subprocess {child.id} ended {child.status}"
-        deliver = steps.Deliver(steps.ERROR, {"error": reason}, internal=True)
+        deliver = steps.Deliver(steps.ERROR, {"error": reason}, internal=True, visit=visit)
     deliver_internal(ledger, conn, row, [ended], deliver)
 
 

@@ -242,10 +242,13 @@ class Ledger:
 
     def accepted_events(self, instance_id: str) -> list[str]:
         """The events `send` would accept now (the buttons an operator sees)."""
-        inst = self.get(instance_id)
-        snapshot = steps.Snapshot(id=inst.id, definition=inst.definition, version=inst.version,
-                                  state=inst.state, status=inst.status)
-        return steps.accepted_events(self.definition(inst.definition, inst.version), snapshot)
+        with self.store.read() as conn:
+            row = self.store.instance_row(conn, instance_id)
+        if row is None:
+            raise missing_instance(instance_id)
+        snapshot = snapshot_of(row)
+        return steps.accepted_events(self.definition(snapshot.definition, snapshot.version),
+                                     snapshot)
 
     def list_instances(self, definition: str | None = None, status: str | None = None,
                        state: str | None = None, business_key: str | None = None,
@@ -263,17 +266,18 @@ class Ledger:
 
 def screened_step(definition: Definition, before: steps.Snapshot, event: str,
                   payload: dict[str, Any], source: str, now: datetime,
-                  internal: bool = False) -> steps.StepResult:
+                  internal: bool = False, visit: int | None = None) -> steps.StepResult:
     """`step` delivering `payload` after the DLP scan (`runtime.security.dlp`): a finding is
     logged just before the event it came with; under `block` this raises and nothing moves."""
     payload, flagged = screen(definition, payload, source)
     prefix = [flagged] if flagged is not None else []
     middle = steps.apply_all(before, prefix)
-    result = steps.step(definition, middle, steps.Deliver(event, payload, internal), now)
+    result = steps.step(definition, middle, steps.Deliver(event, payload, internal, visit), now)
     return steps.StepResult(result.snapshot, [*prefix, *result.events], result.effects)
 
 
 def _instance_after(row: Any, snap: steps.Snapshot, now: Any) -> Instance:
     base = Instance.from_row(row)
     return Instance(**{**base.__dict__, "state": snap.state, "status": snap.status,
-                       "variables": snap.variables, "updated_at": now, "last_seq": snap.seq})
+                       "variables": snap.variables, "updated_at": now, "last_seq": snap.seq,
+                       "active_states": snap.active_states})

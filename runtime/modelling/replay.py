@@ -30,6 +30,7 @@ class Input:
     event: str
     payload: dict[str, Any]
     at: datetime
+    state: str | None = None  # the state it left: picks the branch it is for
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def recording_of(log: list[Event], recorded: Definition) -> Recording:
                 if _has_set(recorded, event.data) and pending:
                     pending.pop()
                 payload = {k: v for values in pending for k, v in values.items()}
-                inputs.append(Input(name, payload, event.at))
+                inputs.append(Input(name, payload, event.at, event.data.get("from")))
             path.append(event.data["to"])
             pending = []
     return Recording(first.instance_id, variables, first.data.get("business_key"),
@@ -105,10 +106,11 @@ def replay(draft: Definition, recording: Recording) -> Verdict:
     for taken in recording.inputs:
         if stuck is not None or snap.status != "running":
             break
+        visit = next((seq for _, state, seq in snap.visits() if state == taken.state), None)
         try:
             result = steps.step(draft, snap, steps.Deliver(
-                taken.event, taken.payload, internal=taken.event in steps.INTERNAL_EVENTS),
-                taken.at)
+                taken.event, taken.payload, taken.event in steps.INTERNAL_EVENTS,
+                visit if snap.branches else None), taken.at)
         except (EventRefused, VariablesInvalid) as exc:
             stuck = f"{taken.event!r} at {snap.state!r}: {_reason(exc)}"
             break

@@ -30,9 +30,11 @@ class Choice:
 
     event: str
     kind: str
+    state: str | None = None  # where it happens (which branch, between a fork and its join)
+    visit: int = 0  # that branch's visit, to deliver to it
 
-    def to_json(self) -> dict[str, str]:
-        return {"event": self.event, "kind": self.kind}
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.event, "kind": self.kind, "state": self.state}
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Simulation:
     snapshot: steps.Snapshot
     now: datetime
     steps: list[SimulatedStep] = field(default_factory=list)
-    timer_due: datetime | None = None
+    timers: dict[int, datetime] = field(default_factory=dict)  # visit -> when its timer fires
 
     @classmethod
     def start(cls, definition: Definition, variables: Any, now: datetime) -> Simulation:
@@ -88,62 +90,80 @@ class Simulation:
         return self.snapshot.status != "running"
 
     def choices(self) -> list[Choice]:
-        """What may happen in the current state, in the order the canvas lists its exits."""
+        """What may happen now, in each branch, in the order the canvas lists the exits."""
         snap = self.snapshot
-        state = self.definition.state(snap.state or "")
-        if snap.status != "running" or state is None:
+        if snap.status != "running":
+            return []
+        return [choice for _, state_id, visit in snap.visits()
+                for choice in self._choices_in(state_id, visit)]
+
+    def _choices_in(self, state_id: str | None, visit: int) -> list[Choice]:
+        state = self.definition.state(state_id or "")
+        if state is None:
             return []
         if state.type in ("wait", "human"):
-            found = [Choice(e, "event") for e in steps.accepted_events(self.definition, snap)]
+            alone = steps.Snapshot(id=SIMULATED_ID, definition="", version=0, state=state.id)
+            found = [Choice(e, "event", state.id, visit)
+                     for e in steps.accepted_events(self.definition, alone)]
             if state.type == "wait" and state.timeout_s:
-                found.append(Choice(steps.TIMEOUT, "timer"))
+                found.append(Choice(steps.TIMEOUT, "timer", state.id, visit))
             return found
         if state.type in ("task", "subprocess"):
-            found = [Choice(steps.DONE, "outcome"), Choice(steps.ERROR, "outcome")]
+            found = [Choice(steps.DONE, "outcome", state.id, visit),
+                     Choice(steps.ERROR, "outcome", state.id, visit)]
             if state.type == "task" and state.timeout_s:
-                found.append(Choice(TASK_TIMEOUT, "outcome"))
+                found.append(Choice(TASK_TIMEOUT, "outcome", state.id, visit))
             return found
         if state.type == "timer":
-            return [Choice(steps.ELAPSED, "timer")]
+            return [Choice(steps.ELAPSED, "timer", state.id, visit)]
         return []
 
-    def send(self, event: str, payload: dict[str, Any] | None = None) -> SimulatedStep:
-        """Let `event` happen; an event not offered now raises `EventRefused` listing those
-        that are, bad payload values raise `VariablesInvalid`. Nothing changes on error."""
+    def send(self, event: str, payload: dict[str, Any] | None = None,
+             state: str | None = None) -> SimulatedStep:
+        """Let `event` happen (in the branch at `state`, else the first offering it); an
+        event not offered now raises `EventRefused` listing those that are, bad payload values
+        raise `VariablesInvalid`. Nothing changes on error."""
         payload = dict(payload or {})
-        offered = [c.event for c in self.choices()]
-        if event not in offered:
-            listed = ", ".join(offered) or "nothing (the run has ended)"
+        offered = self.choices()
+        choice = next((c for c in offered if c.event == event
+                       and state in (None, c.state)), None)
+        if choice is None:
+            listed = ", ".join(dict.fromkeys(c.event for c in offered)) or (
+                "nothing (the run has ended)")
+            where = ", ".join(repr(s) for s in self.snapshot.active_states)
             raise EventRefused(
-                f"the simulation is in state {self.state!r} ({self.snapshot.status}); "
-                f"{event!r} cannot happen there; it offers: {listed}",
-                {"event": event, "accepted": offered, "state": self.state})
-        deliver = self._delivery(event, payload)
-        now = max(self.now, self.timer_due) if deliver.event in (
-            steps.TIMEOUT, steps.ELAPSED) and self.timer_due else self.now
+                f"the simulation is in {where} ({self.snapshot.status}); "
+                f"{event!r} cannot happen {f'in {state!r}' if state else 'there'}; "
+                f"it offers: {listed}",
+                {"event": event, "accepted": [c.event for c in offered], "state": self.state})
+        deliver = self._delivery(choice, payload)
+        due = self.timers.get(choice.visit)
+        now = max(self.now, due) if deliver.event in (
+            steps.TIMEOUT, steps.ELAPSED) and due else self.now
         result = steps.step(self.definition, self.snapshot, deliver, now)
         self.now = now
         values = {**self.snapshot.variables, **deliver.payload}
         taken = _first_taken(result.events)
-        guards = checks(self.definition, self.state or "", deliver.event, values,
+        guards = checks(self.definition, choice.state or "", deliver.event, values,
                         deliver.payload, taken)
         return self._record(event, payload, result, guards)
 
-    def _delivery(self, event: str, payload: dict[str, Any]) -> steps.Deliver:
-        """As the runtime delivers it: an action's timeout is its error, outcomes internal."""
-        state = self.definition.state(self.state or "")
+    def _delivery(self, choice: Choice, payload: dict[str, Any]) -> steps.Deliver:
+        """As the runtime delivers it: an action's timeout is its error, outcomes internal,
+        each to the visit (branch) it happens in."""
+        state, event, visit = self.definition.state(choice.state or ""), choice.event, choice.visit
         if event == TASK_TIMEOUT and state is not None and state.type == "task":
             text = f"action {state.action!r} timed out after {state.timeout_s:g} s"
-            return steps.Deliver(steps.ERROR, {"error": text, **payload}, internal=True)
+            return steps.Deliver(steps.ERROR, {"error": text, **payload}, True, visit)
         if event == steps.ERROR:
-            return steps.Deliver(event, {"error": "simulated failure", **payload}, internal=True)
-        return steps.Deliver(event, payload, internal=event in steps.INTERNAL_EVENTS)
+            return steps.Deliver(event, {"error": "simulated failure", **payload}, True, visit)
+        return steps.Deliver(event, payload, event in steps.INTERNAL_EVENTS, visit)
 
     def _record(self, event: str | None, payload: dict[str, Any], result: steps.StepResult,
                 guards: list[GuardCheck]) -> SimulatedStep:
         before, self.snapshot = self.snapshot, result.snapshot
-        self.timer_due = next((e.run_at for e in result.effects
-                               if isinstance(e, steps.ScheduleJob) and e.kind == "timer"), None)
+        self.timers.update({e.payload["entered_seq"]: e.run_at for e in result.effects
+                            if isinstance(e, steps.ScheduleJob) and e.kind == "timer"})
         entered = [e.data["to"] for e in result.events if e.type == ev.TRANSITION]
         incident = next((e.data.get("reason") for e in result.events
                          if e.type == ev.INCIDENT), None)
@@ -156,6 +176,7 @@ class Simulation:
 
     def to_json(self) -> dict[str, Any]:
         return {"definition": self.definition.key, "state": self.state,
+                "active_states": self.snapshot.active_states,
                 "status": self.snapshot.status, "path": self.path,
                 "variables": self.snapshot.variables,
                 "choices": [c.to_json() for c in self.choices()],
@@ -172,5 +193,13 @@ def run(definition: Definition, variables: Any, events: list[tuple[str, dict[str
     """A whole run from start variables and a list of (event, payload) choices."""
     sim = Simulation.start(definition, variables, now)
     for event, payload in events:
-        sim.send(event, payload)
+        name, state = aimed(event)
+        sim.send(name, payload, state)
     return sim
+
+
+def aimed(text: str) -> tuple[str, str | None]:
+    """`state:event` names the branch an event happens in (`pack:done`); plain `event` is
+    for the first branch offering it."""
+    state, _, event = text.rpartition(":")
+    return (event, state or None) if event else (text, None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.core import events as ev
-from runtime.core.step import Snapshot
+from runtime.core.step import ROOT, Snapshot
 from runtime.observability import ids
 
 INSTANCE_ID = "statewright.instance.id"
@@ -56,10 +56,13 @@ def plan(before: Snapshot, new_events: list[ev.NewEvent], links: dict[str, Link]
     root = ids.root_span(iid)
     base: dict[str, Any] = {INSTANCE_ID: iid, DEFINITION_KEY: before.definition,
                             DEFINITION_VERSION: before.version}
-    state, visit = before.state, before.entered_seq
+    at = {ROOT: (before.state, before.entered_seq),
+          **{b.id: (b.state, b.entered_seq) for b in before.branches}}
     plans: list[SpanPlan] = []
     for seq, event in enumerate(new_events, start=before.seq + 1):
         data = event.data
+        token = data.get("branch") or ROOT  # a branch's events name it (runtime.core.step)
+        state, visit = at.get(token, (None, 0))
         if event.type == ev.INSTANCE_STARTED:
             base[DEFINITION_VERSION] = data["version"]
             parent_id = data.get("parent_id")
@@ -71,7 +74,11 @@ def plan(before: Snapshot, new_events: list[ev.NewEvent], links: dict[str, Link]
                                   {**base, **extra}, (link,) if link else ()))
         elif event.type == ev.TRANSITION:
             plans.append(_transition(iid, seq, data, base, root))
-            state, visit = data["to"], seq
+            at[token] = (data["to"], seq)
+        elif event.type == ev.BRANCHES_STARTED:
+            at.update({branch: (data["fork"], seq) for branch in data["branches"]})
+        elif event.type == ev.BRANCHES_JOINED:
+            at[data["parent"]] = (data["join"], seq)
         elif event.type in (ev.ACTION_SUCCEEDED, ev.ACTION_FAILED) and not data.get(
                 "compensation"):
             plans.append(SpanPlan(

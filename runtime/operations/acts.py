@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
 from runtime.core import events as ev
 from runtime.core import step as steps
@@ -58,14 +58,19 @@ class _Call:
         return ev.NewEvent(type_, {"reason": self.reason, "status": status, **data})
 
     def write(self, new: list[ev.NewEvent], entered: str | None = None,
-              definition: Any = None) -> steps.Snapshot:
-        """Append `new`, then (optionally) enter state `entered` as arriving there does."""
+              definition: Any = None, token: str = steps.ROOT,
+              more: tuple[tuple[str, str], ...] = ()) -> steps.Snapshot:
+        """Append `new`, then (optionally) enter state `entered` as arriving there does,
+        moving `token` (a parallel branch, or the instance itself); `more` are further
+        (token, state) entries."""
         after = steps.apply_all(self.before, new)
         effects: list[steps.Effect] = []
-        if entered is not None:
-            result = steps.enter_state(definition or self.definition, after, entered,
-                                       self.ledger.clock.now())
-            new, after, effects = [*new, *result.events], result.snapshot, result.effects
+        entries = ((token, entered),) if entered is not None else ()
+        for who, state in (*entries, *more):
+            result = steps.enter_state(definition or self.definition, after, state,
+                                       self.ledger.clock.now(), who)
+            new, after = [*new, *result.events], result.snapshot
+            effects += result.effects
         self.ledger.persist(self.conn, self.before, steps.StepResult(after, new, effects),
                             self.actor, self.row)
         return after
@@ -163,19 +168,20 @@ def _cancel(call: _Call) -> None:
 
 
 def _cancel_child(call: _Call) -> None:
-    """Cancelling a parent waiting in a subprocess state cancels its child too."""
-    state = call.definition.state(call.before.state or "")
-    if state is None or state.type != "subprocess":
-        return
-    child_id = steps.child_instance_id(call.before.id, call.before.entered_seq)
-    row = call.ledger.store.instance_row_locked(call.conn, child_id)
-    if row is None:
-        return
-    child = call.ledger.unsealed(row)
-    if child.status in LIVE:
-        definition = call.ledger.definition_in(call.conn, child.definition, child.version)
-        _cancel(_Call(call.ledger, call.conn, row, child, definition, call.actor,
-                      f"parent {call.before.id} cancelled: {call.reason}"))
+    """Cancelling a parent waiting in subprocess states (one per branch) cancels the children."""
+    for _, state_id, entered_seq in call.before.visits():
+        state = call.definition.state(state_id or "")
+        if state is None or state.type != "subprocess":
+            continue
+        child_id = steps.child_instance_id(call.before.id, entered_seq)
+        row = call.ledger.store.instance_row_locked(call.conn, child_id)
+        if row is None:
+            continue
+        child = call.ledger.unsealed(row)
+        if child.status in LIVE:
+            definition = call.ledger.definition_in(call.conn, child.definition, child.version)
+            _cancel(_Call(call.ledger, call.conn, row, child, definition, call.actor,
+                          f"parent {call.before.id} cancelled: {call.reason}"))
 
 
 def _retry(call: _Call) -> None:
@@ -187,8 +193,52 @@ def _retry(call: _Call) -> None:
         after = call.write([call.note(ev.RETRIED, earlier, compensation=True)])
         saga.start_saga(call.ledger, call.conn, call.before.id, after.seq)
         return
+    if call.before.branches:
+        _retry_branches(call, log)
+        return
     _drop_state_jobs(call)
     call.write([call.note(ev.RETRIED, "running")], entered=call.before.state)
+
+
+def _retry_branches(call: _Call, log: list[tuple[int, str, dict[str, Any]]]) -> None:
+    """Re-enter the branch the incident came from, and every branch whose job was dropped
+    while the instance stood still (its result came while it was not running)."""
+    failed = next((data.get("branch") for _, type_, data in reversed(log)
+                   if type_ == ev.INCIDENT), None)
+    call.ledger.store.flush_jobs(call.conn)
+    live = _live_job_ids(call)
+    again = []
+    for token, state_id, seq in call.before.visits():
+        state = call.definition.state(state_id or "")
+        needs_job = state is not None and state.type in ("task", "timer", "subprocess")
+        if token == failed or (needs_job and steps.job_id(call.before.id, seq) not in live):
+            again.append((token, state_id, seq))
+    for _, _, seq in again:
+        call.ledger.store.cancel_job(call.conn, steps.job_id(call.before.id, seq))
+    call.write([call.note(ev.RETRIED, "running")],
+               more=tuple((token, state) for token, state, _ in again))
+
+
+def _live_job_ids(call: _Call) -> set[str]:
+    j = t.jobs
+    return set(call.conn.execute(select(j.c.id).where(
+        j.c.instance_id == call.before.id,
+        j.c.state.in_((t.JOB_READY, t.JOB_LEASED, JOB_PARKED)))).scalars())
+
+
+def _branch_of(call: _Call) -> tuple[str, int]:
+    """The branch `move` moves: the one in the state named by `from` (needed only while the
+    instance runs parallel branches)."""
+    if not call.before.branches:
+        return steps.ROOT, call.before.entered_seq
+    source = call.params.get("from")
+    visits = {state: (token, seq) for token, state, seq in call.before.visits() if state}
+    if source not in visits:
+        raise OperationInvalid(
+            f"instance {call.before.id} runs parallel branches (in {', '.join(visits)}): "
+            "name the branch to move with `from`, one of those states",
+            {"from": source, "active_states": list(visits)})
+    return visits[source]
 
 
 def _move(call: _Call) -> None:
@@ -202,9 +252,16 @@ def _move(call: _Call) -> None:
     if saga.in_progress(call.conn, call.before.id):
         raise OperationRefused(f"instance {call.before.id} is being rolled back; move it "
                                "once its compensations are done", {"status": call.before.status})
-    _drop_state_jobs(call)
-    call.write([call.note(ev.MOVED, "running", **{"from": call.before.state, "to": target})],
-               entered=target)
+    token, seq = _branch_of(call)
+    if token == steps.ROOT:
+        _drop_state_jobs(call)
+        source = call.before.state
+    else:
+        call.ledger.store.cancel_job(call.conn, steps.job_id(call.before.id, seq))
+        source = call.before.position(token)[0]
+    branch = {"branch": token} if token else {}
+    call.write([call.note(ev.MOVED, "running", **{"from": source, "to": target}, **branch)],
+               entered=target, token=token)
 
 
 def _set_vars(call: _Call) -> None:
@@ -232,6 +289,9 @@ def _migrate(call: _Call) -> None:
     if wrong:
         raise OperationInvalid(f"the mapping names states version {version} does not have: "
                                f"{', '.join(wrong)}", {"unknown": wrong})
+    if before.branches:
+        _migrate_branches(call, target, version, mapping, known)
+        return
     unmapped = [before.state] if before.state not in known and before.state not in mapping else []
     if unmapped:
         raise OperationInvalid(
@@ -245,6 +305,32 @@ def _migrate(call: _Call) -> None:
                      to_version=version, mapping=mapping)
     call.write([note], entered=moved_to if moved_to != before.state else None,
                definition=target)
+    i = t.instances
+    call.conn.execute(update(i).where(i.c.id == before.id).values(version=version))
+
+
+def _migrate_branches(call: _Call, target: Any, version: int, mapping: dict[str, str],
+                      known: set[str]) -> None:
+    """Migrate an instance inside a fork: each moving branch's state is mapped (and
+    re-entered when the mapping moves it); forks and joins where branches wait must stay."""
+    before = call.before
+    unmapped = sorted({s for _, s, _ in before.visits() if s not in known and s not in mapping})
+    held = {before.state or "", *(b.state for b in before.branches)} - {
+        s or "" for _, s, _ in before.visits()}
+    moved_held = sorted(s for s in held if s not in known or mapping.get(s, s) != s)
+    if unmapped or moved_held:
+        raise OperationInvalid(
+            f"version {version} must keep, or the mapping must map, the states of every "
+            f"branch: unmapped {', '.join(unmapped) or '-'}; forks and joins that cannot "
+            f"move while branches wait there: {', '.join(moved_held) or '-'}",
+            {"unmapped": unmapped, "fixed": moved_held})
+    moves = [(token, mapping[s], seq) for token, s, seq in before.visits()
+             if s in mapping and mapping[s] != s]
+    for _, _, seq in moves:
+        call.ledger.store.cancel_job(call.conn, steps.job_id(before.id, seq))
+    note = call.note(ev.MIGRATED, before.status, from_version=before.version,
+                     to_version=version, mapping=mapping)
+    call.write([note], definition=target, more=tuple((token, s) for token, s, _ in moves))
     i = t.instances
     call.conn.execute(update(i).where(i.c.id == before.id).values(version=version))
 

@@ -25,6 +25,7 @@ from runtime.execution.breakers import BreakerBoard
 from runtime.instances import InstanceAccess
 from runtime.operations.waits import Wait, waits_of
 from runtime.store import schema as t
+from runtime.store.base import snapshot_of
 
 USUAL_DAYS = 30
 MIN_VISITS = 5
@@ -123,7 +124,8 @@ def explain(ledger: InstanceAccess, instance_id: str,
     spec = definition.state(inst.state) if inst.state else None
     live = inst.status in ("running", "suspended", "incident")
     for_s = (now - entered).total_seconds() if live and entered else None
-    waits = waits_of(ledger, inst, row.entered_seq, breakers or BreakerBoard(ledger))
+    visits = [(state, seq) for _, state, seq in snapshot_of(row).visits() if state]
+    waits = waits_of(ledger, inst, visits, breakers or BreakerBoard(ledger))
     return Explanation(inst, spec.type if spec else None, entered if live else None, for_s,
                        usual if live else None, _verdict(live, for_s, usual), waits,
                        last_error(recent))

@@ -47,9 +47,10 @@ def roles_that_may(permission: str) -> list[str]:
     return sorted(role for role, granted in ROLE_PERMISSIONS.items() if permission in granted)
 
 
-def waits_of(ledger: InstanceAccess, inst: Instance, entered_seq: int,
+def waits_of(ledger: InstanceAccess, inst: Instance, visits: list[tuple[str, int]],
              breakers: BreakerBoard) -> list[Wait]:
-    """Everything `inst` waits for now; empty when it has finished."""
+    """Everything `inst` waits for now, in each of its `visits` ((state, entered_seq): one,
+    or one per parallel branch); empty when it has finished."""
     if inst.status == "suspended":
         return [Wait(OPERATOR, "an operator to resume it (it was suspended)",
                      {"operations": ["resume", "cancel"],
@@ -58,21 +59,28 @@ def waits_of(ledger: InstanceAccess, inst: Instance, entered_seq: int,
         return [Wait(OPERATOR, "an operator to retry, move or cancel it (it is in incident)",
                      {"operations": ["retry", "move", "cancel", "set-vars"],
                       "roles": roles_that_may("instances.operate")})]
-    if inst.status != "running" or inst.state is None:
+    if inst.status != "running" or not visits:
         return []
     with ledger.store.read() as conn:
         definition = ledger.definition_in(conn, inst.definition, inst.version)
-    state = definition.state(inst.state)
-    if state is None:
-        return []
     jobs = pending_jobs(ledger, inst.id)
-    found = [_job_wait(ledger, job, state, breakers) for job in jobs]
-    found = [w for ws in found for w in ws]
-    if state.type == "human":
+    found: list[Wait] = []
+    for state_id, entered_seq in visits:
+        state = definition.state(state_id)
+        if state is not None:
+            mine = [j for j in jobs if j.payload.get("entered_seq", entered_seq) == entered_seq]
+            found += _visit_waits(ledger, inst, definition, state, entered_seq, mine, breakers)
+    if any(getattr(definition.state(s), "type", None) == "human" for s, _ in visits):
         found[:0] = _task_waits(ledger, inst)
-    elif state.type == "wait":
+    return found
+
+
+def _visit_waits(ledger: InstanceAccess, inst: Instance, definition: Any, state: Any,
+                 entered_seq: int, jobs: list[PendingJob], breakers: BreakerBoard) -> list[Wait]:
+    found = [w for job in jobs for w in _job_wait(ledger, job, state, breakers)]
+    if state.type == "wait":
         snapshot = steps.Snapshot(id=inst.id, definition=inst.definition, version=inst.version,
-                                  state=inst.state, status=inst.status)
+                                  state=state.id, status=inst.status)
         events = steps.accepted_events(definition, snapshot)
         senders = roles_that_may("instances.send")
         found.insert(0, Wait(EVENT, f"event {' or '.join(events) or '(none declared)'}, sent by "

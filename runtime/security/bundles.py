@@ -34,7 +34,7 @@ FORMAT = "statewright-bundle/1"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _INSTANCE_COLUMNS = ("id", "definition_key", "version", "state", "status", "variables",
                      "entered_seq", "last_seq", "last_hash", "business_key", "parent_id",
-                     "started_by", "created_at", "updated_at")
+                     "started_by", "created_at", "updated_at", "branches")
 
 
 @dataclass(frozen=True)

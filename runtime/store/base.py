@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from runtime.core.clock import from_db, to_db
 from runtime.core.errors import ConcurrencyError
 from runtime.core.events import GENESIS_HASH, Event, NewEvent, canonical, chain_hash
-from runtime.core.step import Snapshot
+from runtime.core.snapshot import Branch, Snapshot
 from runtime.store import schema as t
 from runtime.store.jobs import JobStatements
 from runtime.store.pending import PENDING as _PENDING
@@ -28,7 +28,7 @@ from runtime.store.pending import PendingWrites as _PendingWrites
 
 _PROJECTION_PARAMS = {"state": "p_state", "status": "p_status", "variables": "p_variables",
                       "entered_seq": "p_entered", "last_seq": "p_seq", "last_hash": "p_hash",
-                      "updated_at": "p_at"}
+                      "updated_at": "p_at", "branches": "p_branches"}
 
 
 # The statements of the hot path, built once: building them per call costs more than running
@@ -47,6 +47,7 @@ _UPDATE_PROJECTION = (
     .values(state=bindparam("p_state"), status=bindparam("p_status"),
             variables=bindparam("p_variables", type_=t.instances.c.variables.type),
             entered_seq=bindparam("p_entered"), last_seq=bindparam("p_seq"),
+            branches=bindparam("p_branches", type_=t.instances.c.branches.type),
             last_hash=bindparam("p_hash"), row_version=bindparam("p_rv") + 1,
             updated_at=bindparam("p_at", type_=t.instances.c.updated_at.type))
 )
@@ -241,6 +242,7 @@ class Store(JobStatements):
             "p_id": before.id, "p_rv": row_version, "p_state": after.state,
             "p_status": after.status, "p_variables": after.variables,
             "p_entered": after.entered_seq, "p_seq": after.seq, "p_hash": last_hash, "p_at": at,
+            "p_branches": [b.to_json() for b in after.branches] or None,
         }
         return last_hash
 
@@ -282,6 +284,7 @@ def snapshot_of(row: Any) -> Snapshot:
         id=row.id, definition=row.definition_key, version=row.version, state=row.state,
         status=row.status, variables=dict(row.variables or {}), entered_seq=row.entered_seq,
         seq=row.last_seq, business_key=row.business_key, parent_id=row.parent_id,
+        branches=tuple(Branch.from_json(b) for b in row.branches or ()),
     )
 
 

@@ -71,6 +71,9 @@ instances = Table(
     # Seq of the event that entered `state`: jobs scheduled there carry it, so a late timer or
     # action result for an earlier visit of the same state is recognised as stale.
     Column("entered_seq", Integer, nullable=False),
+    # The parallel branches while the instance runs some (`runtime.core.step.Branch` as JSON),
+    # else NULL: each names its state and the visit (`entered_seq`) its jobs carry.
+    Column("branches", JSON(none_as_null=True)),
     Column("row_version", Integer, nullable=False),
     Column("last_seq", Integer, nullable=False),
     Column("last_hash", String(64), nullable=False),

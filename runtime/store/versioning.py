@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Column, Connection, MetaData, PrimaryKeyConstraint, String, Table, inspect
 from sqlalchemy import Engine as SqlEngine
@@ -35,6 +36,7 @@ _version_table = Table(
 # database. Not 0003 and 0009: they add only identity tables, which the identity service
 # creates by itself (so they date nothing) and the revisions create only if missing.
 _ADDED_BY = (
+    ("0010", "column", ("instances", "branches")),
     ("0008", "table", "worker_load"),
     ("0007", "table", "message_subscriptions"),
     ("0006", "table", "alert_rules"),
@@ -107,12 +109,17 @@ def dated(conn: Connection) -> str:
     inspector = inspect(conn)
     found = next((revision for revision, kind, name in _ADDED_BY
                   if (kind == "table" and inspector.has_table(name))
-                  or (kind == "index" and inspector.has_index(*name))), FIRST)
+                  or (kind == "index" and inspector.has_index(*name))
+                  or (kind == "column" and _has_column(inspector, *name))), FIRST)
     known = revisions()
     at = known.index(found)
     while at + 1 < len(known) and known[at + 1] in _IDENTITY_ONLY:
         at += 1
     return known[at]
+
+
+def _has_column(inspector: Any, table: str, column: str) -> bool:
+    return any(c["name"] == column for c in inspector.get_columns(table))
 
 
 def stamp(conn: Connection, revision: str) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from runtime.core import events as ev
 from runtime.core.clock import from_db, to_db
-from runtime.core.step import INTERNAL_EVENTS, Snapshot, StepResult, job_id
+from runtime.core.step import INTERNAL_EVENTS, ROOT, Snapshot, StepResult, job_id
 from runtime.instances import InstanceAccess
 from runtime.people import notifications
 from runtime.people.tasks import metrics
@@ -28,23 +28,33 @@ _RELEVANT = frozenset({TASK_CREATED, ev.TRANSITION, ev.CANCELLED})
 
 def record(ledger: InstanceAccess, conn: Connection, before: Snapshot, result: StepResult,
            actor: str | None) -> None:
-    """Create, close or cancel the task rows the step's events imply."""
+    """Create, close or cancel the task rows the step's events imply (following each branch:
+    a transition or task event names its branch; without one it is the instance's own)."""
     if not any(e.type in _RELEVANT for e in result.events):
         return
     definition = ledger.definition_in(conn, before.definition, before.version)
-    left_from = definition  # the version the current state belongs to (see `migrated`)
+    left_from = {ROOT: definition}  # the version each token's state belongs to (`migrated`)
     now = ledger.clock.now()
-    state, entered, seq = before.state, before.entered_seq, before.seq
+    at = {ROOT: (before.state, before.entered_seq),
+          **{b.id: (b.state, b.entered_seq) for b in before.branches}}
+    seq = before.seq
     for event in result.events:
         seq += 1
+        token = event.data.get("branch") or ROOT
         if event.type == ev.TRANSITION:
-            left = left_from.state(state) if state else None
+            state, entered = at.get(token, (None, 0))
+            left = left_from.get(token, definition).state(state) if state else None
             if left is not None and left.type == "human":
                 _close(conn, job_id(before.id, entered), event.data.get("event"), actor, now)
-            state, entered, left_from = event.data["to"], seq, definition
+            at[token], left_from[token] = (event.data["to"], seq), definition
+        elif event.type == ev.BRANCHES_STARTED:
+            at.update({branch: (event.data["fork"], seq) for branch in event.data["branches"]})
+        elif event.type == ev.BRANCHES_JOINED:
+            at[event.data["parent"]] = (event.data["join"], seq)
         elif event.type == ev.MIGRATED:  # the states entered from here on are the target's
             definition = ledger.definition_in(conn, before.definition, event.data["to_version"])
         elif event.type == TASK_CREATED:
+            state, entered = at[token]
             _create(conn, definition, before, definition.state(state), entered, event.data, now)
         elif event.type == ev.CANCELLED:
             conn.execute(update(tt).where(tt.c.instance_id == before.id, tt.c.status == OPEN)

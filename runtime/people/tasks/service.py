@@ -188,7 +188,8 @@ class HumanTasks:
             done = NewEvent(TASK_COMPLETED, {"task_id": task_id, "outcome": outcome,
                                              "fields": sorted(values)})
             middle = steps.apply(before, before.seq + 1, done.type, done.data)
-            moved = screened_step(definition, middle, outcome, values, "task", now)
+            moved = screened_step(definition, middle, outcome, values, "task", now,
+                                  visit=row.entered_seq)
             ledger.persist(conn, before, steps.StepResult(
                 moved.snapshot, [done, *moved.events], moved.effects), caller.name, instance)
             return Task.from_row(conn.execute(select(tt).where(tt.c.id == task_id)).one(), now)
@@ -284,10 +285,10 @@ def _forbidden(caller: Caller, row: Any, act: str) -> TaskForbidden:
 
 def _same_visit(ledger: InstanceAccess, instance: Any, row: Any) -> steps.Snapshot:
     before = ledger.unsealed(instance)
-    if (before.state, before.entered_seq) != (row.state_id, row.entered_seq) or (
-            before.status != "running"):
-        raise TaskConflict(f"instance {row.instance_id} is {before.status} in state "
-                           f"{before.state!r}; task {row.id} cannot be completed now",
+    if not before.visiting(row.state_id, row.entered_seq):
+        where = ", ".join(repr(s) for s in before.active_states) or repr(before.state)
+        raise TaskConflict(f"instance {row.instance_id} is {before.status} in {where}; "
+                           f"task {row.id} cannot be completed now",
                            {"task": row.id, "status": before.status})
     return before
 

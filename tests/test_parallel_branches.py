@@ -248,3 +248,33 @@ def _until(condition: Any, timeout_s: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+CHILD = {
+    "schema": "statewright/v1", "key": "courier",
+    "states": [{"id": "booked", "type": "start"}, {"id": "on_road", "type": "wait"},
+               {"id": "delivered", "type": "end"}],
+    "transitions": [{"from": "booked", "to": "on_road"},
+                    {"from": "on_road", "to": "delivered", "on": "arrive"}],
+}
+
+
+def test_a_subprocess_in_a_branch_returns_to_its_branch_and_cancel_reaches_it(
+        engine: Engine) -> None:
+    engine.publish(CHILD)
+    doc = many_waits(1)
+    doc["key"] = "with-courier"
+    doc["states"].append({"id": "deliver", "type": "subprocess", "definition": "courier"})
+    doc["transitions"] += [{"from": "split", "to": "deliver"},
+                           {"from": "deliver", "to": "merge", "on": "done"},
+                           {"from": "deliver", "to": "merge", "on": "error"}]
+    engine.publish(doc)
+    first, second = engine.start("with-courier", {}), engine.start("with-courier", {})
+    engine.run_until_idle()
+    children = {i.parent_id: i for i in engine.list_instances(definition="courier").items}
+    assert sorted(engine.get(first).active_states) == ["deliver", "w0"]
+    engine.send(children[first].id, "arrive")  # the child ends: its branch arrives
+    assert engine.get(first).active_states == ["w0"]
+    assert engine.send(first, "e0").status == "completed"
+    perform(engine, second, "cancel", "order withdrawn")
+    assert engine.get(children[second].id).status == "cancelled"

@@ -77,7 +77,8 @@ class SimulationPanel:
         assert sim is not None
         self.body.clear()
         with self.body:
-            ui.label(f"{sim.snapshot.status} in {sim.state}").classes(
+            where = ", ".join(sim.snapshot.active_states) or sim.state
+            ui.label(f"{sim.snapshot.status} in {where}").classes(
                 "text-sm font-semibold").props('data-testid="sim-status"')
             ui.label(" → ".join(sim.path)).classes("text-xs text-slate-600 break-all").props(
                 'data-testid="sim-path"')

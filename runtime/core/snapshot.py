@@ -75,7 +75,7 @@ class Snapshot:
 
     def position(self, token: str) -> tuple[str | None, int]:
         """(state, entered_seq) of `token`."""
-        if token == ROOT:
+        if not token:
             return self.state, self.entered_seq
         branch = next(b for b in self.branches if b.id == token)
         return branch.state, branch.entered_seq
@@ -89,7 +89,7 @@ def job_id(instance_id: str, entered_seq: int) -> str:
 def apply(snapshot: Snapshot, seq: int, type_: str, data: dict[str, Any]) -> Snapshot:
     """The snapshot after one event: the only place the projection changes."""
     if type_ == ev.INSTANCE_STARTED:
-        return replace(
+        return _evolve(
             snapshot,
             definition=data["definition"],
             version=data["version"],
@@ -100,7 +100,7 @@ def apply(snapshot: Snapshot, seq: int, type_: str, data: dict[str, Any]) -> Sna
             seq=seq,
         )
     if type_ == ev.VARIABLES_SET:
-        return replace(snapshot, variables={**snapshot.variables, **data["values"]}, seq=seq)
+        return _evolve(snapshot, variables={**snapshot.variables, **data["values"]}, seq=seq)
     if type_ == ev.TRANSITION:
         status = data.get("status", snapshot.status)
         branch = data.get("branch")
@@ -108,35 +108,44 @@ def apply(snapshot: Snapshot, seq: int, type_: str, data: dict[str, Any]) -> Sna
             moved = tuple(replace(b, state=data["to"], entered_seq=seq,
                                   arrived=bool(data.get("arrived")))
                           if b.id == branch else b for b in snapshot.branches)
-            return replace(snapshot, branches=moved, status=status, seq=seq)
-        return replace(snapshot, state=data["to"], entered_seq=seq, status=status, seq=seq,
+            return _evolve(snapshot, branches=moved, status=status, seq=seq)
+        return _evolve(snapshot, state=data["to"], entered_seq=seq, status=status, seq=seq,
                        branches=() if status in TERMINAL else snapshot.branches)
     if type_ == ev.BRANCHES_STARTED:
         started = tuple(Branch(b, data["parent"], data["fork"], seq) for b in data["branches"])
-        return replace(snapshot, branches=snapshot.branches + started, seq=seq)
+        return _evolve(snapshot, branches=snapshot.branches + started, seq=seq)
     if type_ == ev.BRANCHES_JOINED:
         return _joined(snapshot, seq, data["parent"], data["join"])
     if type_ == ev.INCIDENT:
-        return replace(snapshot, status="incident", seq=seq)
+        return _evolve(snapshot, status="incident", seq=seq)
     if type_ == ev.CANCELLED:
-        return replace(snapshot, status="cancelled", seq=seq)
+        return _evolve(snapshot, status="cancelled", seq=seq)
     if type_ == ev.ERASED:
         kept = {k: v for k, v in snapshot.variables.items() if k not in data["erased"]}
-        return replace(snapshot, variables=kept, status=data["status"], seq=seq)
+        return _evolve(snapshot, variables=kept, status=data["status"], seq=seq)
     if type_ in ev.OPERATOR_EVENTS:
-        return replace(snapshot, status=data["status"], seq=seq,
+        return _evolve(snapshot, status=data["status"], seq=seq,
                        version=data.get("to_version", snapshot.version))
-    return replace(snapshot, seq=seq)
+    return _evolve(snapshot, seq=seq)
+
+
+def _evolve(snapshot: Snapshot, **changes: Any) -> Snapshot:
+    """`dataclasses.replace` without its per-field work: every event applies one, and a
+    Snapshot has no `__post_init__` to run."""
+    new = object.__new__(Snapshot)
+    new.__dict__.update(snapshot.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 def _joined(snapshot: Snapshot, seq: int, parent: str, join: str) -> Snapshot:
     """The branches of `parent` end; `parent` is at the join from this event on."""
     kept = tuple(b for b in snapshot.branches if b.parent != parent)
     if parent == ROOT:
-        return replace(snapshot, branches=kept, state=join, entered_seq=seq, seq=seq)
+        return _evolve(snapshot, branches=kept, state=join, entered_seq=seq, seq=seq)
     kept = tuple(replace(b, state=join, entered_seq=seq, arrived=False) if b.id == parent else b
                  for b in kept)
-    return replace(snapshot, branches=kept, seq=seq)
+    return _evolve(snapshot, branches=kept, seq=seq)
 
 
 def apply_all(snapshot: Snapshot, new_events: list[ev.NewEvent]) -> Snapshot:

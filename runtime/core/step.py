@@ -147,17 +147,17 @@ def _choose(
     """The token that moves, the transition `inbound` takes and the payload values to merge,
     or `EventRefused`."""
     accepted = accepted_events(definition, snapshot)
-    where = where_is(snapshot)
     if snapshot.status != "running":
         raise EventRefused(
-            f"{where} is {snapshot.status} and accepts no events",
+            f"{where_is(snapshot)} is {snapshot.status} and accepts no events",
             {"event": inbound.event, "accepted": [], "status": snapshot.status},
         )
     found = receiver(definition, snapshot, inbound.event, inbound.internal, inbound.visit)
     if found is None or (not inbound.internal and inbound.event not in accepted):
         listed = ", ".join(accepted) if accepted else "none (it moves on by itself)"
         raise EventRefused(
-            f"{where} does not accept the event {inbound.event!r}; it accepts: {listed}",
+            f"{where_is(snapshot)} does not accept the event {inbound.event!r}; "
+            f"it accepts: {listed}",
             {"event": inbound.event, "accepted": accepted, "state": snapshot.state},
         )
     token, state_id = found
@@ -167,11 +167,11 @@ def _choose(
     try:
         chosen = _first_fitting(definition, candidates, scope, inbound.payload)
     except GuardError as exc:
-        raise EventRefused(f"{where}: a guard failed for {inbound.event!r}: {exc}",
+        raise EventRefused(f"{where_is(snapshot)}: a guard failed for {inbound.event!r}: {exc}",
                            {"event": inbound.event, "accepted": accepted}) from None
     if chosen is None:
         raise EventRefused(
-            f"{where}: no transition on {inbound.event!r} has a guard that holds",
+            f"{where_is(snapshot)}: no transition on {inbound.event!r} has a guard that holds",
             {"event": inbound.event, "accepted": accepted, "state": state_id},
         )
     return token, chosen, values

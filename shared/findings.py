@@ -36,6 +36,10 @@ SEVERITIES: dict[str, Severity] = {
     "restricted-in-output": "warning",
     "bad-segregation": "error",
     "conflicting-classification": "error",
+    "unknown-calendar": "error",
+    "bad-timezone": "error",
+    "bad-hours": "error",
+    "unknown-holiday-country": "error",
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from runtime.core import events as ev
 from runtime.core.errors import EventRefused
 from runtime.core.variables import check_values
+from shared.business_time import sla_due
 from shared.definition import Definition, Transition
 from shared.errors import GuardError
 from shared.guards import evaluate
@@ -332,7 +333,7 @@ def _enter_subprocess(b: _Builder, state: Any) -> None:
 def _enter_human(b: _Builder, state: Any) -> None:
     """A human state waits for the events on its transitions; its task is created with it
     (`runtime.people.tasks.lifecycle` writes the inbox row from this event)."""
-    due = b.now + timedelta(seconds=state.sla_s) if state.sla_s else None
+    due = sla_due(b.definition, state, b.now)  # business time on the state's calendar
     b.emit(ev.TASK_CREATED, {
         "task_id": job_id(b.snapshot.id, b.snapshot.entered_seq), "state": state.id,
         "role": state.role, "priority": state.priority,

@@ -1,0 +1,103 @@
+"""Business calendars in definitions: their validation codes, and human tasks whose SLA
+(due time, overdue, escalation) counts working time, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from test_tasks import ADMIN, CLAIM_REVIEW, SENIOR, _task_of
+
+from runtime import Engine, ManualClock
+from shared.validation import validate
+
+AMS = ZoneInfo("Europe/Amsterdam")
+OFFICE = {"timezone": "Europe/Amsterdam", "hours": {"mon-fri": "09:00-17:00"},
+          "holidays": {"country": "NL"}, "extra_holidays": ["2026-12-24"]}
+
+
+def _with_calendar(calendar: dict[str, Any] | None = None, *, key: str = "office-review",
+                   default: str | None = "nl-office", override: str | None = None
+                   ) -> dict[str, Any]:
+    doc = copy.deepcopy(CLAIM_REVIEW) | {"key": key, "calendars": {
+        "nl-office": calendar or OFFICE}}
+    if default:
+        doc["calendar"] = default
+    if override:
+        next(s for s in doc["states"] if s["id"] == "review")["calendar"] = override
+    return doc
+
+
+def _codes(doc: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+    return [(f.code, f.states) for f in validate(doc).findings if f.severity == "error"]
+
+
+def test_a_good_calendar_validates() -> None:
+    assert _codes(_with_calendar()) == []
+
+
+@pytest.mark.parametrize(("change", "code", "words"), [
+    ({"timezone": "Europe/Atlantis"}, "bad-timezone", "calendars.nl-office.timezone"),
+    ({"hours": {"mon-fri": "9-5"}}, "bad-hours", "'9-5' is not a time range"),
+    ({"hours": {}}, "bad-hours", "no working hours"),
+    ({"holidays": {"country": "XX"}}, "unknown-holiday-country", "'XX' is not a country"),
+    ({"holidays": {"country": "DE", "subdivision": "ZZ"}}, "unknown-holiday-country",
+     "'ZZ' is not a subdivision of DE"),
+])
+def test_calendar_problems_name_the_calendar_and_the_states_it_times(
+        change: dict[str, Any], code: str, words: str) -> None:
+    findings = [f for f in validate(_with_calendar(OFFICE | change)).findings if f.code == code]
+    assert len(findings) == 1
+    assert words in findings[0].message and "calendars.nl-office" in findings[0].message
+    assert findings[0].states == ("review",) and findings[0].severity == "error"
+
+
+def test_unknown_calendar_names_at_definition_and_state() -> None:
+    doc = _with_calendar(default="nl-ofice", override="uk-office")
+    assert sorted(_codes(doc)) == [("unknown-calendar", ()), ("unknown-calendar", ("review",))]
+    message = next(f.message for f in validate(doc).findings if f.states == ("review",))
+    assert "'uk-office'" in message and "known: nl-office" in message
+
+
+def test_hours_given_as_a_number_are_a_schema_finding() -> None:
+    assert _codes(_with_calendar(OFFICE | {"hours": {"mon": 9}}))[0][0] == "schema"
+
+
+def test_the_sla_of_a_task_runs_on_working_time(db_url: str) -> None:
+    # Friday 6 March 2026, 16:30 in Amsterdam: half an hour left this week
+    clock = ManualClock(datetime(2026, 3, 6, 16, 30, tzinfo=AMS).astimezone(UTC))
+    with Engine(db_url, clock=clock) as engine:
+        engine.publish(_with_calendar())
+        iid = engine.start("office-review", {"amount": 1})
+        task = engine.tasks.get(_task_of(engine, iid), ADMIN)
+        assert task.due_at == datetime(2026, 3, 9, 9, 30, tzinfo=AMS)  # Monday 09:30
+        clock.set(datetime(2026, 3, 8, 23, tzinfo=AMS))  # all weekend: not late
+        assert engine.tasks.sweep() == 0
+        clock.set(datetime(2026, 3, 9, 9, 31, tzinfo=AMS))
+        assert engine.tasks.sweep() == 1
+        task = engine.tasks.get(task.id, SENIOR)
+        assert task.escalated and task.overdue and task.role == "senior-underwriter"
+
+
+def test_a_human_state_calendar_overrides_the_definition_default(db_url: str) -> None:
+    clock = ManualClock(datetime(2026, 3, 6, 16, 30, tzinfo=AMS).astimezone(UTC))
+    round_the_clock = {"timezone": "UTC", "hours": {"mon-sun": "00:00-24:00"}}
+    doc = _with_calendar(key="always-review", override="always")
+    doc["calendars"]["always"] = round_the_clock
+    with Engine(db_url, clock=clock) as engine:
+        engine.publish(doc)
+        iid = engine.start("always-review", {"amount": 1})
+        task = engine.tasks.get(_task_of(engine, iid), ADMIN)
+        assert task.due_at == datetime(2026, 3, 6, 17, 30, tzinfo=AMS)
+
+
+def test_without_a_calendar_the_sla_is_wall_clock(db_url: str) -> None:
+    clock = ManualClock(datetime(2026, 3, 6, 16, 30, tzinfo=AMS).astimezone(UTC))
+    with Engine(db_url, clock=clock) as engine:
+        engine.publish(_with_calendar(key="wall-review", default=None))
+        iid = engine.start("wall-review", {"amount": 1})
+        task = engine.tasks.get(_task_of(engine, iid), ADMIN)
+        assert task.due_at == datetime(2026, 3, 6, 17, 30, tzinfo=AMS)

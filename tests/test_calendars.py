@@ -101,3 +101,31 @@ def test_without_a_calendar_the_sla_is_wall_clock(db_url: str) -> None:
         iid = engine.start("wall-review", {"amount": 1})
         task = engine.tasks.get(_task_of(engine, iid), ADMIN)
         assert task.due_at == datetime(2026, 3, 6, 17, 30, tzinfo=AMS)
+
+
+def test_dashboards_count_business_time_on_request(db_url: str) -> None:
+    from runtime.analytics import queries
+    from runtime.analytics.updater import rebuild
+
+    clock = ManualClock(datetime(2026, 3, 6, 16, 30, tzinfo=AMS).astimezone(UTC))
+    with Engine(db_url, clock=clock) as engine:
+        engine.publish(_with_calendar(key="timed-review") | {"sla_s": 7200})
+        iid = engine.start("timed-review", {"amount": 1})
+        task_id = _task_of(engine, iid)
+        engine.tasks.claim(task_id, ADMIN)
+        clock.set(datetime(2026, 3, 9, 9, 30, tzinfo=AMS))  # one working hour later
+        engine.tasks.complete(task_id, ADMIN, "approve", {"decision_note": "ok"})
+        for _ in range(2):  # as folded, and as rebuilt from the log
+            with engine.store.read() as conn:
+                wall = queries.cycle_time(conn, "timed-review")
+                business = queries.cycle_time(conn, "timed-review", clock="business")
+                [review] = [r for r in queries.time_in_state(conn, "timed-review",
+                                                             clock="business")
+                            if r["state"] == "review"]
+                breaches = queries.sla_breaches(conn, "timed-review")
+            assert wall["mean_s"] == 65 * 3600 and business["mean_s"] == 3600
+            assert review["mean_s"] == 3600
+            assert breaches == {}  # 1 working hour: within both SLAs though 65 h passed
+            rebuild(engine.store)
+        with engine.store.read() as conn, pytest.raises(ValueError, match="wall, business"):
+            queries.cycle_time(conn, "timed-review", clock="office")

@@ -11,7 +11,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,14 @@ from runtime.core import events as ev
 from runtime.core.step import INTERNAL_EVENTS
 from runtime.people.tasks.model import TASK_CLAIMED, TASK_CREATED, TASK_DELEGATED, TASK_ESCALATED
 from runtime.store import schema as t
+from shared.business_time import (
+    CalendarError,
+    WorkingTime,
+    business_seconds_between,
+    calendar_for,
+    working_time,
+)
+from shared.definition import Calendar, Definition
 
 if TYPE_CHECKING:
     from runtime.store.base import Store
@@ -97,10 +105,10 @@ class _Batch:
 
 
 class AnalyticsUpdater:
-    """One per store: caches the SLAs of definition versions (immutable once published)."""
+    """One per store: caches the SLAs and calendars of definition versions."""
 
     def __init__(self) -> None:
-        self._slas: dict[tuple[str, int], tuple[float | None, dict[str, float]]] = {}
+        self._timings: dict[tuple[str, int], _Timing] = {}
 
     def __call__(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         self.apply(conn, rows)
@@ -162,9 +170,14 @@ class AnalyticsUpdater:
         us = _micros(at - who.entered_at)
         batch.count(who, at, "exited", state, duration_us=us)
         batch.duration(who, at, "state_time", state, us)
+        timing = self._timing(conn, who.key, who.version)
+        business = timing.business_us(state, who.entered_at, at)
+        if business is not None:
+            batch.count(who, at, "exited_biz", state, duration_us=business)
+            batch.duration(who, at, "state_time_biz", state, business)
         task = who.task if who.task is not None and who.task.state == state else None
-        sla = self._sla(conn, who.key, who.version)[1].get(state)
-        if sla is not None and us > sla * 1e6:
+        sla = timing.state_slas.get(state)
+        if sla is not None and (us if business is None else business) > sla * 1e6:
             batch.count(who, at, "sla_breach", state, task.original_role if task else "")
         if task is None:
             return
@@ -180,28 +193,74 @@ class AnalyticsUpdater:
         batch.count(who, at, status)
         batch.count(who, at, "cycle", duration_us=us)
         batch.duration(who, at, "cycle", "", us)
+        timing = self._timing(conn, who.key, who.version)
+        business = timing.business_us(None, who.started_at, at)
+        if business is not None:
+            batch.count(who, at, "cycle_biz", duration_us=business)
+            batch.duration(who, at, "cycle_biz", "", business)
         variant = who.path_hash
         batch.count(who, at, "variant", variant, duration_us=us)
         batch.duration(who, at, "variant", variant, us)
         batch.variants[(who.key, who.version, variant)] = list(who.path)
-        sla = self._sla(conn, who.key, who.version)[0]
-        if sla is not None and us > sla * 1e6:
+        sla = timing.process_sla
+        if sla is not None and (us if business is None else business) > sla * 1e6:
             batch.count(who, at, "sla_breach")
 
-    def _sla(self, conn: Connection, key: str, version: int
-             ) -> tuple[float | None, dict[str, float]]:
-        """The process `sla_s` and the human states' `sla_s` of one version."""
-        cached = self._slas.get((key, version))
+    def _timing(self, conn: Connection, key: str, version: int) -> _Timing:
+        """The SLAs and calendars of one version (immutable once published)."""
+        cached = self._timings.get((key, version))
         if cached is None:
             v = t.definition_versions
             doc = conn.execute(select(v.c.document).where(
                 v.c.key == key, v.c.version == version)).scalar() or {}
-            states = {s["id"]: float(s["sla_s"]) for s in doc.get("states", [])
-                      if s.get("type") == "human" and s.get("sla_s") is not None}
-            process = doc.get("sla_s")
-            cached = (float(process) if process is not None else None, states)
-            self._slas[(key, version)] = cached
+            cached = _Timing.of(doc)
+            self._timings[(key, version)] = cached
         return cached
+
+
+@dataclass(frozen=True)
+class _Timing:
+    """What a version's durations are measured against: the process `sla_s`, the human
+    states' `sla_s`, and the calendars that make them (and the `_biz` kinds) business time."""
+
+    process_sla: float | None = None
+    state_slas: Mapping[str, float] = field(default_factory=dict)
+    calendar: WorkingTime | None = None
+    state_calendars: Mapping[str, WorkingTime] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any]) -> _Timing:
+        states = {s["id"]: float(s["sla_s"]) for s in doc.get("states", [])
+                  if s.get("type") == "human" and s.get("sla_s") is not None}
+        process = doc.get("sla_s")
+        calendars: dict[str, WorkingTime] = {}
+        calendar = None
+        if doc.get("calendars"):
+            try:
+                definition = Definition.model_validate(doc)
+                calendar = _compiled(calendar_for(definition))
+                calendars = {s.id: c for s in definition.states
+                             if (c := _compiled(calendar_for(definition, s))) is not None}
+            except (ValueError, CalendarError):
+                pass  # validation refuses such a version; measure it on the wall clock
+        return cls(float(process) if process is not None else None, states, calendar, calendars)
+
+    def business_us(self, state: str | None, since: datetime, until: datetime) -> int | None:
+        """Working microseconds from `since` to `until` on the state's (or the process')
+        calendar; None without a calendar."""
+        calendar = self.calendar if state is None else self.state_calendars.get(state)
+        if calendar is None:
+            return None
+        seconds = business_seconds_between(_utc(since), _utc(until), calendar)
+        return round(seconds * 1_000_000)
+
+
+def _compiled(calendar: Calendar | None) -> WorkingTime | None:
+    return None if calendar is None else working_time(calendar)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 _TASK_EVENTS = frozenset({TASK_CREATED, TASK_CLAIMED, TASK_DELEGATED, TASK_ESCALATED})

@@ -11,7 +11,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -21,18 +21,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from runtime.analytics import tables as a
 from runtime.analytics.postgres_upsert import upsert_all
 from runtime.analytics.sketch import bucket_of
+from runtime.analytics.timing import Timing
 from runtime.core import events as ev
 from runtime.core.step import INTERNAL_EVENTS
 from runtime.people.tasks.model import TASK_CLAIMED, TASK_CREATED, TASK_DELEGATED, TASK_ESCALATED
 from runtime.store import schema as t
-from shared.business_time import (
-    CalendarError,
-    WorkingTime,
-    business_seconds_between,
-    calendar_for,
-    working_time,
-)
-from shared.definition import Calendar, Definition
 
 if TYPE_CHECKING:
     from runtime.store.base import Store
@@ -108,7 +101,7 @@ class AnalyticsUpdater:
     """One per store: caches the SLAs and calendars of definition versions."""
 
     def __init__(self) -> None:
-        self._timings: dict[tuple[str, int], _Timing] = {}
+        self._timings: dict[tuple[str, int], Timing] = {}
 
     def __call__(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         self.apply(conn, rows)
@@ -206,61 +199,16 @@ class AnalyticsUpdater:
         if sla is not None and (us if business is None else business) > sla * 1e6:
             batch.count(who, at, "sla_breach")
 
-    def _timing(self, conn: Connection, key: str, version: int) -> _Timing:
+    def _timing(self, conn: Connection, key: str, version: int) -> Timing:
         """The SLAs and calendars of one version (immutable once published)."""
         cached = self._timings.get((key, version))
         if cached is None:
             v = t.definition_versions
             doc = conn.execute(select(v.c.document).where(
                 v.c.key == key, v.c.version == version)).scalar() or {}
-            cached = _Timing.of(doc)
+            cached = Timing.of(doc)
             self._timings[(key, version)] = cached
         return cached
-
-
-@dataclass(frozen=True)
-class _Timing:
-    """What a version's durations are measured against: the process `sla_s`, the human
-    states' `sla_s`, and the calendars that make them (and the `_biz` kinds) business time."""
-
-    process_sla: float | None = None
-    state_slas: Mapping[str, float] = field(default_factory=dict)
-    calendar: WorkingTime | None = None
-    state_calendars: Mapping[str, WorkingTime] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, doc: Mapping[str, Any]) -> _Timing:
-        states = {s["id"]: float(s["sla_s"]) for s in doc.get("states", [])
-                  if s.get("type") == "human" and s.get("sla_s") is not None}
-        process = doc.get("sla_s")
-        calendars: dict[str, WorkingTime] = {}
-        calendar = None
-        if doc.get("calendars"):
-            try:
-                definition = Definition.model_validate(doc)
-                calendar = _compiled(calendar_for(definition))
-                calendars = {s.id: c for s in definition.states
-                             if (c := _compiled(calendar_for(definition, s))) is not None}
-            except (ValueError, CalendarError):
-                pass  # validation refuses such a version; measure it on the wall clock
-        return cls(float(process) if process is not None else None, states, calendar, calendars)
-
-    def business_us(self, state: str | None, since: datetime, until: datetime) -> int | None:
-        """Working microseconds from `since` to `until` on the state's (or the process')
-        calendar; None without a calendar."""
-        calendar = self.calendar if state is None else self.state_calendars.get(state)
-        if calendar is None:
-            return None
-        seconds = business_seconds_between(_utc(since), _utc(until), calendar)
-        return round(seconds * 1_000_000)
-
-
-def _compiled(calendar: Calendar | None) -> WorkingTime | None:
-    return None if calendar is None else working_time(calendar)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 _TASK_EVENTS = frozenset({TASK_CREATED, TASK_CLAIMED, TASK_DELEGATED, TASK_ESCALATED})

@@ -1,0 +1,101 @@
+"""Out of office: tasks given to someone away are handed on by their rule (a stand-in, or
+the role's queue), recorded as `task_delegated` by `system`, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from test_tasks import ADMIN, ANA, BEN, _claim, _task_of
+
+from runtime import Engine, ManualClock
+from runtime.core.errors import EngineError, NotFound
+
+DAY = timedelta(days=1)
+
+
+def _handovers(engine: Engine, iid: str) -> list[tuple[str | None, dict]]:
+    return [(e.actor, e.data) for e in engine.history(iid) if e.type == "task_delegated"]
+
+
+def test_a_task_delegated_to_someone_away_goes_to_their_stand_in(
+        engine: Engine, clock: ManualClock) -> None:
+    now = clock.now()
+    engine.tasks.set_out_of_office("ben", now - DAY, now + 7 * DAY, delegate_to="cleo",
+                                   actor="ben")
+    iid = _claim(engine)
+    task_id = _task_of(engine, iid)
+    engine.tasks.claim(task_id, ANA)
+    task = engine.tasks.delegate(task_id, ANA, to_user="ben")
+    assert task.assignee == "cleo"
+    [(manual_actor, manual), (rule_actor, rule)] = _handovers(engine, iid)
+    assert (manual_actor, manual["to_user"]) == ("ana", "ben")
+    assert rule_actor == "system"
+    assert rule | {"task_id": None} == {"task_id": None, "from": "ben", "to_user": "cleo",
+                                        "to_role": None, "reason": "out_of_office",
+                                        "away": ["ben"]}
+    assert engine.verify_audit().ok
+
+
+def test_without_a_stand_in_the_task_returns_to_the_role_queue(
+        engine: Engine, clock: ManualClock) -> None:
+    now = clock.now()
+    engine.tasks.set_out_of_office("ben", now, now + DAY)
+    iid = _claim(engine)
+    task_id = _task_of(engine, iid)
+    task = engine.tasks.delegate(task_id, ADMIN, to_user="ben")
+    assert (task.assignee, task.role) == (None, "underwriter")
+    assert _handovers(engine, iid)[-1][1]["to_role"] == "underwriter"
+    engine.tasks.claim(task_id, ANA)  # the role's other members can take it
+
+
+def test_a_ring_of_absent_stand_ins_ends_in_the_queue_and_a_chain_is_followed(
+        engine: Engine, clock: ManualClock) -> None:
+    now = clock.now()
+    engine.tasks.set_out_of_office("ben", now, now + DAY, delegate_to="cleo")
+    engine.tasks.set_out_of_office("cleo", now, now + DAY, delegate_to="dora")
+    first = _task_of(engine, _claim(engine))
+    assert engine.tasks.delegate(first, ADMIN, to_user="ben").assignee == "dora"
+    engine.tasks.set_out_of_office("dora", now, now + DAY, delegate_to="ben")
+    iid = _claim(engine)
+    task = engine.tasks.delegate(_task_of(engine, iid), ADMIN, to_user="ben")
+    assert task.assignee is None
+    assert _handovers(engine, iid)[-1][1]["away"] == ["ben", "cleo", "dora"]
+
+
+def test_tasks_held_when_an_absence_begins_are_handed_over_by_the_sweep(
+        engine: Engine, clock: ManualClock) -> None:
+    iid = _claim(engine)
+    task_id = _task_of(engine, iid)
+    engine.tasks.claim(task_id, BEN)
+    now = clock.now()
+    soon = timedelta(minutes=10)  # within the task's SLA, so no escalation interferes
+    engine.tasks.set_out_of_office("ben", now + soon, now + 3 * DAY, delegate_to="ana")
+    assert engine.tasks.get(task_id, ADMIN).assignee == "ben"  # not away yet
+    clock.advance(soon.total_seconds() + 1)
+    engine.tasks.sweep()
+    assert engine.tasks.get(task_id, ADMIN).assignee == "ana"
+    assert engine.tasks.out_of_office("ben").active(clock.now())
+    clock.advance(3 * DAY.total_seconds())  # back: delegating to ben sticks again
+    assert engine.tasks.delegate(task_id, ANA, to_user="ben").assignee == "ben"
+    assert len(_handovers(engine, iid)) == 2
+
+
+def test_bad_periods_are_refused_and_marks_can_be_cleared(
+        engine: Engine, clock: ManualClock) -> None:
+    now = clock.now()
+    with pytest.raises(EngineError, match="must be after"):
+        engine.tasks.set_out_of_office("ben", now + DAY, now)
+    with pytest.raises(EngineError, match="already past"):
+        engine.tasks.set_out_of_office("ben", now - 2 * DAY, now - DAY)
+    with pytest.raises(EngineError, match="themselves"):
+        engine.tasks.set_out_of_office("ben", now, now + DAY, delegate_to="ben")
+    with pytest.raises(EngineError, match="time zone"):
+        engine.tasks.set_out_of_office("ben", now.replace(tzinfo=None), now + DAY)
+    engine.tasks.set_out_of_office("ben", now, now + DAY)
+    engine.tasks.set_out_of_office("ben", now, now + 2 * DAY, delegate_to="ana")  # replaces
+    assert [a.delegate_to for a in engine.tasks.absences()] == ["ana"]
+    engine.tasks.clear_out_of_office("ben")
+    assert engine.tasks.out_of_office("ben") is None
+    with pytest.raises(NotFound, match="not marked out of office"):
+        engine.tasks.clear_out_of_office("ben")

@@ -3,12 +3,20 @@ the role's queue), recorded as `task_delegated` by `system`, on SQLite and Postg
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from test_tasks import ADMIN, ANA, BEN, _claim, _task_of
+from api_callers import Callers, cheap_passwords  # noqa: F401 (fixture)
+from fastapi.testclient import TestClient
+from test_tasks import ADMIN, ANA, BEN, CLAIM_REVIEW, _claim, _task_of
+from typer.testing import CliRunner
 
 from runtime import Engine, ManualClock
+from runtime.api import create_app
+from runtime.cli import app
 from runtime.core.errors import EngineError, NotFound
 
 DAY = timedelta(days=1)
@@ -99,3 +107,72 @@ def test_bad_periods_are_refused_and_marks_can_be_cleared(
     assert engine.tasks.out_of_office("ben") is None
     with pytest.raises(NotFound, match="not marked out of office"):
         engine.tasks.clear_out_of_office("ben")
+
+
+# ---- REST and CLI -------------------------------------------------------------------------
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def rest(engine: Engine) -> Iterator[tuple[TestClient, Callers]]:
+    engine.publish(CLAIM_REVIEW)
+    app = create_app(engine)
+    with TestClient(app) as client:
+        yield client, Callers(app)
+
+
+def test_users_mark_themselves_over_rest_and_admins_anyone(
+        rest: tuple[TestClient, Callers], engine: Engine, clock: ManualClock) -> None:
+    api, callers = rest
+    ben, ana = callers.bearer("ben", "underwriter"), callers.bearer("ana", "underwriter")
+    boss = callers.bearer("boss", "admin")
+    until = (clock.now() + 7 * DAY).isoformat()
+    url = f"{API}/users/ben/out-of-office"
+    assert api.get(url, headers=ben).status_code == 404
+    marked = api.put(url, json={"until": until, "delegate_to": "ana"}, headers=ben)
+    assert marked.status_code == 200, marked.text
+    assert marked.json() | {"from": None} == {
+        "username": "ben", "from": None, "until": until, "delegate_to": "ana", "rule": "user",
+        "active": True, "set_by": "ben"}
+    refused = api.put(url, json={"until": until}, headers=ana)
+    assert refused.status_code == 403 and "only their own" in refused.text
+    assert api.get(url, headers=ana).status_code == 403
+    unknown = api.put(url, json={"until": until, "delegate_to": "nobody"}, headers=boss)
+    assert unknown.status_code == 404 and "'nobody'" in unknown.json()["error"]["message"]
+    naive = api.put(url, json={"until": "2027-01-01T00:00:00"}, headers=ben)
+    assert naive.status_code == 422
+    backwards = api.put(url, json={"from": until, "until": clock.now().isoformat()},
+                        headers=ben)
+    assert backwards.status_code == 400 and "must be after" in backwards.text
+    iid = engine.start("claim-review", {"amount": 1})
+    task_id = _task_of(engine, iid)
+    moved = api.post(f"{API}/tasks/{task_id}/delegate", json={"to_user": "ben"}, headers=ana)
+    assert moved.json()["assignee"] == "ana"  # ben is away: his stand-in has it
+    assert api.delete(url, headers=boss).status_code == 204
+    assert api.get(url, headers=ben).status_code == 404
+    acts = [(a.actor, a.action) for a in callers.identity.admin_acts()]
+    assert ("ben", "user.out-of-office") in acts and ("boss", "user.out-of-office.clear") in acts
+
+
+@pytest.mark.usefixtures("cheap_passwords")
+def test_the_cli_marks_shows_and_clears(db_url: str) -> None:
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(app, [*args, "--db", db_url])
+
+    assert run("users", "add", "oo-cli-ben").exit_code == 0
+    assert run("users", "add", "oo-cli-cleo").exit_code == 0
+    marked = run("users", "out-of-office", "oo-cli-ben", "--from", "2026-01-01",
+                 "--until", "2099-01-10T09:00+01:00", "--delegate-to", "oo-cli-cleo")
+    assert marked.exit_code == 0, marked.output
+    assert "until 2099-01-10T08:00:00+00:00; tasks go to oo-cli-cleo" in marked.output
+    shown = run("users", "out-of-office", "oo-cli-ben", "--json")
+    assert json.loads(shown.stdout)["delegate_to"] == "oo-cli-cleo"
+    missing = run("users", "out-of-office", "oo-cli-ben", "--until", "2099-01-01",
+                  "--delegate-to", "oo-cli-nobody")
+    assert missing.exit_code == 1 and "oo-cli-nobody" in missing.output
+    assert run("users", "out-of-office", "oo-cli-ben", "--clear").exit_code == 0
+    assert "is not marked" in run("users", "out-of-office", "oo-cli-ben").output
+    assert run("users", "out-of-office", "oo-cli-ben", "--from", "2026-01-01").exit_code == 2

@@ -129,3 +129,13 @@ def test_dashboards_count_business_time_on_request(db_url: str) -> None:
             rebuild(engine.store)
         with engine.store.read() as conn, pytest.raises(ValueError, match="wall, business"):
             queries.cycle_time(conn, "timed-review", clock="office")
+
+
+def test_every_calendar_code_has_a_severity_and_a_documented_fix() -> None:
+    from pathlib import Path
+
+    from shared.findings import SEVERITIES
+
+    doc = (Path(__file__).parents[1] / "docs" / "definition-format.md").read_text()
+    for code in ("unknown-calendar", "bad-timezone", "bad-hours", "unknown-holiday-country"):
+        assert f"| `{code}` | {SEVERITIES[code]} |" in doc

@@ -32,6 +32,13 @@ def process_properties(
         "Process SLA", document.get("sla_s"), lambda seconds: on_change("sla_s", seconds)
     ).mark("field-process-sla").classes("w-full")
     ui.input(
+        "Calendar (SLAs in working time)",
+        value=document.get("calendar") or "",
+        autocomplete=sorted(document.get("calendars") or {}),
+        on_change=lambda e: on_change("calendar", (e.value or "").strip()),
+    ).mark("field-process-calendar").classes("w-full").tooltip(
+        "A key of `calendars` in the definition (docs/calendars.md)")
+    ui.input(
         "Schedule (cron)",
         value=document.get("schedule") or "",
         placeholder="0 9 * * MON-FRI",

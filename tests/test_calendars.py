@@ -139,3 +139,27 @@ def test_every_calendar_code_has_a_severity_and_a_documented_fix() -> None:
     doc = (Path(__file__).parents[1] / "docs" / "definition-format.md").read_text()
     for code in ("unknown-calendar", "bad-timezone", "bad-hours", "unknown-holiday-country"):
         assert f"| `{code}` | {SEVERITIES[code]} |" in doc
+
+
+def test_analytics_show_prints_business_time_on_request(db_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from runtime.cli import app
+
+    clock = ManualClock(datetime(2026, 3, 6, 16, 30, tzinfo=AMS).astimezone(UTC))
+    with Engine(db_url, clock=clock) as engine:
+        engine.publish(_with_calendar(key="cli-review"))
+        task_id = _task_of(engine, engine.start("cli-review", {"amount": 1}))
+        engine.tasks.claim(task_id, ADMIN)
+        clock.set(datetime(2026, 3, 9, 9, 30, tzinfo=AMS))
+        engine.tasks.complete(task_id, ADMIN, "approve", {"decision_note": "ok"})
+    runner = CliRunner()
+    business = runner.invoke(app, ["analytics", "show", "cli-review", "--time", "business",
+                                   "--db", db_url])
+    assert business.exit_code == 0, business.output
+    assert "(business time)" in business.output and "mean 3,600.0s" in business.output
+    wall = runner.invoke(app, ["analytics", "show", "cli-review", "--db", db_url])
+    assert "mean 234,000.0s" in wall.output
+    bad = runner.invoke(app, ["analytics", "show", "cli-review", "--time", "office",
+                              "--db", db_url])
+    assert bad.exit_code == 2 and "--time must be wall or business" in bad.output

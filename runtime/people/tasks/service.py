@@ -326,8 +326,7 @@ def _hand_over(conn: Connection, task_id: str, now: datetime) -> NewEvent | None
         return None
     to_user, passed = found
     conn.execute(update(tt).where(tt.c.id == task_id).values(
-        assignee=to_user, delegated_by=passed[-1],
-        claimed_at=row.claimed_at if to_user else None))
+        assignee=to_user, delegated_by=passed[-1]))
     task = Task.from_row(conn.execute(select(tt).where(tt.c.id == task_id)).one(), now)
     notifications.enqueue(conn, "task_delegated", task.to_json(), now)
     return NewEvent(TASK_DELEGATED, {

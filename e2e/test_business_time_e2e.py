@@ -51,11 +51,10 @@ def test_the_dashboard_switches_between_wall_clock_and_business_time(
     page.goto(f"{designer_url}/dashboards/{finished}")
     shown = page.get_by_test_id("range-shown")
     expect(shown).not_to_contain_text("business time")
-    toggle = page.get_by_test_id("time")
-    expect(toggle).to_be_visible()
-    toggle.get_by_text("Business time").click()
-    expect(shown).to_contain_text("business time (btime-office)")
-    expect(page.get_by_test_id("chart-cycle-trend")).to_be_visible()
+    expect(page.get_by_test_id("chart-cycle-trend")).to_be_visible()  # drawn and connected
+    page.wait_for_load_state("networkidle")
+    page.get_by_test_id("time").get_by_text("Business time").click()
+    expect(shown).to_contain_text("business time (btime-office)", timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "business-time-1-wide.png"), full_page=True)
     page.goto(f"{designer_url}/dashboards/{finished}?time=business")
     expect(shown).to_contain_text("business time (btime-office)")
@@ -66,3 +65,13 @@ def test_the_dashboard_switches_between_wall_clock_and_business_time(
     page.screenshot(path=str(ARTIFACTS / "business-time-2-phone-dark.png"))
     page.goto(f"{designer_url}/dashboards")  # the overview has no calendar of its own
     expect(page.get_by_test_id("time")).to_have_count(0)
+
+
+def test_the_designer_shows_the_process_calendars(
+        signed_in_page: Page, designer_url: str, finished: str) -> None:
+    page = signed_in_page
+    page.goto(f"{designer_url}/designer/{finished}")
+    expect(page.get_by_test_id("calendar-name-0")).to_have_value("btime-office")
+    expect(page.get_by_test_id("calendar-hours-0")).to_have_value("mon-fri 09:00-17:00")
+    page.get_by_test_id("properties").screenshot(
+        path=str(ARTIFACTS / "business-time-3-designer-calendars.png"))

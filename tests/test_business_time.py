@@ -28,6 +28,10 @@ SPLIT = working_time(Calendar(timezone="America/New_York",
 ROUND_THE_CLOCK = working_time(Calendar(timezone="Europe/Amsterdam",
                                         hours={"mon-sun": "00:00-24:00"}))
 
+# working hours across the hour the clocks skip or repeat (02:00-03:00 in Amsterdam)
+NIGHT = working_time(Calendar(timezone="Europe/Amsterdam",
+                             hours={"mon-sun": "01:30-02:30,03:00-04:00"}))
+
 
 def ams(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=AMS)
@@ -64,6 +68,15 @@ def test_a_round_the_clock_calendar_counts_real_time_over_dst() -> None:
     spring, autumn = ams(2026, 3, 29, 0), ams(2026, 10, 25, 0)
     assert business_seconds_between(spring, ams(2026, 3, 30, 0), ROUND_THE_CLOCK) == 23 * HOUR
     assert business_seconds_between(autumn, ams(2026, 10, 26, 0), ROUND_THE_CLOCK) == 25 * HOUR
+
+
+def test_working_time_the_clocks_skip_is_none_and_intervals_never_overlap() -> None:
+    # 29 March: 02:00-03:00 does not exist, so 01:30-02:30 is half an hour of real time
+    spring = business_seconds_between(ams(2026, 3, 29, 0), ams(2026, 3, 29, 5), NIGHT)
+    assert spring == 1.5 * HOUR
+    # 25 October: 02:00-03:00 happens twice; 01:30-02:30 (first) and 03:00-04:00 stay apart
+    autumn = business_seconds_between(ams(2026, 10, 25, 0), ams(2026, 10, 25, 5), NIGHT)
+    assert autumn == 2 * HOUR
 
 
 def test_time_zones_of_the_start_and_the_calendar_differ() -> None:
@@ -117,9 +130,13 @@ def test_day_ranges_wrap_over_the_weekend() -> None:
 
 # ---- properties ---------------------------------------------------------------------------
 
-CALENDARS = st.sampled_from([OFFICE, SPLIT, ROUND_THE_CLOCK])
-INSTANTS = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31),
-                        timezones=st.just(UTC))
+CALENDARS = st.sampled_from([OFFICE, SPLIT, ROUND_THE_CLOCK, NIGHT])
+DST_CHANGES = [datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC)]
+INSTANTS = st.one_of(
+    st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31),
+                 timezones=st.just(UTC)),
+    st.builds(lambda change, offset: change + timedelta(seconds=offset),
+              st.sampled_from(DST_CHANGES), st.integers(-3 * 86400, 3 * 86400)))
 # whole milliseconds, so that a + b is exact in floating point and in timedelta
 SPANS = st.integers(min_value=0, max_value=400 * 3600 * 1000).map(lambda ms: ms / 1000)
 

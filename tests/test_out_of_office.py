@@ -176,3 +176,19 @@ def test_the_cli_marks_shows_and_clears(db_url: str) -> None:
     assert run("users", "out-of-office", "oo-cli-ben", "--clear").exit_code == 0
     assert "is not marked" in run("users", "out-of-office", "oo-cli-ben").output
     assert run("users", "out-of-office", "oo-cli-ben", "--from", "2026-01-01").exit_code == 2
+
+
+def test_the_admin_page_shows_who_is_away_and_where_their_tasks_go(clock: ManualClock) -> None:
+    from designer.admin_rows import user_rows
+    from runtime.people.tasks.absence import Absence
+    from runtime.security.identity import User
+
+    now = clock.now()
+    users = [User(name, "", "", ("underwriter",), False, True, False, None, 0, None, None,
+                  now, now) for name in ("ben", "cleo", "dora")]
+    away = {"ben": Absence("ben", now - DAY, now + DAY, "cleo", "ben"),
+            "dora": Absence("dora", now + DAY, now + 2 * DAY, None, "dora")}
+    status = {r["username"]: r["status"] for r in user_rows(users, now, away)}
+    until = (now + DAY).strftime("%Y-%m-%d %H:%M UTC")
+    assert status == {"ben": f"active, away until {until} → cleo", "cleo": "active",
+                      "dora": "active"}  # dora leaves tomorrow

@@ -22,8 +22,6 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holiday_tables
-
 from shared.definition import Calendar, Definition, HumanState
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -152,6 +150,10 @@ def zone(name: str) -> ZoneInfo:
 
 
 def public_holidays(country: str, subdivision: str | None) -> Any:
+    """The holiday table of a country (and region); imported here, on first use, so that
+    `statewright validate` of a definition without holidays starts as fast as before."""
+    import holidays as holiday_tables
+
     supported = holiday_tables.list_supported_countries()
     if country not in supported:
         raise CalendarError(f"{country!r} is not a country the holidays package knows: use an "

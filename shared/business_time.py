@@ -27,8 +27,10 @@ from shared.definition import Calendar, Definition, HumanState
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 MINUTES_PER_DAY = 24 * 60
-# A calendar with no working time for this many days in a row is taken to have none at all.
+# A calendar with no working time for this many days in a row is taken to have none at all;
+# a walk longer than MAX_SCAN_DAYS (a tiny calendar and a huge SLA) is refused, not run.
 MAX_IDLE_DAYS = 3 * 366
+MAX_SCAN_DAYS = 30 * 366
 
 Interval = tuple[int, int]  # minutes after local midnight, start < end <= 24:00
 
@@ -53,9 +55,12 @@ class WorkingTime:
         """The working intervals (UTC) that end after `moment`, the first clipped to it."""
         moment = _aware(moment).astimezone(UTC)
         day = moment.astimezone(self.zone).date() - timedelta(days=1)
-        idle = 0
+        idle = scanned = 0
         while idle <= MAX_IDLE_DAYS:
-            idle += 1
+            idle, scanned = idle + 1, scanned + 1
+            if scanned > MAX_SCAN_DAYS:
+                raise CalendarError(f"more than {MAX_SCAN_DAYS // 366} years of the calendar "
+                                    f"would be needed after {moment.isoformat()}")
             if not self.day_off(day):
                 for start_min, end_min in self.week[day.weekday()]:
                     start, end = self._instant(day, start_min), self._instant(day, end_min)
@@ -114,7 +119,8 @@ def calendar_for(definition: Definition, state: Any = None) -> Calendar | None:
 
 def sla_due(definition: Definition, state: HumanState, now: datetime) -> datetime | None:
     """When a task of `state` entered at `now` falls due: `sla_s` of business time on its
-    calendar, or of wall-clock time without one (or with one that validation refuses)."""
+    calendar, or of wall-clock time without one (or with one that validation refuses, or
+    that would need more than 30 years to hold the SLA)."""
     if not state.sla_s:
         return None
     calendar = calendar_for(definition, state)

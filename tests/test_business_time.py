@@ -110,6 +110,12 @@ def test_a_calendar_without_working_days_is_refused_not_looped() -> None:
         add_business_seconds(datetime(2026, 1, 1, tzinfo=UTC), 60, closed)
 
 
+def test_a_huge_sla_on_a_tiny_calendar_is_refused_quickly() -> None:
+    minute_a_week = working_time(Calendar(hours={"mon": "09:00-09:01"}))
+    with pytest.raises(CalendarError, match="more than 30 years"):
+        add_business_seconds(datetime(2026, 1, 1, tzinfo=UTC), 10 * 365 * 86400, minute_a_week)
+
+
 @pytest.mark.parametrize(("hours", "message"), [
     ({}, "no working hours"),
     ({"mon-frx": "09:00-17:00"}, "not a set of days"),

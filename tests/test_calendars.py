@@ -163,3 +163,17 @@ def test_analytics_show_prints_business_time_on_request(db_url: str) -> None:
     bad = runner.invoke(app, ["analytics", "show", "cli-review", "--time", "office",
                               "--db", db_url])
     assert bad.exit_code == 2 and "--time must be wall or business" in bad.output
+
+
+def test_an_sla_the_calendar_cannot_hold_falls_back_to_wall_clock() -> None:
+    from datetime import timedelta
+
+    from shared.business_time import sla_due
+    from shared.definition import Definition
+
+    doc = _with_calendar({"hours": {"mon": "09:00-09:01"}}, key="tiny-review")
+    doc["states"][1]["sla_s"] = 10 * 365 * 86400
+    definition = Definition.model_validate(doc)
+    now = datetime(2026, 3, 6, 16, 30, tzinfo=UTC)
+    due = sla_due(definition, definition.state("review"), now)
+    assert due == now + timedelta(seconds=10 * 365 * 86400)

@@ -51,12 +51,16 @@ class WorkingTime:
     def day_off(self, day: date) -> bool:
         return day in self.extra or (self.public is not None and day in self.public)
 
-    def intervals_from(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """The working intervals (UTC) that end after `moment`, the first clipped to it."""
+    def intervals_from(self, moment: datetime, until: datetime | None = None
+                       ) -> Iterator[tuple[datetime, datetime]]:
+        """The working intervals (UTC) that end after `moment`, the first clipped to it;
+        with `until`, only those of the local days that begin before it."""
         moment = _aware(moment).astimezone(UTC)
         day = moment.astimezone(self.zone).date() - timedelta(days=1)
         idle = scanned = 0
         while idle <= MAX_IDLE_DAYS:
+            if until is not None and self._instant(day, 0) >= until:
+                return
             idle, scanned = idle + 1, scanned + 1
             if scanned > MAX_SCAN_DAYS:
                 raise CalendarError(f"more than {MAX_SCAN_DAYS // 366} years of the calendar "
@@ -103,7 +107,7 @@ def business_seconds_between(a: datetime, b: datetime, calendar: WorkingTime) ->
     if _aware(b) < _aware(a):
         return -business_seconds_between(b, a, calendar)
     total = timedelta()
-    for begin, end in calendar.intervals_from(a):
+    for begin, end in calendar.intervals_from(a, until=b):
         if begin >= b:
             break
         total += min(end, b) - begin

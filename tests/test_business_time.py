@@ -108,6 +108,8 @@ def test_a_calendar_without_working_days_is_refused_not_looped() -> None:
     closed = working_time(Calendar(hours={"mon-sun": "09:00-17:00"}, extra_holidays=every_day))
     with pytest.raises(CalendarError, match="no working time"):
         add_business_seconds(datetime(2026, 1, 1, tzinfo=UTC), 60, closed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)  # measuring needs only the days in between
+    assert business_seconds_between(start, start + timedelta(days=30), closed) == 0
 
 
 def test_a_huge_sla_on_a_tiny_calendar_is_refused_quickly() -> None:

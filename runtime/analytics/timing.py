@@ -48,11 +48,14 @@ class Timing:
 
     def business_us(self, state: str | None, since: datetime, until: datetime) -> int | None:
         """Working microseconds from `since` to `until` on the state's (or the process')
-        calendar; None without a calendar."""
+        calendar; None without a calendar (or a usable one)."""
         calendar = self.calendar if state is None else self.state_calendars.get(state)
         if calendar is None:
             return None
-        seconds = business_seconds_between(_utc(since), _utc(until), calendar)
+        try:
+            seconds = business_seconds_between(_utc(since), _utc(until), calendar)
+        except CalendarError:  # a visit longer than the calendar is walked: wall clock
+            return None
         return round(seconds * 1_000_000)
 
 

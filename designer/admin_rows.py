@@ -1,15 +1,17 @@
-"""What the Admin page's tables show: users, API tokens and recent admin acts as rows.
+"""What the Admin page's tables show: users (and who is out of office), API tokens and
+recent admin acts as rows.
 
-Pure functions of the identity records and the current time, so they are tested without a
-browser; the page only adds buttons.
+Pure functions of the identity records (and absences) and the current time, so they are
+tested without a browser; the page only adds buttons.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from runtime.people.tasks.absence import Absence
 from runtime.security.identity import BUILTIN_ROLES, TokenInfo, User
 from runtime.security.identity.admin_log import AdminAct
 
@@ -22,7 +24,9 @@ def is_locked(user: User, now: datetime) -> bool:
     return user.locked_until is not None and user.locked_until > now
 
 
-def user_rows(users: Iterable[User], now: datetime) -> list[dict[str, Any]]:
+def user_rows(users: Iterable[User], now: datetime,
+              away: Mapping[str, Absence] | None = None) -> list[dict[str, Any]]:
+    """Table rows; `away` (out-of-office marks by user) adds "away until ... → stand-in"."""
     rows = []
     for user in users:
         locked = is_locked(user, now)
@@ -32,6 +36,10 @@ def user_rows(users: Iterable[User], now: datetime) -> list[dict[str, Any]]:
             status = f"locked until {when(user.locked_until)}"
         else:
             status = "active"
+        absence = (away or {}).get(user.username)
+        if absence is not None and absence.active(now):
+            to = absence.delegate_to or "role queues"
+            status += f", away until {when(absence.ends_at)} → {to}"
         rows.append(
             {
                 "username": user.username,

@@ -369,8 +369,10 @@ class DesignerSession:
         if states:
             state = self.draft.state(states[0])
             if state is not None:
+                calendars = sorted(self.draft.doc.get("calendars") or {})
                 state_properties(
-                    state, lambda f, v, s=states[0]: self.edit_state(s, f, v), self.suggestions
+                    state, lambda f, v, s=states[0]: self.edit_state(s, f, v),
+                    {**self.suggestions, "calendar": calendars},
                 )
             return
         transition = self.draft.transition(transitions[0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -121,6 +122,7 @@ class HumanState(_State):
     type: Literal["human"]
     role: str | None = None
     sla_s: Seconds | None = None
+    calendar: str | None = None  # a key of `Definition.calendars`; overrides the default
     escalate_to: str | None = None
     priority: Priority = "normal"
     form: list[FormField] = []
@@ -227,6 +229,25 @@ class SegregationRule(_Model):
                       Field(min_length=2, max_length=16)]
 
 
+class HolidaySource(_Model):
+    """Public holidays from the `holidays` package: an ISO 3166 country, and optionally one
+    of its subdivisions (a state, province or region)."""
+
+    country: str
+    subdivision: str | None = None
+
+
+class Calendar(_Model):
+    """Working time: `hours` maps days (`mon`, `mon-fri`, `sat,sun`) to time ranges
+    (`09:00-17:00`, `09:00-12:00,13:00-17:00`) in the local time of `timezone`; holidays and
+    `extra_holidays` are days off. Checked by `shared.calendar_checks`."""
+
+    timezone: str = "UTC"
+    hours: dict[str, str] = {}
+    holidays: HolidaySource | None = None
+    extra_holidays: list[date] = []
+
+
 class Position(_Model):
     x: float
     y: float
@@ -247,6 +268,8 @@ class Definition(_Model):
     triggers: list[Trigger] = []
     segregation: list[SegregationRule] = []
     dlp: DlpPolicy | None = None
+    calendars: dict[Annotated[str, Field(pattern=KEY_PATTERN)], Calendar] = {}
+    calendar: str | None = None  # the default calendar of SLAs and business-time durations
     layout: dict[str, Position] = {}
 
     def state(self, state_id: str) -> State | None:

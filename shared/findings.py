@@ -39,6 +39,10 @@ SEVERITIES: dict[str, Severity] = {
     "unbalanced_fork": "error",
     "join_without_fork": "error",
     "ambiguous_branch_event": "error",
+    "unknown-calendar": "error",
+    "bad-timezone": "error",
+    "bad-hours": "error",
+    "unknown-holiday-country": "error",
 }
 
 

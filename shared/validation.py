@@ -1,7 +1,8 @@
 """Validation of a definition (SPEC §3): graph checks here, per-state rules in
 `shared.state_checks`, CEL expressions in `shared.expression_checks`, leaks of secrets and
 sensitive values in `shared.security_checks`, segregation-of-duties rules in
-`shared.segregation_checks`, parallel branches in `shared.branch_checks`.
+`shared.segregation_checks`, parallel branches in `shared.branch_checks`, business calendars in
+`shared.calendar_checks`.
 
 The designer, the CLI and publishing all call `validate`; none re-implements a check. Each
 finding names the states and transitions it concerns so the designer can highlight them.
@@ -24,6 +25,7 @@ import networkx as nx
 
 from shared import state_checks
 from shared.branch_checks import check_branches
+from shared.calendar_checks import check_calendars
 from shared.classification import check_classification
 from shared.definition import (
     Definition,
@@ -101,6 +103,7 @@ class _Checks:
             *check_security(self.definition),
             *check_classification(self.definition),
             *check_segregation(self.definition, self.states),
+            *check_calendars(self.definition, self.states),
         ]
 
     def duplicate_ids(self) -> list[Finding]:

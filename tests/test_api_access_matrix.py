@@ -68,6 +68,10 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/alerts/prometheus"): {"admin"},
     ("GET", "/audit/verify"): {"admin", "manager", "auditor"},
     ("GET", "/compliance/report"): {"admin", "auditor"},
+    # the user named in the path (here admin-user), or anyone with admin.users
+    ("GET", "/users/{username}/out-of-office"): {"admin"},
+    ("PUT", "/users/{username}/out-of-office"): {"admin"},
+    ("DELETE", "/users/{username}/out-of-office"): {"admin"},
 }
 
 
@@ -96,7 +100,8 @@ def world(engine: Engine) -> dict[str, str]:
     iid = engine.start("claim-review", {"amount": 900}, actor="intake")
     task = engine.tasks.list(Caller("matrix", frozenset({"admin"})), state="open").items[0]
     return {"key": "claim-review", "version": "1", "instance_id": iid, "task_id": task.id,
-            "operation": "suspend", "channel_id": "no-such-channel", "name": "no-such-rule"}
+            "operation": "suspend", "channel_id": "no-such-channel", "name": "no-such-rule",
+            "username": "admin-user"}
 
 
 def test_every_endpoint_answers_each_role_as_the_role_table_says(engine, world):

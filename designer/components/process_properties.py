@@ -1,4 +1,5 @@
-"""The process's own properties, shown when nothing is selected: name, SLA, schedule, variables.
+"""The process's own properties, shown when nothing is selected: name, SLA, calendars,
+schedule, variables.
 
 Declaring variables here is how an analyst answers `unknown-variable` warnings from guards.
 """
@@ -10,6 +11,7 @@ from typing import Any
 
 from nicegui import ui
 
+from designer.components.calendar_editor import calendar_editor
 from designer.components.properties import duration_input
 from shared.definition import VariableType
 
@@ -32,11 +34,19 @@ def process_properties(
         "Process SLA", document.get("sla_s"), lambda seconds: on_change("sla_s", seconds)
     ).mark("field-process-sla").classes("w-full")
     ui.input(
+        "Calendar (SLAs in working time)",
+        value=document.get("calendar") or "",
+        autocomplete=sorted(document.get("calendars") or {}),
+        on_change=lambda e: on_change("calendar", (e.value or "").strip()),
+    ).mark("field-process-calendar").classes("w-full").tooltip(
+        "One of the calendars below (docs/calendars.md)")
+    ui.input(
         "Schedule (cron)",
         value=document.get("schedule") or "",
         placeholder="0 9 * * MON-FRI",
         on_change=lambda e: on_change("schedule", (e.value or "").strip()),
     ).mark("field-process-schedule").classes("w-full")
+    calendar_editor(document, on_change)
     with ui.row().classes("w-full items-center justify-between mt-2"):
         ui.label("Variables").classes("text-sm font-semibold")
         ui.button(icon="add", on_click=on_add_variable).props(

@@ -31,6 +31,7 @@ STATE_FIELDS: dict[str, list[tuple[str, str, Any]]] = {
         ("sla_s", "SLA", "duration"),
         ("escalate_to", "Escalate to role", "text"),
         ("priority", "Priority", ("low", "normal", "high", "urgent")),
+        ("calendar", "Calendar (SLA in working time)", "text"),
     ],
     "wait": [
         ("timeout_s", "Timeout", "duration"),

@@ -164,7 +164,8 @@ class AdminPage:
 
     def refresh(self) -> None:
         now = self.engine.clock.now()
-        self.users.rows = user_rows(self.identity.list_users(), now)
+        away = {a.username: a for a in self.engine.tasks.absences()}
+        self.users.rows = user_rows(self.identity.list_users(), now, away)
         self.tokens.rows = token_rows(self.identity.list_tokens(), now)
         self.acts.rows = act_rows(self.identity.admin_acts())
         for table in (self.users, self.tokens, self.acts):

@@ -18,6 +18,7 @@ from designer.components.dashboard_range import DEFAULT, PRESETS, RangeInvalid, 
 from designer.draft import Draft
 from runtime.analytics import board as boards
 from runtime.analytics.figures import charts, short_duration
+from runtime.analytics.queries import CLOCKS
 
 if TYPE_CHECKING:
     from runtime import Engine
@@ -33,10 +34,14 @@ class DashboardView:
     """The controls and charts of `/dashboards` (`key` None) or `/dashboards/{key}`."""
 
     def __init__(self, engine: Engine, may_read: Callable[[], bool], key: str | None = None,
-                 versions: list[DefinitionVersion] | None = None) -> None:
-        """`may_read` re-checks the permission before every redraw (roles change at once)."""
+                 versions: list[DefinitionVersion] | None = None, clock: str = "wall") -> None:
+        """`may_read` re-checks the permission before every redraw (roles change at once);
+        `clock` "business" shows durations in working time when a version has a calendar."""
         self.engine, self.key, self.may_read = engine, key, may_read
         self.versions = {v.version: v for v in versions or []}
+        self.calendars = sorted({v.document["calendar"] for v in self.versions.values()
+                                 if v.document.get("calendar")})
+        self.clock = clock if self.calendars and clock in CLOCKS else "wall"
         self.preset, self.first_day, self.last_day = DEFAULT, "", ""
         self.version = ALL_VERSIONS
         self.canvas: ProcessCanvas | None = None
@@ -69,6 +74,12 @@ class DashboardView:
                 tag(ui.select(options, value=ALL_VERSIONS, label="Version",
                               on_change=lambda e: self._set(version=e.value)).props(
                     "dense outlined").classes("w-44"), "version")
+                if self.calendars:
+                    tag(ui.toggle({"wall": "Wall clock", "business": "Business time"},
+                                  value=self.clock, on_change=lambda e: self._set(clock=e.value)
+                                  ).tooltip("Business time counts only the working hours of "
+                                            f"the calendar {', '.join(self.calendars)}"),
+                        "time")
             else:
                 ui.label("Pick a process below for its bottlenecks, paths and SLAs.").classes(
                     "text-sm text-slate-600")
@@ -116,9 +127,11 @@ class DashboardView:
         version = self.version or None
         with self.engine.store.read() as conn:
             board = boards.load(conn, self.key, version, since=span.since, until=span.until,
-                                now=self.engine.clock.now())
+                                now=self.engine.clock.now(), clock=self.clock)
+        business = f" · business time ({', '.join(self.calendars)})"
         tag(ui.label(f"{span.describe()} · per {board.by}" + (
-            f" · version {version}" if version else "")).classes(
+            f" · version {version}" if version else "") + (
+            business if self.clock == "business" else "")).classes(
             "text-xs text-slate-600"), "range-shown")
         self.board = board
         _numbers(board)

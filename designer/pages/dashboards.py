@@ -40,7 +40,7 @@ def register(engine: Engine, auth: WebAuth) -> None:
                 DashboardView(engine, may_read).build()
 
     @ui.page("/dashboards/{key}")
-    def per_process(key: str, view: str = "dashboard") -> None:
+    def per_process(key: str, view: str = "dashboard", time: str = "wall") -> None:
         with page_frame(
             "Dashboards", user=auth.username(), full_width=True, title=f"Dashboard: {key}"
         ):
@@ -59,7 +59,7 @@ def register(engine: Engine, auth: WebAuth) -> None:
             if shown == "versions":
                 VersionsView(engine, key, [v.version for v in versions]).build()
             else:
-                DashboardView(engine, may_read, key, versions).build()
+                DashboardView(engine, may_read, key, versions, clock=time).build()
 
 
 def view_tabs(path: str, view: str, views: tuple[str, ...]) -> str:

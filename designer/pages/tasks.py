@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from nicegui import ui
 
 from designer.auth import WebAuth
+from designer.components.out_of_office import out_of_office_control
 from designer.components.shell import page_frame
 from designer.components.task_actions import WORK, TaskActions
 from designer.components.task_delegate import delegate_dialog
@@ -53,7 +54,9 @@ class Inbox:
                     "delegate": delegate}
         add_countdown(engine.clock.now())
         with ui.row().classes("w-full items-center justify-between"):
-            ui.label("Inbox").classes("text-2xl font-semibold")
+            with ui.row().classes("items-center gap-4"):
+                ui.label("Inbox").classes("text-2xl font-semibold")
+                out_of_office_control(engine, auth.identity, auth.username)
             self.search = ui.input(placeholder="Search task, process, instance, role…").props(
                 'dense outlined clearable debounce=300 data-testid="task-search"').classes(
                 "w-80").mark("task-search")

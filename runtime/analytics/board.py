@@ -26,6 +26,7 @@ class Board:
     since: datetime | None
     until: datetime | None
     by: str
+    clock: str
     throughput: list[dict[str, Any]]
     cycle: dict[str, Any]
     cycle_trend: list[dict[str, Any]]
@@ -48,16 +49,19 @@ def granularity(since: datetime | None, until: datetime | None) -> str:
 
 
 def load(conn: Connection, key: str | None, version: int | None, *, since: datetime | None,
-         until: datetime | None, now: datetime, variants: int = 10) -> Board:
-    """One definition's dashboard (`key`), or the overview across definitions (`key=None`)."""
+         until: datetime | None, now: datetime, variants: int = 10,
+         clock: str = "wall") -> Board:
+    """One definition's dashboard (`key`), or the overview across definitions (`key=None`).
+    `clock="business"` counts cycle and state times in working time (`queries.CLOCKS`)."""
     by = granularity(since, until)
     scope: dict[str, Any] = {"since": since, "until": until}
+    timed: dict[str, Any] = {**scope, "clock": clock}
     board = Board(
-        key=key, version=version, since=since, until=until, by=by,
+        key=key, version=version, since=since, until=until, by=by, clock=clock,
         throughput=queries.throughput(conn, key, version, by=by, **scope),
-        cycle=queries.cycle_time(conn, key, version, **scope),
-        cycle_trend=queries.cycle_trend(conn, key, version, by=by, **scope),
-        cycle_distribution=queries.cycle_distribution(conn, key, version, **scope),
+        cycle=queries.cycle_time(conn, key, version, **timed),
+        cycle_trend=queries.cycle_trend(conn, key, version, by=by, **timed),
+        cycle_distribution=queries.cycle_distribution(conn, key, version, **timed),
         sla_trend=queries.sla_trend(conn, key, version, by=by, **scope),
         task_times=workload.task_times(conn, key, version, **scope),
         open_tasks=workload.open_tasks(conn, key, version, now),
@@ -65,7 +69,7 @@ def load(conn: Connection, key: str | None, version: int | None, *, since: datet
     if key is None:
         board.processes = queries.per_definition(conn, **scope)
         return board
-    board.time_in_state = queries.time_in_state(conn, key, version, **scope)
+    board.time_in_state = queries.time_in_state(conn, key, version, **timed)
     board.transitions = queries.transitions(conn, key, version, **scope)
     board.variants = queries.top_variants(conn, key, version, limit=variants, **scope)
     board.sla_by_state = queries.sla_breaches(conn, key, version, **scope)

@@ -20,6 +20,18 @@ from runtime.analytics.sketch import ZERO_BUCKET, percentile, value_of
 from runtime.core.clock import to_db
 
 OUTCOMES = ("started", "completed", "failed", "cancelled")
+# "business": durations counted in working time on the definition's calendar (kinds the
+# updater records only for versions with a calendar: `docs/calendars.md`).
+CLOCKS = ("wall", "business")
+_BUSINESS_KINDS = {"cycle": "cycle_biz", "state_time": "state_time_biz",
+                   "exited": "exited_biz"}
+
+
+def timed(kind: str, clock: str) -> str:
+    """The aggregate kind holding `kind`'s durations on `clock`."""
+    if clock not in CLOCKS:
+        raise ValueError(f"time must be one of {', '.join(CLOCKS)}, not {clock!r}")
+    return _BUSINESS_KINDS[kind] if clock == "business" else kind
 
 
 def in_scope(table: Table, key: str | None, version: int | None, since: datetime | None,
@@ -97,20 +109,22 @@ def _totals(conn: Connection, kind: str, key: str | None, version: int | None,
 
 def cycle_time(conn: Connection, key: str | None, version: int | None = None, *,
                since: datetime | None = None, until: datetime | None = None,
-               quantiles: tuple[float, ...] = (0.5, 0.9, 0.99)) -> dict[str, Any]:
+               quantiles: tuple[float, ...] = (0.5, 0.9, 0.99), clock: str = "wall"
+               ) -> dict[str, Any]:
     """Finished instances' count, mean and percentiles (`p50`, `p90`, ...) of start-to-end time."""
-    n, us = _totals(conn, "cycle", key, version, since, until).get("", (0, 0))
-    buckets = histograms_by_subject(conn, "cycle", key, version, since, until).get("", [])
+    kind = timed("cycle", clock)
+    n, us = _totals(conn, kind, key, version, since, until).get("", (0, 0))
+    buckets = histograms_by_subject(conn, kind, key, version, since, until).get("", [])
     return {"count": n, "mean_s": us / n / 1e6 if n else None,
             **{_label(q): percentile(buckets, q) for q in quantiles}}
 
 
 def time_in_state(conn: Connection, key: str | None, version: int | None = None, *,
-                  since: datetime | None = None, until: datetime | None = None
-                  ) -> list[dict[str, Any]]:
+                  since: datetime | None = None, until: datetime | None = None,
+                  clock: str = "wall") -> list[dict[str, Any]]:
     """Per state left in the range: visits, mean, median and p90 of the time spent there."""
-    totals = _totals(conn, "exited", key, version, since, until)
-    hists = histograms_by_subject(conn, "state_time", key, version, since, until)
+    totals = _totals(conn, timed("exited", clock), key, version, since, until)
+    hists = histograms_by_subject(conn, timed("state_time", clock), key, version, since, until)
     return [{"state": state, "count": n, "mean_s": us / n / 1e6,
              "p50": percentile(hists[state], 0.5), "p90": percentile(hists[state], 0.9)}
             for state, (n, us) in sorted(totals.items())]
@@ -167,15 +181,16 @@ def sla_breaches(conn: Connection, key: str | None, version: int | None = None, 
 
 
 def dashboard(conn: Connection, key: str, version: int | None = None, *,
-              since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+              since: datetime | None = None, until: datetime | None = None,
+              clock: str = "wall") -> dict[str, Any]:
     """Everything above in one dict (what `statewright analytics show` prints)."""
     scope = {"since": since, "until": until}
     return {
-        "definition": key, "version": version,
+        "definition": key, "version": version, "time": clock,
         "throughput_per_day": throughput(conn, key, version, by="day", **scope),
-        "cycle_time": cycle_time(conn, key, version, **scope),
+        "cycle_time": cycle_time(conn, key, version, clock=clock, **scope),
         "states": state_counts(conn, key, version, **scope),
-        "time_in_state": time_in_state(conn, key, version, **scope),
+        "time_in_state": time_in_state(conn, key, version, clock=clock, **scope),
         "transitions": transitions(conn, key, version, **scope),
         "top_variants": top_variants(conn, key, version, **scope),
         "sla_breaches": sla_breaches(conn, key, version, **scope),
@@ -183,17 +198,18 @@ def dashboard(conn: Connection, key: str, version: int | None = None, *,
 
 
 def cycle_trend(conn: Connection, key: str | None, version: int | None = None, *,
-                by: str = "day", since: datetime | None = None, until: datetime | None = None
-                ) -> list[dict[str, Any]]:
+                by: str = "day", since: datetime | None = None, until: datetime | None = None,
+                clock: str = "wall") -> list[dict[str, Any]]:
     """Per hour or day (by the hour instances finished): count, p50, p90 and p99 cycle time."""
     _check_by(by)
+    kind = timed("cycle", clock)
     spans = sketch_spans(since, until) if by == "day" else [(a.histograms, since, until)]
     per: dict[datetime, Counter[int]] = defaultdict(Counter)
     for h, start, end in spans:
         at = h.c.day if h is a.histograms_daily else (
             _day_of(conn, h.c.hour) if by == "day" else h.c.hour)
         for moment, bucket, n in conn.execute(select(at, h.c.bucket, func.sum(h.c.count)).where(
-                *in_scope(h, key, version, start, end), h.c.kind == "cycle"
+                *in_scope(h, key, version, start, end), h.c.kind == kind
         ).group_by(at, h.c.bucket)):
             per[_as_datetime(moment)][bucket] += int(n)
     return [{by: moment, "count": sum(per[moment].values()),
@@ -202,13 +218,14 @@ def cycle_trend(conn: Connection, key: str | None, version: int | None = None, *
 
 
 def cycle_distribution(conn: Connection, key: str | None, version: int | None = None, *,
-                       since: datetime | None = None, until: datetime | None = None
-                       ) -> list[dict[str, Any]]:
+                       since: datetime | None = None, until: datetime | None = None,
+                       clock: str = "wall") -> list[dict[str, Any]]:
     """Finished instances per sketch bucket, empty buckets between the first and the last
     included (so a chart never draws a gap as a plateau): `bucket`, `seconds`, `count`."""
-    counts = dict(histograms_by_subject(conn, "cycle", key, version, since, until).get("", []))
-    timed = sorted(b for b in counts if b != ZERO_BUCKET)
-    span = range(timed[0], timed[-1] + 1) if timed else range(0)
+    counts = dict(histograms_by_subject(conn, timed("cycle", clock), key, version, since,
+                                        until).get("", []))
+    measured = sorted(b for b in counts if b != ZERO_BUCKET)
+    span = range(measured[0], measured[-1] + 1) if measured else range(0)
     return [{"bucket": b, "seconds": value_of(b), "count": counts.get(b, 0)}
             for b in ([ZERO_BUCKET] if ZERO_BUCKET in counts else []) + list(span)]
 

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from runtime.analytics import tables as a
 from runtime.analytics.postgres_upsert import upsert_all
 from runtime.analytics.sketch import bucket_of
+from runtime.analytics.timing import Timing
 from runtime.analytics.tracked import Tracked, TrackedTask, Visit
 from runtime.core import events as ev
 from runtime.core.step import INTERNAL_EVENTS
@@ -61,10 +62,10 @@ class _Batch:
 
 
 class AnalyticsUpdater:
-    """One per store: caches the SLAs of definition versions (immutable once published)."""
+    """One per store: caches the SLAs and calendars of definition versions."""
 
     def __init__(self) -> None:
-        self._slas: dict[tuple[str, int], tuple[float | None, dict[str, float]]] = {}
+        self._timings: dict[tuple[str, int], Timing] = {}
 
     def __call__(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         self.apply(conn, rows)
@@ -180,8 +181,13 @@ class AnalyticsUpdater:
         us = _micros(at - entered_at)
         batch.count(who, at, "exited", state, duration_us=us)
         batch.duration(who, at, "state_time", state, us)
-        sla = self._sla(conn, who.key, who.version)[1].get(state)
-        if sla is not None and us > sla * 1e6:
+        timing = self._timing(conn, who.key, who.version)
+        business = timing.business_us(state, entered_at, at)
+        if business is not None:
+            batch.count(who, at, "exited_biz", state, duration_us=business)
+            batch.duration(who, at, "state_time_biz", state, business)
+        sla = timing.state_slas.get(state)
+        if sla is not None and (us if business is None else business) > sla * 1e6:
             batch.count(who, at, "sla_breach", state, task.original_role if task else "")
         if task is not None and event and event not in INTERNAL_EVENTS:
             done_us = _micros(at - task.created_at)
@@ -194,27 +200,28 @@ class AnalyticsUpdater:
         batch.count(who, at, status)
         batch.count(who, at, "cycle", duration_us=us)
         batch.duration(who, at, "cycle", "", us)
+        timing = self._timing(conn, who.key, who.version)
+        business = timing.business_us(None, who.started_at, at)
+        if business is not None:
+            batch.count(who, at, "cycle_biz", duration_us=business)
+            batch.duration(who, at, "cycle_biz", "", business)
         variant = who.path_hash
         batch.count(who, at, "variant", variant, duration_us=us)
         batch.duration(who, at, "variant", variant, us)
         batch.variants[(who.key, who.version, variant)] = list(who.path)
-        sla = self._sla(conn, who.key, who.version)[0]
-        if sla is not None and us > sla * 1e6:
+        sla = timing.process_sla
+        if sla is not None and (us if business is None else business) > sla * 1e6:
             batch.count(who, at, "sla_breach")
 
-    def _sla(self, conn: Connection, key: str, version: int
-             ) -> tuple[float | None, dict[str, float]]:
-        """The process `sla_s` and the human states' `sla_s` of one version."""
-        cached = self._slas.get((key, version))
+    def _timing(self, conn: Connection, key: str, version: int) -> Timing:
+        """The SLAs and calendars of one version (immutable once published)."""
+        cached = self._timings.get((key, version))
         if cached is None:
             v = t.definition_versions
             doc = conn.execute(select(v.c.document).where(
                 v.c.key == key, v.c.version == version)).scalar() or {}
-            states = {s["id"]: float(s["sla_s"]) for s in doc.get("states", [])
-                      if s.get("type") == "human" and s.get("sla_s") is not None}
-            process = doc.get("sla_s")
-            cached = (float(process) if process is not None else None, states)
-            self._slas[(key, version)] = cached
+            cached = Timing.of(doc)
+            self._timings[(key, version)] = cached
         return cached
 
 

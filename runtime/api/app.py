@@ -19,6 +19,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.api import (
+    absences,
     alerts,
     audit,
     breakers,
@@ -46,7 +47,7 @@ from shared.definition import Definition
 
 ROUTERS = (definitions.router, instances.router, operations.router, breakers.router,
            explain.router, tasks.router, audit.router, compliance.router, tokens.router,
-           alerts.router, modelling.router, health.router)
+           alerts.router, modelling.router, absences.router, health.router)
 
 
 def create_app(

@@ -5,6 +5,7 @@ need them, so `statewright --help` and `statewright validate` start at once.
 """
 
 from runtime.cli import (
+    absences,
     alerts,
     analytics,
     audit,
@@ -27,6 +28,6 @@ from runtime.cli import (
 )
 from runtime.cli.app import app
 
-__all__ = ["alerts", "analytics", "app", "audit", "bench", "compliance", "database",
+__all__ = ["absences", "alerts", "analytics", "app", "audit", "bench", "compliance", "database",
            "definitions", "demo", "explain", "formats", "instances", "keys", "messaging",
            "modelling", "operations", "retention", "server", "tasks", "users"]

@@ -32,16 +32,22 @@ def show(
                                                 help="Only this version.")] = None,
     since: Annotated[datetime | None, typer.Option(help="From this UTC hour.")] = None,
     until: Annotated[datetime | None, typer.Option(help="Before this UTC hour.")] = None,
+    time: Annotated[str, typer.Option(
+        "--time", help="wall (default) or business: cycle and state times in working time "
+        "on the definition's calendar.")] = "wall",
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
 ) -> None:
     """Print a definition's dashboard numbers: throughput, cycle and state times, paths."""
+    from runtime.analytics import queries
+
+    if time not in queries.CLOCKS:
+        typer.echo(f"error: --time must be wall or business, not {time!r}", err=True)
+        raise typer.Exit(2)
     with open_engine(db) as engine:
         engine.version(key, version)  # names an unknown definition or version
         with engine.store.read() as conn:
-            from runtime.analytics import queries
-
-            board = queries.dashboard(conn, key, version, since=since, until=until)
+            board = queries.dashboard(conn, key, version, since=since, until=until, clock=time)
     if as_json:
         typer.echo(json.dumps(board, default=_iso, indent=2))
         return
@@ -59,7 +65,8 @@ def _seconds(value: float | None) -> str:
 def _print(board: dict[str, Any]) -> None:
     echo = typer.echo
     scope = f" v{board['version']}" if board["version"] else ""
-    echo(f"{board['definition']}{scope}")
+    echo(f"{board['definition']}{scope}" + (
+        " (business time)" if board["time"] == "business" else ""))
     echo("per day          started  completed  failed  cancelled")
     for day in board["throughput_per_day"]:
         echo(f"  {day['day']:%Y-%m-%d}    {day['started']:>8} {day['completed']:>10} "

@@ -31,6 +31,7 @@ from runtime.core.snapshot import apply_all as apply_all
 from runtime.core.snapshot import job_id as job_id
 from runtime.core.snapshot import replay as replay
 from runtime.core.variables import check_values
+from shared.business_time import sla_due
 from shared.definition import Definition, Transition
 from shared.errors import GuardError
 from shared.guards import evaluate
@@ -327,7 +328,7 @@ def _enter_subprocess(b: _Builder, state: Any) -> None:
 def _enter_human(b: _Builder, state: Any) -> None:
     """A human state waits for the events on its transitions; its task is created with it
     (`runtime.people.tasks.lifecycle` writes the inbox row from this event)."""
-    due = b.now + timedelta(seconds=state.sla_s) if state.sla_s else None
+    due = sla_due(b.definition, state, b.now)  # business time on the state's calendar
     b.emit(ev.TASK_CREATED, {
         "task_id": job_id(b.snapshot.id, b.visit), "state": state.id,
         "role": state.role, "priority": state.priority,

@@ -20,7 +20,7 @@ from runtime.core.events import NewEvent
 from runtime.instances import InstanceAccess
 from runtime.instances.ledger import screened_step
 from runtime.people import notifications
-from runtime.people.tasks import forms, lifecycle, metrics
+from runtime.people.tasks import absence, forms, lifecycle, metrics
 from runtime.people.tasks.errors import OutcomeInvalid, TaskConflict, TaskForbidden
 from runtime.people.tasks.model import (
     TASK_CLAIMED,
@@ -39,6 +39,7 @@ from runtime.people.tasks.tables import tasks as tt
 
 MAX_PAGE = 500
 SYSTEM_ACTOR = "system"
+OUT_OF_OFFICE = "out_of_office"  # the `reason` of a hand-over by an absence rule
 STATES = ("open", "unclaimed", "claimed", "completed", "cancelled")
 
 
@@ -155,10 +156,59 @@ class HumanTasks:
                     to_db(now) if to_user else None), **values))
             task = Task.from_row(conn.execute(select(tt).where(tt.c.id == row.id)).one(), now)
             notifications.enqueue(conn, "task_delegated", task.to_json(), now)
-            return NewEvent(TASK_DELEGATED, {"task_id": row.id, "from": row.assignee or row.role,
-                                             "to_user": to_user, "to_role": to_role})
+            delegated = NewEvent(TASK_DELEGATED, {"task_id": row.id,
+                                                  "from": row.assignee or row.role,
+                                                  "to_user": to_user, "to_role": to_role})
+            if to_user is None:
+                return delegated
+            _append(self.ledger, conn, row.instance_id, delegated, caller.name)
+            return _hand_over(conn, row.id, now)  # when `to_user` is out of office
 
         return self._change(task_id, caller, change)
+
+    # ---- out of office -------------------------------------------------------------------
+
+    def set_out_of_office(self, username: str, starts_at: datetime, ends_at: datetime,
+                          delegate_to: str | None = None, actor: str | None = None
+                          ) -> absence.Absence:
+        """Mark `username` away (replacing an earlier mark); tasks already assigned to them
+        are handed over at once when the period has begun, later ones by the sweep."""
+        def work(conn: Connection) -> absence.Absence:
+            return absence.put(conn, username, starts_at, ends_at, delegate_to, actor,
+                               self.ledger.clock.now())
+
+        marked = self.ledger.writer.submit(work, None)
+        self.hand_over_absent()
+        return marked
+
+    def clear_out_of_office(self, username: str) -> None:
+        self.ledger.writer.submit(lambda conn: absence.remove(conn, username), None)
+
+    def out_of_office(self, username: str) -> absence.Absence | None:
+        with self.ledger.store.read() as conn:
+            return absence.of(conn, username)
+
+    def absences(self) -> list[absence.Absence]:
+        with self.ledger.store.read() as conn:
+            return absence.listed(conn)
+
+    def hand_over_absent(self) -> int:
+        """Hand the open tasks assigned to users who are away now over by their rule."""
+        now = self.ledger.clock.now()
+        with self.ledger.store.read() as conn:
+            away = absence.away_now(conn, now)
+            held = [] if not away else conn.execute(select(tt.c.id, tt.c.instance_id).where(
+                tt.c.status == OPEN, tt.c.assignee.in_(away)).order_by(tt.c.id)).all()
+        for task_id, instance_id in held:
+            self.ledger.writer.submit(
+                lambda conn, t=task_id, i=instance_id: self._hand_over_held(conn, t, i),
+                instance_id)
+        return len(held)
+
+    def _hand_over_held(self, conn: Connection, task_id: str, instance_id: str) -> None:
+        event = _hand_over(conn, task_id, self.ledger.clock.now())
+        if event is not None:
+            _append(self.ledger, conn, instance_id, event, SYSTEM_ACTOR)
 
     def complete(self, task_id: str, who: Any, outcome: str,
                  data: dict[str, Any] | None = None) -> Task:
@@ -200,8 +250,9 @@ class HumanTasks:
 
     def sweep(self) -> int:
         """Mark open tasks past due as overdue; re-offer those with `escalate_to` to that role
-        with raised priority. Idempotent, and it reads due times from the store, so a sweep
-        after a restart catches every task that fell due while nothing ran."""
+        with raised priority; hand over tasks of users out of office. Idempotent, and it
+        reads due times from the store, so a sweep after a restart catches every task that
+        fell due while nothing ran."""
         now = self.ledger.clock.now()
         with self.ledger.store.read() as conn:
             due = conn.execute(select(tt.c.id, tt.c.instance_id).where(
@@ -210,6 +261,7 @@ class HumanTasks:
         for task_id, instance_id in due:
             self.ledger.writer.submit(lambda conn, t=task_id: self._mark_overdue(conn, t),
                                       instance_id)
+        self.hand_over_absent()
         return len(due)
 
     def _mark_overdue(self, conn: Connection, task_id: str) -> None:
@@ -238,13 +290,16 @@ class HumanTasks:
 
     def _change(self, task_id: str, caller: Caller, change: Any) -> Task:
         """Run `change(conn, row, now)` on the open task in a write transaction; append the
-        event it returns to the instance log."""
+        event it returns to the instance log (a hand-over for someone out of office, whose
+        actor is `system`, is marked by its `reason`)."""
         def work(conn: Connection) -> Task:
             now = self.ledger.clock.now()
             row = _open_task(conn, _visible(conn, task_id, caller))
             event = change(conn, row, now)
             if event is not None:
-                _append(self.ledger, conn, row.instance_id, event, caller.name)
+                actor = SYSTEM_ACTOR if event.data.get("reason") == OUT_OF_OFFICE else (
+                    caller.name)
+                _append(self.ledger, conn, row.instance_id, event, actor)
             return Task.from_row(conn.execute(select(tt).where(tt.c.id == task_id)).one(), now)
 
         return self.ledger.writer.submit(work, self._instance_of(task_id))
@@ -259,6 +314,26 @@ class HumanTasks:
     def _instance_of(self, task_id: str) -> str | None:
         with self.ledger.store.read() as conn:
             return conn.execute(select(tt.c.instance_id).where(tt.c.id == task_id)).scalar()
+
+
+def _hand_over(conn: Connection, task_id: str, now: datetime) -> NewEvent | None:
+    """Pass an open task whose assignee is out of office on by their rule; None when the
+    assignee is in (or the task is no longer open)."""
+    row = conn.execute(select(tt).where(tt.c.id == task_id)).one()
+    if row.status != OPEN or row.assignee is None:
+        return None
+    found = absence.stand_in(conn, row.assignee, now)
+    if found is None:
+        return None
+    to_user, passed = found
+    conn.execute(update(tt).where(tt.c.id == task_id).values(
+        assignee=to_user, delegated_by=passed[-1]))
+    task = Task.from_row(conn.execute(select(tt).where(tt.c.id == task_id)).one(), now)
+    notifications.enqueue(conn, "task_delegated", task.to_json(), now)
+    return NewEvent(TASK_DELEGATED, {
+        "task_id": task_id, "from": row.assignee, "to_user": to_user,
+        "to_role": None if to_user else row.role, "reason": OUT_OF_OFFICE,
+        "away": passed})
 
 
 def _visible(conn: Connection, task_id: str, caller: Caller) -> Any:

@@ -77,3 +77,17 @@ task_metrics = Table(
     Column("escalated_count", Integer, nullable=False, default=0),
     PrimaryKeyConstraint("definition_key", "state_id", "role"),
 )
+
+# Out of office (runtime/people/tasks/absence.py): one period per user. While it runs, a task
+# assigned to the user goes to `delegate_to`, or back to its role's queue when that is NULL.
+absences = Table(
+    "absences",
+    metadata,
+    Column("username", String(128), primary_key=True),
+    Column("starts_at", DateTime, nullable=False),
+    Column("ends_at", DateTime, nullable=False),
+    Column("delegate_to", String(128)),
+    Column("set_by", Text),
+    Column("set_at", DateTime, nullable=False),
+    Index("ix_absences_period", "ends_at", "starts_at"),
+)

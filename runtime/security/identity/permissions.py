@@ -112,6 +112,10 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/alerts/rules"): "admin.alerts",
     ("DELETE", "/alerts/rules/{name}"): "admin.alerts",
     ("GET", "/alerts/prometheus"): "admin.alerts",
+    # One's own mark, or anyone's with `admin.users` (checked by the route).
+    ("GET", "/users/{username}/out-of-office"): SIGNED_IN,
+    ("PUT", "/users/{username}/out-of-office"): SIGNED_IN,
+    ("DELETE", "/users/{username}/out-of-office"): SIGNED_IN,
 }
 
 

@@ -44,7 +44,7 @@ def test_unmapped_elements_are_listed_before_the_draft_opens(
     page = signed_in_page
     import_file(page, designer_url, FIXTURES / "camunda-claim.bpmn")
     notes = page.get_by_test_id("import-notes")
-    expect(notes).to_contain_text("Gateway_Fork: parallel gateway: fork/join is not supported")
+    expect(notes).to_contain_text("Flow_Escalate: the path after a human task's timer")
     page.screenshot(path=str(ARTIFACTS / "formats-import-notes.png"))
     page.get_by_test_id("open-imported").click()
     page.wait_for_url("**/designer/claim-handling")

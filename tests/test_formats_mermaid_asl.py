@@ -83,7 +83,7 @@ def test_asl_transitions_choices_and_catch(order):
 def test_asl_parallel_and_jsonata_are_reported_by_state_name(order):
     unmapped = {f.element: f.message for f in order.findings if f.severity == "error"}
     assert unmapped.keys() == {"Notify all", "Route.Choices[2]"}
-    assert "fork/join is not supported yet" in unmapped["Notify all"]
+    assert "needs two or more `Branches`" in unmapped["Notify all"]
 
 
 def test_an_asl_machine_without_parallel_validates():

@@ -3,8 +3,11 @@
 Task -> task (its `Resource` names the action; `Retry`, `Catch`, `TimeoutSeconds` carry
 over), Choice -> decision (rules -> CEL guards, `Default` -> default), Wait -> timer, Succeed
 and Fail -> end, Pass -> a decision with one default exit (its `Result` assigned with `set`).
-`End: true` leads to a shared end state. Parallel and Map branches need fork/join and are
-reported by state name.
+`End: true` leads to a shared end state. Parallel -> a fork into each branch's states (ids
+prefixed with the Parallel's, `Notify_all_Send_mail`) meeting at a join `<Parallel>_join`,
+which leaves by the Parallel's `Next`; a branch's `End` and `Succeed` lead into the join. Map
+and what a fork cannot hold (a Catch on the Parallel, a Fail inside a branch) are reported
+by state name.
 """
 
 from __future__ import annotations
@@ -47,24 +50,35 @@ def read_asl(data: bytes | str, source: str = "the file") -> Imported:
 
 
 class _Machine:
-    def __init__(self, machine: dict[str, Any], imported: Imported) -> None:
+    """One state machine: the whole file, or (with `parent` and `join`) a Parallel's branch,
+    whose state ids carry the Parallel's as a prefix and whose ends lead into the join."""
+
+    def __init__(self, machine: dict[str, Any], imported: Imported,
+                 parent: _Machine | None = None, prefix: str = "", join: str | None = None
+                 ) -> None:
         self.machine, self.out, self.doc = machine, imported, imported.document
-        self.taken: set[str] = set()
-        self.ids = {name: state_id(name, self.taken) for name in machine["States"]}
-        self.variables: dict[str, str] = {}
+        self.taken: set[str] = parent.taken if parent else set()
+        self.variables: dict[str, str] = parent.variables if parent else {}
+        self.join = join
+        self.ids = {name: join if _succeeds(spec) and join else
+                    state_id(prefix + name, self.taken)
+                    for name, spec in machine["States"].items()}
         self.end: str | None = None
 
     def read(self) -> None:
         start = state_id("start", self.taken)
         self.doc["states"].append({"id": start, "type": "start"})
         self._go(start, self.machine["StartAt"], None, "StartAt")
+        self._states()
+        for variable, type_ in self.variables.items():
+            self.doc["variables"].append({"name": variable, "type": type_})
+
+    def _states(self) -> None:
         for name, spec in self.machine["States"].items():
             if not isinstance(spec, dict):
                 self.out.unmapped(name, "a state must be an object")
-                continue
-            self._state(name, spec)
-        for variable, type_ in self.variables.items():
-            self.doc["variables"].append({"name": variable, "type": type_})
+            elif not (self.join and _succeeds(spec)):
+                self._state(name, spec)
 
     def _go(self, source: str, target: Any, on: str | None, where: str, **extra: Any) -> None:
         if target not in self.ids:
@@ -76,7 +90,9 @@ class _Machine:
         self.doc["transitions"].append(transition)
 
     def _end(self, source: str, on: str | None) -> None:
-        if self.end is None:
+        if self.join is not None:
+            self.end = self.join
+        elif self.end is None:
             self.end = state_id("end", self.taken)
             self.doc["states"].append({"id": self.end, "type": "end"})
         transition = {"from": source, "to": self.end}
@@ -98,14 +114,20 @@ class _Machine:
             self._choices(name, spec)
         elif kind == "Wait":
             self._wait(name, spec, state)
+        elif kind == "Fail" and self.join:
+            self.out.unmapped(name, "a Fail inside a Parallel branch: a branch cannot end the "
+                                    "process before its join; lead it into the branch's end")
         elif kind in ("Succeed", "Fail"):
             outcome = {"outcome": "failed"} if kind == "Fail" else {}
             self.doc["states"].append({**state, "type": "end", **outcome})
         elif kind == "Pass":
             self.doc["states"].append({**state, "type": "decision"})
             self._next(name, spec, None, default=True, **self._pass_set(name, spec))
-        elif kind in ("Parallel", "Map"):
-            self.out.unmapped(name, f"{kind} state: fork/join is not supported yet")
+        elif kind == "Parallel":
+            self._parallel(name, spec, state)
+        elif kind == "Map":
+            self.out.unmapped(name, "Map state: running branches per item of a list is not "
+                                    "supported (a fork starts a fixed set of branches)")
         else:
             self.out.unmapped(name, f"state type {kind!r} is not supported")
 
@@ -132,6 +154,34 @@ class _Machine:
             else:
                 self.out.unmapped(f"{name}.Catch[{index}]", "only the first Catch becomes the "
                                                             "error path")
+
+    def _parallel(self, name: str, spec: dict[str, Any], state: dict[str, Any]) -> None:
+        branches = spec.get("Branches")
+        if not isinstance(branches, list) or len(branches) < 2 or not all(
+                isinstance(b, dict) and isinstance(b.get("States"), dict)
+                and isinstance(b.get("StartAt"), str) for b in branches):
+            self.out.unmapped(name, "a Parallel needs two or more `Branches`, each with "
+                                    "`StartAt` and `States`")
+            return
+        fork = state["id"]
+        join = state_id(f"{fork}_join", self.taken)
+        self.doc["states"] += [{**state, "type": "fork"}, {"id": join, "type": "join"}]
+        for branch in branches:
+            inner = _Machine(branch, self.out, self, f"{fork}_", join)
+            inner._go(fork, branch["StartAt"], None, f"{name}.Branches")
+            inner._states()
+        self._next_from(join, name, spec)
+        for field in ("Catch", "Retry"):
+            if spec.get(field):
+                self.out.unmapped(f"{name}.{field}", f"a {field} on a Parallel has no place "
+                                                     "on a fork; give the tasks in its "
+                                                     f"branches their own {field}")
+
+    def _next_from(self, source: str, name: str, spec: dict[str, Any]) -> None:
+        if spec.get("End") is True:
+            self._end(source, None)
+        else:
+            self._go(source, spec.get("Next"), None, name)
 
     def _wait(self, name: str, spec: dict[str, Any], state: dict[str, Any]) -> None:
         state["type"] = "timer"
@@ -207,6 +257,10 @@ class _Machine:
             if isinstance(result, list) else "object")
         self.variables.setdefault(target[2:], kind)
         return {"set": {target[2:]: json.dumps(spec["Result"])}}
+
+
+def _succeeds(spec: Any) -> bool:
+    return isinstance(spec, dict) and spec.get("Type") == "Succeed"
 
 
 def _retry(retriers: Any) -> dict[str, Any]:

@@ -20,9 +20,8 @@ DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 TASKS = {"serviceTask", "scriptTask", "sendTask", "businessRuleTask", "task"}
 HUMAN_TASKS = {"userTask", "manualTask"}
 REFUSED = {
-    "parallelGateway": "parallel gateway: fork/join is not supported yet",
-    "inclusiveGateway": "inclusive gateway: several paths at once need fork/join, "
-    "not supported yet",
+    "inclusiveGateway": "inclusive gateway: taking the paths whose conditions hold is not "
+    "supported; use a parallel gateway (every path) or an exclusive one (one path)",
     "eventBasedGateway": "event-based gateway: not supported; use a receive task with "
     "several outgoing messages",
     "complexGateway": "complex gateway: not supported",

@@ -2,9 +2,10 @@
 
 Element ids become state ids. Boundary events become exits of the activity they sit on
 (`error`, a wait's `timeout`); an exclusive gateway that only merges paths disappears, its
-incoming flows going straight on. Flows carrying our extension data (files this project
-exported) are restored exactly; everything else is mapped from BPMN and reported when it
-cannot be.
+incoming flows going straight on. A parallel gateway that splits is a `fork`, one that merges
+a `join`; one that does both becomes the join `<id>` followed by the fork `<id>_fork`. Flows
+carrying our extension data (files this project exported) are restored exactly; everything
+else is mapped from BPMN and reported when it cannot be.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from shared.formats.feel import FeelError, feel_to_cel
 _DOCUMENTATION = {"laneSet", "textAnnotation", "association", "group", "documentation",
                   "extensionElements", "property", "ioSpecification", "dataObject"}
 _FIRST_EVENT = {"start": None, "task": "done", "subprocess": "done", "timer": "elapsed",
-                "decision": None}
+                "decision": None, "fork": None, "join": None}
 
 
 def read_bpmn(data: bytes | str, source: str = "the file") -> Imported:
@@ -54,6 +55,7 @@ def read_bpmn(data: bytes | str, source: str = "the file") -> Imported:
     reader = _Reader(process, _context(root, process), imported)
     reader.read()
     _layout_from_diagram(root, reader.states, imported, stretch=1.0 if extension else 1.8)
+    _place_outlets(imported.document, reader.states, reader.outlets)
     return imported
 
 
@@ -86,6 +88,7 @@ class _Reader:
         self.states: dict[str, dict[str, Any]] = {}  # element id -> state
         self.merges: dict[str, str] = {}  # merging gateway -> its one outgoing flow's target
         self.boundaries: dict[str, tuple[str, str | None]] = {}  # id -> (activity, event)
+        self.outlets: dict[str, dict[str, Any]] = {}  # joining-and-splitting gateway -> fork
         self.flows: list[Element] = []
         self.elements = {e.get("id", ""): e for e in process}
         self.taken: set[str] = set()
@@ -102,6 +105,8 @@ class _Reader:
                 self.out.note(element.get("id", "?"), "data objects are documentation only")
             elif tag == "exclusiveGateway" and self._is_merge(element):
                 self.merges[element.get("id", "")] = self._only_target(element)
+            elif tag == "parallelGateway":
+                self._parallel(element)
             else:
                 self._add_state(element)
         for element in elements:
@@ -111,11 +116,15 @@ class _Reader:
             self._transition(flow)
         self._declare_variables()
 
-    def _add_state(self, element: Element) -> None:
+    def _add_state(self, element: Element, kind: str | None = None) -> None:
         eid = element.get("id", "")
-        state = nodes.state_for(element, state_id(eid, self.taken), self.context, self.out)
+        sid = state_id(eid, self.taken)
+        state = {"id": sid, "type": kind} if kind else nodes.state_for(
+            element, sid, self.context, self.out)
         if state is None:
             return
+        if kind and element.get("name"):
+            state["name"] = element.get("name").strip()
         if state["id"] != eid:
             self.out.note(eid, f"renamed to {state['id']!r}: state ids are letters, digits, "
                                "'_' and '-', at most 64")
@@ -128,6 +137,29 @@ class _Reader:
                 state.pop("name", None)
         self.states[eid] = state
         self.doc["states"].append(state)
+
+    def _parallel(self, gateway: Element) -> None:
+        """Splitting: a fork; merging: a join; both: the join, then a fork of its own."""
+        eid = gateway.get("id", "")
+        outgoing = [f for f in self.flows if f.get("sourceRef") == eid]
+        incoming = [f for f in self.flows if f.get("targetRef") == eid]
+        if len(outgoing) <= 1 and len(incoming) <= 1:
+            if len(outgoing) == 1:
+                self.merges[eid] = self._only_target(gateway)
+                self.out.note(eid, "a parallel gateway with one path in and one out does "
+                                   "nothing: left out, its flows go straight on")
+            else:
+                self.out.unmapped(eid, "a parallel gateway without outgoing flows")
+            return
+        self._add_state(gateway, "join" if len(incoming) > 1 else "fork")
+        if len(incoming) > 1 and len(outgoing) > 1 and eid in self.states:
+            join = self.states[eid]
+            fork = {"id": state_id(f"{join['id']}_fork", self.taken), "type": "fork"}
+            self.outlets[eid] = fork
+            self.doc["states"].append(fork)
+            self.doc["transitions"].append({"from": join["id"], "to": fork["id"]})
+            self.out.note(eid, f"the gateway both merges and splits: it becomes the join "
+                               f"{join['id']!r} followed by the fork {fork['id']!r}")
 
     def _is_merge(self, gateway: Element) -> bool:
         outgoing = [f for f in self.flows if f.get("sourceRef") == gateway.get("id")]
@@ -178,7 +210,8 @@ class _Reader:
             return  # carried on by the flows entering the merge
         source_ref, event = self.boundaries.get(source_ref, (source_ref, ""))
         target_ref = self._through_merges(flow.get("targetRef", ""))
-        source, target = self.states.get(source_ref), self.states.get(target_ref)
+        source = self.outlets.get(source_ref) or self.states.get(source_ref)
+        target = self.states.get(target_ref)
         if event is None:
             self.out.unmapped(fid, "the path after a human task's timer is not imported "
                                    "(see the timer's SLA note)")
@@ -213,7 +246,11 @@ class _Reader:
             transition["default"] = True
         condition = flow.find(q("conditionExpression"))
         if condition is not None and (condition.text or "").strip():
-            self._guard(condition, fid, source, transition)
+            if source["type"] in ("fork", "join"):
+                self.out.note(fid, "a condition on a flow leaving a parallel gateway is "
+                                   "ignored (BPMN ignores it too): every branch is taken")
+            else:
+                self._guard(condition, fid, source, transition)
         if flow.get("name"):
             transition["label"] = flow.get("name").strip()
 
@@ -281,3 +318,14 @@ def _layout_from_diagram(root: Element, by_id: dict[str, dict[str, Any]],
         layout[state["id"]] = position_from_bounds(state["type"], box)
     if layout:
         imported.document["layout"] = layout
+
+
+def _place_outlets(document: dict[str, Any], states: dict[str, dict[str, Any]],
+                   outlets: dict[str, dict[str, Any]]) -> None:
+    """A fork made from a gateway that also joins has no shape of its own: it goes just
+    right of its join."""
+    layout = document.get("layout")
+    for gateway, fork in outlets.items():
+        join = layout.get(states[gateway]["id"]) if layout else None
+        if join is not None:
+            layout[fork["id"]] = {"x": join["x"] + 220, "y": join["y"]}

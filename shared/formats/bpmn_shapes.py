@@ -12,7 +12,8 @@ from collections import deque
 from typing import Any
 
 ROUND = {"start", "end", "timer", "decision"}
-BPMN_SIZE = {"start": (36, 36), "end": (36, 36), "timer": (36, 36), "decision": (50, 50)}
+BPMN_SIZE = {"start": (36, 36), "end": (36, 36), "timer": (36, 36), "decision": (50, 50),
+             "fork": (50, 50), "join": (50, 50)}
 ACTIVITY_SIZE = (100, 80)
 COLUMN_PX, ROW_PX = 260, 140
 

@@ -24,7 +24,8 @@ _PREFIXES = {"bpmn": BPMN_NS, "bpmndi": DI_NS, "dc": DC_NS,
              "camunda": CAMUNDA_NS, "sw": SW_NS}
 _ELEMENTS = {"start": "startEvent", "end": "endEvent", "task": "serviceTask",
              "human": "userTask", "wait": "receiveTask", "timer": "intermediateCatchEvent",
-             "decision": "exclusiveGateway", "subprocess": "callActivity"}
+             "decision": "exclusiveGateway", "subprocess": "callActivity",
+             "fork": "parallelGateway", "join": "parallelGateway"}
 # Exits drawn as boundary events on the state instead of flows from its border.
 _BOUNDARY = {("task", "error"), ("subprocess", "error"), ("wait", "timeout")}
 

@@ -2,7 +2,8 @@
 
 Mermaid renders in Markdown on most code hosts and wikis, so a process can be shown next to
 its prose. The start state is entered from `[*]`, end states lead to `[*]`, decisions are
-`<<choice>>` diamonds; arrows carry the event (or label) and the guard in brackets.
+`<<choice>>` diamonds, forks and joins `<<fork>>` and `<<join>>` bars; arrows carry the
+event (or label) and the guard in brackets.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from shared.definition import Definition
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+_STEREOTYPES = {"decision": "choice", "fork": "fork", "join": "join"}
 
 
 def write_mermaid(definition: Definition) -> str:
@@ -26,8 +28,8 @@ def write_mermaid(definition: Definition) -> str:
         lines += ["---", f"title: {_text(definition.name)}", "---"]
     lines += ["stateDiagram-v2", "    direction LR"]
     for state in definition.states:
-        if state.type == "decision":
-            lines.append(f"    state {names[state.id]} <<choice>>")
+        if state.type in _STEREOTYPES:
+            lines.append(f"    state {names[state.id]} <<{_STEREOTYPES[state.type]}>>")
         elif state.name or names[state.id] != state.id:
             lines.append(f'    state "{_text(state.label).replace(chr(34), "")}" as '
                          f"{names[state.id]}")

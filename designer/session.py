@@ -235,7 +235,7 @@ class DesignerSession:
             ui.download.content(text.encode(), f"{key}.json", "application/json")
             return
         from shared.errors import SchemaError
-        from shared.formats import export_definition
+        from shared.formats import FormatError, export_definition
         from shared.loading import parse_definition
 
         try:
@@ -243,6 +243,9 @@ class DesignerSession:
         except SchemaError:
             ui.notify("Fix the schema findings first: only a complete definition converts",
                       type="negative")
+            return
+        except FormatError as error:  # e.g. forks SCXML's <parallel> cannot hold
+            ui.notify(str(error), type="negative", multi_line=True)
             return
         suffix, mime = {"bpmn": ("bpmn", "application/xml"), "scxml": ("scxml", "application/xml"),
                         "mermaid": ("mmd", "text/plain")}[kind]

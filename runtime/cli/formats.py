@@ -74,7 +74,7 @@ def export(
 ) -> None:
     """Write a published definition as BPMN (with diagram), SCXML, Mermaid, JSON or YAML."""
     from runtime.cli.common import emit_text, open_engine
-    from shared.formats import EXPORT_FORMATS, export_definition
+    from shared.formats import EXPORT_FORMATS, FormatError, export_definition
     from shared.loading import parse_definition
 
     if format not in EXPORT_FORMATS:
@@ -83,7 +83,11 @@ def export(
         raise typer.Exit(2)
     with open_engine(db) as engine:
         published = engine.version(key, version)
-    text = export_definition(parse_definition(published.document), format)
+    try:
+        text = export_definition(parse_definition(published.document), format)
+    except FormatError as exc:  # the definition has something the format cannot say
+        typer.echo(f"error: {key} v{published.version}: {exc}", err=True)
+        raise typer.Exit(1) from None
     emit_text(text, out, f"{key} v{published.version}: {format} written to {out}")
 
 

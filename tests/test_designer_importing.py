@@ -61,7 +61,8 @@ def test_a_bpmn_file_becomes_a_draft_and_what_did_not_map_is_noted():
                                  notes)
     assert document["key"] == "claim-handling"
     assert "Activity_Review" in document["layout"]
-    assert any(line.startswith("error   Gateway_Fork: parallel gateway") for line in notes)
+    assert {s["id"]: s["type"] for s in document["states"]}["Gateway_Fork"] == "fork"
+    assert any(line.startswith("error   Flow_Old: condition") for line in notes)
 
 
 def test_hostile_xml_is_refused_as_an_upload():

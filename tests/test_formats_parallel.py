@@ -262,3 +262,39 @@ def test_an_export_scxml_cannot_hold_is_one_line_and_exit_1(db_url):
     assert done.returncode == 1
     assert done.stderr.splitlines()[-1].startswith(
         "error: nested v1: fork 'outer' cannot be written as an SCXML <parallel>")
+
+
+def test_a_region_may_name_its_first_state_with_an_initial_element():
+    chart = (FIXTURES / "review.scxml").read_text().replace(
+        '<state id="finance" initial="finance_review">',
+        '<state id="finance"><onentry/><initial><transition target="finance_check"/></initial>'
+        '<state id="finance_check"><transition event="checked" target="finance_review"/>'
+        "</state>")
+    imported = import_definition(chart.encode())
+    assert unmapped(imported) == {}
+    assert ("reviews", "finance_check", None) in edges(imported.document)
+    assert "<onentry>" in {f.element: f.message for f in imported.findings}["finance"]
+    nested_chart = chart.replace('<final id="legal_done"/>',
+                                 '<final id="legal_done"/><parallel id="deeper"/>')
+    assert "region 'legal' needs exactly one <final>" in unmapped(
+        import_definition(nested_chart.encode()))["reviews"]
+
+
+def test_asl_parallels_nest():
+    machine = json.loads((FIXTURES / "notify.asl.json").read_text())
+    sms = machine["States"]["Notify all"]["Branches"][1]
+    sms["States"]["Send sms"]["Next"] = "Both"
+    sms["States"]["Both"] = {"Type": "Parallel", "Next": "Pause", "Branches": [
+        {"StartAt": "Ring", "States": {"Ring": {"Type": "Task", "Resource": "ring",
+                                                "End": True}}},
+        {"StartAt": "Log", "States": {"Log": {"Type": "Succeed"}}}]}
+    imported = import_definition(json.dumps(machine).encode())
+    assert imported.findings == []
+    document = imported.document
+    assert types(document)["Notify_all_Both"] == "fork"
+    assert {("Notify_all_Send_sms", "Notify_all_Both", "done"),
+            ("Notify_all_Both", "Notify_all_Both_Ring", None),
+            ("Notify_all_Both", "Notify_all_Both_join", None),  # a branch that only succeeds
+            ("Notify_all_Both_Ring", "Notify_all_Both_join", "done"),
+            ("Notify_all_Both_join", "Notify_all_Pause", None)} <= edges(document)
+    assert errors(document) == []

@@ -254,7 +254,8 @@ class _Chart:
                     if c.tag in (_s("parallel"), _s("final"))]
         for region in regions:
             finals = [c for c in region if c.tag == _s("final")]
-            if len(finals) != 1 or any(_compound(c) for c in region if c.tag == _s("state")):
+            if len(finals) != 1 or any(c.tag == _s("parallel") or (
+                    c.tag == _s("state") and _compound(c)) for c in region):
                 problems.append(f"region {region.get('id', '?')!r} needs exactly one <final> "
                                 "and no nested states")
         if len(regions) < 2 or problems:
@@ -262,11 +263,14 @@ class _Chart:
             self.out.unmapped(pid, f"<parallel> not imported: {detail}")
             return
         self._take(parallel)
-        for region in regions:
-            if region.find(_s("transition")) is not None:
-                self.out.unmapped(f"{region.get('id', '?')}/transition", "a transition leaving "
+        for holder in (parallel, *regions):
+            if holder is not parallel and holder.find(_s("transition")) is not None:
+                self.out.unmapped(f"{holder.get('id', '?')}/transition", "a transition leaving "
                                   "a whole region is not supported; the region ends at its "
                                   "<final>")
+            for ignored in ("onentry", "onexit", "invoke", "history"):
+                if holder.find(_s(ignored)) is not None:
+                    self.out.note(holder.get("id", "?"), f"<{ignored}> is not imported")
         join = self._own_extension(parallel, "join")
         join_id = state_id(str(join.get("id") or f"{self.ids[pid]}_join"), self.taken)
         self.forks[pid] = (regions, join_id, join or None)
@@ -283,7 +287,9 @@ class _Chart:
         fork = {"type": "fork", **self._own_extension(parallel, "state"), "id": self.ids[pid]}
         self.doc["states"] += [fork, {**(join or {"type": "join"}), "id": join_id}]
         for region in regions:
-            first = region.get("initial") or next(
+            entry = region.find(f"{_s('initial')}/{_s('transition')}")
+            first = region.get("initial") or (entry.get("target") if entry is not None else
+                                              None) or next(
                 (c.get("id", "") for c in region if c.tag == _s("state")), "")
             first = first.split()[0] if first else ""
             if first in self.ids:

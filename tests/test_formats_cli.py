@@ -133,7 +133,7 @@ def test_import_and_export_leave_the_web_stack_unloaded(tmp_path):
         f"done = CliRunner().invoke(app, ['import', {str(FIXTURES / 'camunda7-approval.bpmn')!r},"
         f" '--out', {str(tmp_path / 'x.json')!r}])\n"
         "assert done.exit_code == 0, done.output\n"
-        "import shared.formats.bpmn_write, shared.formats.scxml, shared.formats.mermaid\n"
+        "import shared.formats.bpmn_write, shared.formats.scxml_write, shared.formats.mermaid\n"
         "print(sorted(m for m in ('fastapi', 'nicegui', 'sqlalchemy', 'uvicorn') "
         "if m in sys.modules))\n"
     )

@@ -74,7 +74,7 @@ def export_definition(definition: Definition, kind: str) -> str:
 
         return write_bpmn(definition)
     if kind == "scxml":
-        from shared.formats.scxml import write_scxml
+        from shared.formats.scxml_write import write_scxml
 
         return write_scxml(definition)
     if kind == "mermaid":

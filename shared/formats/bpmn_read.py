@@ -152,7 +152,7 @@ class _Reader:
                 self.out.unmapped(eid, "a parallel gateway without outgoing flows")
             return
         self._add_state(gateway, "join" if len(incoming) > 1 else "fork")
-        if len(incoming) > 1 and len(outgoing) > 1 and eid in self.states:
+        if len(incoming) > 1 and len(outgoing) > 1:
             join = self.states[eid]
             fork = {"id": state_id(f"{join['id']}_fork", self.taken), "type": "fork"}
             self.outlets[eid] = fork

@@ -1,8 +1,9 @@
 """An analyst imports a Camunda Modeler diagram with a parallel split and join: the import
 dialog opens it straight in the designer (nothing failed to map), the gateways are a fork and
 a join on the canvas with a branch to each task, and the draft downloads as BPMN with its
-parallel gateways, as SCXML with a `<parallel>` and as Mermaid with fork/join bars.
-Screenshots go to test-artifacts/."""
+parallel gateways, as SCXML with a `<parallel>` and as Mermaid with fork/join bars. Nested
+forks, which the SCXML export cannot hold, are refused by name. Screenshots go to
+test-artifacts/."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from browser_settings import ARTIFACTS, ROOT
 from playwright.sync_api import Page, expect
+
+from tests.parallel_processes import nested
 
 FIXTURE = ROOT / "tests" / "fixtures" / "formats" / "camunda-parallel.bpmn"
 KEY = "formats-parallel-e2e-fulfilment"  # unique to this file: the server database is shared
@@ -62,3 +65,27 @@ def download(page: Page, kind: str) -> str:
     with page.expect_download() as started:
         page.get_by_test_id(f"export-{kind}").click()
     return Path(started.value.path()).read_text()
+
+
+def test_a_fork_scxml_cannot_hold_is_refused_by_name_in_the_designer(
+    designer_url: str, signed_in_page: Page, tmp_path: Path
+):
+    page = signed_in_page
+    document = nested()
+    document["key"] = "formats-parallel-e2e-nested"
+    upload = tmp_path / "nested.json"
+    upload.write_text(json.dumps(document))
+    page.goto(designer_url + "/")
+    page.get_by_test_id("import-process").click()
+    page.locator('[data-testid="import-upload"] input[type="file"]').set_input_files(upload)
+    page.wait_for_url("**/designer/formats-parallel-e2e-nested")
+    expect(page.locator('.vue-flow__node[data-id="inner"]')).to_be_attached()
+    page.get_by_test_id("export-menu").click()
+    page.get_by_test_id("export-scxml").click()
+    expect(page.locator(".q-notification")).to_contain_text(
+        "fork 'outer' cannot be written as an SCXML <parallel>: a branch reaches the fork "
+        "'inner' before a join")
+    expect(page.locator(".q-menu")).to_be_hidden()
+    page.wait_for_timeout(400)  # the notification's slide-in
+    page.screenshot(path=str(ARTIFACTS / "formats-parallel-scxml-refused.png"))
+    assert download(page, "bpmn").count("<bpmn:parallelGateway") == 4  # BPMN holds any fork

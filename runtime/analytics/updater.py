@@ -26,6 +26,7 @@ from runtime.core import events as ev
 from runtime.core.step import INTERNAL_EVENTS
 from runtime.people.tasks.model import TASK_CLAIMED, TASK_CREATED, TASK_DELEGATED, TASK_ESCALATED
 from runtime.store import schema as t
+from runtime.store.prepared import Prepared
 
 if TYPE_CHECKING:
     from runtime.store.base import Store
@@ -304,26 +305,26 @@ def _write(conn: Connection, batch: _Batch, tracked: list[tuple[str, Tracked]]) 
         return
     stmts = _upserts(conn.dialect.name)
     if batch.counts:
-        conn.execute(stmts["counts"], [
+        stmts["counts"].run(conn, [
             {"definition_key": k[0], "version": k[1], "hour": k[2], "kind": k[3],
              "state": k[4], "target": k[5], "event": k[6], "count": v[0], "total_us": v[1]}
             for k, v in sorted(batch.counts.items())])
     if batch.histograms:
-        conn.execute(stmts["histograms"], [
+        stmts["histograms"].run(conn, [
             {"definition_key": k[0], "version": k[1], "hour": k[2], "kind": k[3],
              "subject": k[4], "bucket": k[5], "count": n}
             for k, n in sorted(batch.histograms.items())])
     if batch.daily:
-        conn.execute(stmts["daily"], [
+        stmts["daily"].run(conn, [
             {"definition_key": k[0], "version": k[1], "day": k[2], "kind": k[3],
              "subject": k[4], "bucket": k[5], "count": n}
             for k, n in sorted(batch.daily.items())])
     if batch.variants:
-        conn.execute(stmts["variants"], [
+        stmts["variants"].run(conn, [
             {"definition_key": k[0], "version": k[1], "hash": k[2], "path": path}
             for k, path in sorted(batch.variants.items())])
     if tracked:
-        conn.execute(stmts["instances"], [
+        stmts["instances"].run(conn, [
             {"instance_id": iid, "definition_key": w.key, "version": w.version,
              "state": w.state, "status": w.status, "started_at": w.started_at,
              "entered_at": w.entered_at, "path_hash": w.path_hash, "path": w.path,
@@ -340,16 +341,16 @@ def _write_tasks(conn: Connection, tracked: list[tuple[str, Tracked]]) -> None:
     if closed:
         conn.execute(delete(a.tasks).where(a.tasks.c.instance_id.in_(closed)))
     if open_:
-        conn.execute(_upserts(conn.dialect.name)["tasks"], open_)
+        _upserts(conn.dialect.name)["tasks"].run(conn, open_)
 
 
 @cache
-def _upserts(dialect: str) -> dict[str, Any]:
+def _upserts(dialect: str) -> dict[str, Prepared]:
     """The upserts, built once per dialect: building them costs more than running them."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     counts, histograms, instances = insert(a.counts), insert(a.histograms), insert(a.instances)
     tasks, daily = insert(a.tasks), insert(a.histograms_daily)
-    return {
+    return {name: Prepared(statement) for name, statement in {
         "counts": counts.on_conflict_do_update(
             index_elements=[c.name for c in a.counts.primary_key],
             set_={"count": a.counts.c.count + counts.excluded["count"],
@@ -369,7 +370,7 @@ def _upserts(dialect: str) -> dict[str, Any]:
             index_elements=["instance_id"],
             set_={c.name: tasks.excluded[c.name] for c in a.tasks.columns
                   if c.name != "instance_id"}),
-    }
+    }.items()}
 
 
 def _hour(at: datetime) -> datetime:

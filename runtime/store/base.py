@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy.exc import IntegrityError
 
 from runtime.core.clock import from_db, to_db
 from runtime.core.errors import ConcurrencyError
@@ -25,6 +24,7 @@ from runtime.store import schema as t
 from runtime.store.jobs import JobStatements
 from runtime.store.pending import PENDING as _PENDING
 from runtime.store.pending import PendingWrites as _PendingWrites
+from runtime.store.prepared import Prepared
 
 _PROJECTION_PARAMS = {"state": "p_state", "status": "p_status", "variables": "p_variables",
                       "entered_seq": "p_entered", "last_seq": "p_seq", "last_hash": "p_hash",
@@ -40,8 +40,9 @@ _INSTANCES_FOR_UPDATE = (
     select(t.instances).where(t.instances.c.id.in_(bindparam("p_ids", expanding=True)))
     .order_by(t.instances.c.id).with_for_update()
 )
-_INSERT_EVENTS = insert(t.events)
-_UPDATE_PROJECTION = (
+_INSERT_EVENTS = Prepared(insert(t.events))
+_INSERT_INSTANCE = Prepared(insert(t.instances))
+_UPDATE_PROJECTION = Prepared(
     update(t.instances)
     .where(t.instances.c.id == bindparam("p_id"), t.instances.c.row_version == bindparam("p_rv"))
     .values(state=bindparam("p_state"), status=bindparam("p_status"),
@@ -51,6 +52,11 @@ _UPDATE_PROJECTION = (
             last_hash=bindparam("p_hash"), row_version=bindparam("p_rv") + 1,
             updated_at=bindparam("p_at", type_=t.instances.c.updated_at.type))
 )
+_VERSIONS = t.definition_versions
+_VERSION = select(_VERSIONS.c.version).where(
+    _VERSIONS.c.key == bindparam("p_key"), _VERSIONS.c.version == bindparam("p_version"))
+_LATEST_VERSION = select(func.max(_VERSIONS.c.version)).where(
+    _VERSIONS.c.key == bindparam("p_key"))
 _REMEMBERED = select(t.idempotency_keys.c.result).where(
     t.idempotency_keys.c.scope == bindparam("p_scope"),
     t.idempotency_keys.c.key == bindparam("p_key"),
@@ -93,11 +99,10 @@ class Store(JobStatements):
         events, updates = pending.events, list(pending.updates.values())
         pending.events, pending.updates = [], {}
         try:
-            conn.execute(_INSERT_EVENTS, events)
-        except IntegrityError:
+            _INSERT_EVENTS.run(conn, events)
+        except conn.dialect.loaded_dbapi.IntegrityError:
             raise ConcurrencyError("an instance was changed by another writer") from None
-        done = conn.execute(_UPDATE_PROJECTION, updates)
-        if done.rowcount != len(updates):
+        if _UPDATE_PROJECTION.run(conn, updates) != len(updates):
             raise ConcurrencyError("an instance was changed by another writer")
         for hook in self.event_hooks:
             hook(conn, events)
@@ -151,11 +156,9 @@ class Store(JobStatements):
         Reads the primary key alone: a start then finds the parsed model in the definition
         cache without decoding the stored document.
         """
-        v = t.definition_versions
         if version:
-            return conn.execute(select(v.c.version).where(
-                v.c.key == key, v.c.version == version)).scalar()
-        return conn.execute(select(func.max(v.c.version)).where(v.c.key == key)).scalar()
+            return conn.execute(_VERSION, {"p_key": key, "p_version": version}).scalar()
+        return conn.execute(_LATEST_VERSION, {"p_key": key}).scalar()
 
     def definition_rows(self, conn: Connection) -> list[Any]:
         v = t.definition_versions
@@ -211,12 +214,12 @@ class Store(JobStatements):
     def insert_instance(
         self, conn: Connection, snap: Snapshot, actor: str | None, now: datetime
     ) -> None:
-        conn.execute(insert(t.instances).values(
+        _INSERT_INSTANCE.run(conn, [dict(
             id=snap.id, definition_key=snap.definition, version=snap.version, state=None,
             status="running", variables={}, entered_seq=0, row_version=0, last_seq=0,
             last_hash=GENESIS_HASH, business_key=snap.business_key, parent_id=snap.parent_id,
             started_by=actor, created_at=to_db(now), updated_at=to_db(now),
-        ))
+        )])
 
     def append(
         self, conn: Connection, before: Snapshot, prev_hash: str, row_version: int,

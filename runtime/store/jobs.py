@@ -27,15 +27,16 @@ from sqlalchemy import (
 from runtime.core.clock import to_db
 from runtime.store import schema as t
 from runtime.store.pending import PENDING, PendingWrites
+from runtime.store.prepared import Prepared
 
-_INSERT_JOB = insert(t.jobs).values(
+_INSERT_JOB = Prepared(insert(t.jobs).values(
     id=bindparam("p_id"), instance_id=bindparam("p_iid"), kind=bindparam("p_kind"),
     state=bindparam("p_state"), run_at=bindparam("p_run_at", type_=t.jobs.c.run_at.type),
     attempt=bindparam("p_attempt"), payload=bindparam("p_payload", type_=t.jobs.c.payload.type),
     created_at=bindparam("p_created", type_=t.jobs.c.created_at.type),
     leased_by=bindparam("p_worker"),
     lease_until=bindparam("p_until", type_=t.jobs.c.lease_until.type),
-)
+))
 # Finishing a leased job and checking the lease are one statement: a row changes only while
 # the lease is still ours (on PostgreSQL the UPDATE also locks the row until commit).
 _FINISH_LEASED = update(t.jobs).where(
@@ -65,7 +66,7 @@ class JobStatements:
         pending: PendingWrites | None = conn.info.get(PENDING)
         if pending is not None and pending.jobs:
             jobs, pending.jobs = pending.jobs, []
-            conn.execute(_INSERT_JOB, jobs)
+            _INSERT_JOB.run(conn, jobs)
 
     def schedule_job(
         self, conn: Connection, job_id: str, instance_id: str, kind: str, run_at: datetime,
@@ -85,7 +86,7 @@ class JobStatements:
         if pending is not None:
             pending.jobs.append(row)  # inserted with the batch's others, before any job query
         else:
-            conn.execute(_INSERT_JOB, row)
+            _INSERT_JOB.run(conn, [row])
         if worker is None and run_at <= now:
             self.jobs_due(conn)
 

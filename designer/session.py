@@ -21,7 +21,7 @@ from designer.components.findings_panel import canvas_marks, findings_list, find
 from designer.components.process_properties import process_properties
 from designer.components.properties import state_properties, transition_properties
 from designer.draft import Draft
-from designer.layout import arrange, free_spot
+from designer.layout import free_spot
 from runtime import EngineError
 from shared.validation import validate
 
@@ -127,17 +127,28 @@ class DesignerSession:
             self.canvas.patch_graph(self.draft.canvas_nodes(), self.draft.canvas_edges())
 
     def arrange(self) -> None:
-        """Lay the whole graph out again, left to right; an undoable layout-only change."""
-        if not self.may_design():
-            return
-        self.remember()
-        self.draft.move(
-            [{"id": state_id, **spot} for state_id, spot in arrange(self.draft.doc).items()]
-        )
-        drafts.save(self.engine, self.draft.doc, self.auth.username())
-        self.redraw()
+        """Ask the canvas for ELK's layout; `on_arrange` stores it (an undoable change)."""
+        if self.may_design() and self.canvas is not None:
+            self.canvas.arrange()
+
+    def on_arrange(self, args: dict[str, Any]) -> None:
+        """Positions from ELK: asked for (Arrange, undoable and saved), or the first layout of
+        a document without one (kept with the draft, saved only where a draft exists already,
+        so opening a published process does not make a draft)."""
+        positions = [p for p in args.get("nodes", []) if isinstance(p, dict)]
+        if args.get("asked"):
+            if not self.may_design():
+                return
+            self.remember()
+            self.draft.move(positions)
+            drafts.save(self.engine, self.draft.doc, self.auth.username())
+        else:
+            self.draft.move(positions)
+            if drafts.load(self.engine, self.draft.doc["key"]) is not None:
+                drafts.save(self.engine, self.draft.doc, self.auth.username())
         if self.canvas is not None:
-            self.canvas.fit()
+            self.canvas.set_auto_layout(False)
+            self.redraw()
 
     def on_select(self, args: dict[str, Any]) -> None:
         selection = (list(args.get("nodes", [])), list(args.get("edges", [])))

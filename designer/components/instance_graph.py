@@ -57,7 +57,9 @@ class InstanceGraph:
             .mark("instance-canvas")
             .props(testid("instance-canvas"))
         )
-        self.canvas.set_graph(graph.canvas_nodes(), graph.canvas_edges())
+        self.canvas.set_graph(
+            graph.canvas_nodes(), graph.canvas_edges(), auto_layout=not graph.laid_out
+        )
 
     def show(self, path: PathView) -> None:
         current = (

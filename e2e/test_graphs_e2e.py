@@ -12,6 +12,8 @@ from browser_settings import ARTIFACTS
 from playwright.sync_api import Page, expect
 from statewright_cli import new_admin_token
 
+from tests.parallel_processes import many_waits
+
 WIDTHS = {"wide": (1440, 900), "phone": (390, 844)}
 READABLE_PX = 12
 
@@ -122,3 +124,27 @@ def test_graphs_arrange_keeps_the_graph_readable(designer_url: str, signed_in_pa
     routed = page.locator('.vue-flow__edge-path[data-routed="elk"]').count()
     assert routed == page.locator(".vue-flow__edge").count()
     shoot(page, "arranged")
+
+
+def test_graphs_a_forked_instance_lights_up_every_branch(
+    designer_url: str, signed_in_page: Page, api: httpx.Client
+) -> None:
+    document = many_waits(2)
+    assert api.post("/definitions", json=document).status_code in (200, 201)
+    answer = api.post("/instances", json={"definition": document["key"], "variables": {}})
+    assert answer.status_code == 201, answer.text
+    instance_id = answer.json()["id"]
+    page = signed_in_page
+    for width, size in WIDTHS.items():
+        page.set_viewport_size(dict(zip(("width", "height"), size, strict=True)))
+        page.goto(f"{designer_url}/instances/{instance_id}")
+        wait_for_layout(page)
+        for branch in ("w0", "w1"):
+            expect(page.locator(f'.vue-flow__node[data-id="{branch}"] .sw-node--current')
+                   ).to_have_count(1)
+        expect(page.locator(".sw-node--current")).to_have_count(2)
+        expect(page.get_by_test_id("instance-state")).to_have_text("in w0, w1")
+        expect(page.locator('.vue-flow__node[data-id="split"] .sw-node--bar')).to_have_count(1)
+        shoot_both_themes(page, f"instance-forked-{width}")
+        if width == "wide":  # the instance page's phone layout is another change's (#19)
+            assert_readable(page)

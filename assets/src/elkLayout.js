@@ -17,8 +17,10 @@ const BOX = { width: 180, height: 56 };
 const ROUND = 56;
 const CAPTION_PX = 36;
 const BAR = { thick: 14, long: 96 };
-const CHAR_PX = { label: 7.6, caption: 7.2 };
-const LABEL_HEIGHT = 22;
+const CHAR_PX = { label: 7, caption: 7.2 };
+const LABEL_LINE_PX = 15;
+const LABEL_PAD = { x: 12, y: 6 };
+const LABEL_LINE_CHARS = 24;
 
 export const DIRECTION = "RIGHT";
 
@@ -40,25 +42,44 @@ function captionSize(node) {
   return { width: Math.min(Math.ceil(text * CHAR_PX.caption), 170), height: CAPTION_PX };
 }
 
-function labelSize(text) {
-  return { width: Math.ceil(String(text).length * CHAR_PX.label) + 14, height: LABEL_HEIGHT };
+/** A transition label in lines of at most about 24 characters: long guards would otherwise
+ * stretch the gap between two columns of states across the screen. */
+export function labelLines(text) {
+  const lines = [];
+  for (const word of String(text).split(/\s+/).filter(Boolean)) {
+    const last = lines.length - 1;
+    if (last >= 0 && (lines[last] + " " + word).length <= LABEL_LINE_CHARS) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/** The drawn size of a label (RoutedEdge draws it with the same numbers). */
+export function labelSize(text) {
+  const lines = labelLines(text);
+  return {
+    width: Math.ceil(Math.max(0, ...lines.map((l) => l.length)) * CHAR_PX.label) + LABEL_PAD.x,
+    height: lines.length * LABEL_LINE_PX + LABEL_PAD.y,
+    lineHeight: LABEL_LINE_PX,
+  };
 }
 
 const OPTIONS = {
   "elk.algorithm": "layered",
   "elk.direction": DIRECTION,
   "elk.edgeRouting": "ORTHOGONAL",
-  "elk.layered.spacing.nodeNodeBetweenLayers": "70",
+  "elk.layered.spacing.nodeNodeBetweenLayers": "40",
   "elk.spacing.nodeNode": "44",
   "elk.spacing.edgeEdge": "22",
   "elk.spacing.edgeNode": "22",
   "elk.layered.spacing.edgeEdgeBetweenLayers": "22",
-  "elk.layered.spacing.edgeNodeBetweenLayers": "22",
+  "elk.layered.spacing.edgeNodeBetweenLayers": "14",
   "elk.spacing.edgeLabel": "4",
   "elk.layered.nodePlacement.strategy": "NETWORK_SIMPLEX",
   "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
-  // Loops are broken against the document's order: states listed later point back.
-  "elk.layered.cycleBreaking.strategy": "MODEL_ORDER",
+  // Loops are broken by a depth-first walk from the start: edges back to a state on the way
+  // there point back.
+  "elk.layered.cycleBreaking.strategy": "DEPTH_FIRST",
   "elk.layered.mergeEdges": "false",
   "elk.separateConnectedComponents": "false",
 };
@@ -103,7 +124,7 @@ export async function layout(nodes, edges, shapes) {
         sources: [`${e.source}::out`],
         targets: [`${e.target}::in`],
         labels: e.label
-          ? [{ text: e.label, ...labelSize(e.label),
+          ? [{ text: e.label, width: labelSize(e.label).width, height: labelSize(e.label).height,
             layoutOptions: { "elk.edgeLabels.placement": "CENTER" } }]
           : [],
       })),

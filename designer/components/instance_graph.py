@@ -62,8 +62,9 @@ class InstanceGraph:
         )
 
     def show(self, path: PathView) -> None:
+        # Every parallel branch's state pulses, not only the instance's own.
         current = (
-            [path.state]
+            list(path.active or [path.state])
             if path.state and path.status in ("running", "suspended", "incident")
             else []
         )

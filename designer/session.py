@@ -54,8 +54,28 @@ class DesignerSession:
         self.guard_error: ui.label | None = None
         self.canvas: ProcessCanvas | None = None
         self.findings_shown: list[tuple[Any, ...]] | None = None
+        self.save_status: ui.label | None = None
+        # Redraws the header's "latest published" note (set by the page).
+        self.published_note: Any = None
 
-    # --- edits -----------------------------------------------------------------------------
+    # --- saving ----------------------------------------------------------------------------
+    def save(self) -> None:
+        """Save the draft, telling the header: "Saving…" while it is written, "Saved" after,
+        "Unsaved changes" when the database refused it."""
+        self.show_save_status("Saving…")
+        try:
+            drafts.save(self.engine, self.draft.doc, self.auth.username())
+        except EngineError as error:
+            log.warning("saving the draft %s failed: %s", self.draft.doc.get("key"), error)
+            self.show_save_status("Unsaved changes")
+            ui.notify("The draft could not be saved; try again", type="negative")
+            return
+        self.show_save_status("Saved")
+
+    def show_save_status(self, text: str) -> None:
+        if self.save_status is not None:
+            self.save_status.set_text(text)
+
     def remember(self) -> None:
         """Snapshot before a meaningful edit so it can be undone."""
         self.undo_stack = [*self.undo_stack[-HISTORY_LIMIT:], copy.deepcopy(self.draft.doc)]
@@ -73,7 +93,7 @@ class DesignerSession:
     def changed(self, *, refresh_properties: bool = False) -> None:
         if not self.may_design():
             return
-        drafts.save(self.engine, self.draft.doc, self.auth.username())
+        self.save()
         self.report = validate(self.draft.doc)
         self.redraw()
         self.findings_view(only_if_changed=True)
@@ -122,7 +142,7 @@ class DesignerSession:
         if not self.may_design():
             return
         self.draft.move(list(args.get("nodes", [])))
-        drafts.save(self.engine, self.draft.doc, self.auth.username())
+        self.save()
         if self.canvas is not None:
             self.canvas.patch_graph(self.draft.canvas_nodes(), self.draft.canvas_edges())
 
@@ -141,11 +161,11 @@ class DesignerSession:
                 return
             self.remember()
             self.draft.move(positions)
-            drafts.save(self.engine, self.draft.doc, self.auth.username())
+            self.save()
         else:
             self.draft.move(positions)
             if drafts.load(self.engine, self.draft.doc["key"]) is not None:
-                drafts.save(self.engine, self.draft.doc, self.auth.username())
+                self.save()
         if self.canvas is not None:
             self.canvas.set_auto_layout(False)
             self.redraw()
@@ -304,6 +324,11 @@ class DesignerSession:
             return
         self.published_version = outcome.version
         key = self.draft.doc["key"]
+        # Published: the draft is that version now; keeping it would offer to "discard" it.
+        drafts.discard(self.engine, key)
+        self.show_save_status("Saved")
+        if self.published_note is not None:
+            self.published_note()
         if outcome.existed:
             ui.notify(f"No change since {key} version {outcome.version}", type="info")
         else:

@@ -148,3 +148,27 @@ def test_graphs_a_forked_instance_lights_up_every_branch(
         shoot_both_themes(page, f"instance-forked-{width}")
         if width == "wide":  # the instance page's phone layout is another change's (#19)
             assert_readable(page)
+
+
+def test_graphs_publish_leaves_no_draft_behind(designer_url: str, signed_in_page: Page) -> None:
+    page = signed_in_page
+    page.goto(designer_url + "/designer/employee-onboarding")
+    wait_for_layout(page)
+    expect(page.get_by_test_id("save-status")).to_have_text("Saved")
+    page.get_by_test_id("arrange").click()
+    expect(page.get_by_test_id("save-status")).to_have_text("Saved")
+    page.get_by_label("Name", exact=True).fill("Employee onboarding, revised")
+    expect(page.get_by_test_id("save-status")).to_have_text("Saved")
+    page.reload()
+    wait_for_layout(page)
+    expect(page.get_by_text("discard draft")).to_have_count(1)
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_test_id("published-version")).to_have_text("Published version 2")
+    expect(page.get_by_text("latest published v2")).to_be_visible()
+    expect(page.get_by_text("discard draft")).to_have_count(0)
+    shoot(page, "published")
+    page.reload()
+    wait_for_layout(page)
+    expect(page.get_by_text("latest published v2")).to_be_visible()
+    expect(page.get_by_text("discard draft")).to_have_count(0)
+    expect(page.get_by_test_id("save-status")).to_have_text("Saved")

@@ -91,7 +91,19 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
             ui.label(document.get("name") or document["key"]).classes("text-xl font-semibold")
             with ui.row().classes("items-center gap-2 text-xs text-slate-600"):
                 ui.label(document["key"]).classes("font-mono")
-                _published_note(session, document["key"])
+                note = ui.row().classes("items-center gap-2")
+
+                def published_note() -> None:
+                    note.clear()
+                    with note:
+                        _published_note(session, document["key"])
+
+                session.published_note = published_note
+                published_note()
+                session.save_status = (
+                    ui.label("Saved").classes("text-slate-600").mark("save-status")
+                    .props('data-testid="save-status" role="status" aria-live="polite"')
+                )
         with ui.row().classes("items-center gap-2"):
             ui.button(icon="undo", on_click=session.undo).props(
                 'flat dense aria-label="Undo"'

@@ -110,7 +110,8 @@ class DesignerSession:
 
     def add_state(self, state_type: str, x: float | None = None, y: float | None = None) -> str:
         if x is None or y is None:
-            spot = free_spot(self.draft.doc)
+            selected = self.selection[0]
+            spot = free_spot(self.draft.doc, beside=selected[0] if selected else None)
             x, y = spot["x"], spot["y"]
         self.remember()
         state_id = self.draft.add_state(state_type, x, y)

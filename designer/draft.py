@@ -185,6 +185,11 @@ class Draft:
             self.doc.pop("variables")
 
     # --- what the canvas draws -------------------------------------------------------------
+    @property
+    def laid_out(self) -> bool:
+        """Whether any state has a stored position (else the canvas lays the graph out)."""
+        return any(s.get("id") in self.doc["layout"] for s in self.states)
+
     def canvas_nodes(self) -> list[dict[str, Any]]:
         positions = auto_layout(self.doc)
         return [

@@ -140,9 +140,22 @@ def auto_layout(doc: dict[str, Any]) -> dict[str, dict[str, float]]:
     return positions
 
 
-def free_spot(doc: dict[str, Any]) -> dict[str, float]:
-    """Where a state added by click (not dropped) goes: below everything already placed."""
-    placed = auto_layout(doc).values()
+def free_spot(doc: dict[str, Any], beside: str | None = None) -> dict[str, float]:
+    """Where a state added by click (not dropped) goes: right of the state `beside` (the
+    selected one), the first free row there; else below everything already placed."""
+    positions = auto_layout(doc)
+    placed = positions.values()
     if not placed:
         return {"x": 0, "y": 0}
-    return {"x": min(p["x"] for p in placed), "y": max(p["y"] for p in placed) + ROW_PX}
+    anchor = positions.get(beside or "")
+    if anchor is None:
+        return {"x": min(p["x"] for p in placed), "y": max(p["y"] for p in placed) + ROW_PX}
+    x, y = anchor["x"] + COLUMN_PX, anchor["y"]
+
+    def taken(top: float) -> bool:
+        return any(abs(p["x"] - x) < COLUMN_PX * 0.8 and abs(p["y"] - top) < ROW_PX * 0.8
+                   for p in placed)
+
+    while taken(y):
+        y += ROW_PX
+    return {"x": x, "y": y}

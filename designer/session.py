@@ -21,7 +21,7 @@ from designer.components.findings_panel import canvas_marks, findings_list, find
 from designer.components.process_properties import process_properties
 from designer.components.properties import state_properties, transition_properties
 from designer.draft import Draft
-from designer.layout import arrange, free_spot
+from designer.layout import free_spot
 from runtime import EngineError
 from shared.validation import validate
 
@@ -54,8 +54,28 @@ class DesignerSession:
         self.guard_error: ui.label | None = None
         self.canvas: ProcessCanvas | None = None
         self.findings_shown: list[tuple[Any, ...]] | None = None
+        self.save_status: ui.label | None = None
+        # Redraws the header's "latest published" note (set by the page).
+        self.published_note: Any = None
 
-    # --- edits -----------------------------------------------------------------------------
+    # --- saving ----------------------------------------------------------------------------
+    def save(self) -> None:
+        """Save the draft, telling the header: "Saving…" while it is written, "Saved" after,
+        "Unsaved changes" when the database refused it."""
+        self.show_save_status("Saving…")
+        try:
+            drafts.save(self.engine, self.draft.doc, self.auth.username())
+        except EngineError as error:
+            log.warning("saving the draft %s failed: %s", self.draft.doc.get("key"), error)
+            self.show_save_status("Unsaved changes")
+            ui.notify("The draft could not be saved; try again", type="negative")
+            return
+        self.show_save_status("Saved")
+
+    def show_save_status(self, text: str) -> None:
+        if self.save_status is not None:
+            self.save_status.set_text(text)
+
     def remember(self) -> None:
         """Snapshot before a meaningful edit so it can be undone."""
         self.undo_stack = [*self.undo_stack[-HISTORY_LIMIT:], copy.deepcopy(self.draft.doc)]
@@ -73,7 +93,7 @@ class DesignerSession:
     def changed(self, *, refresh_properties: bool = False) -> None:
         if not self.may_design():
             return
-        drafts.save(self.engine, self.draft.doc, self.auth.username())
+        self.save()
         self.report = validate(self.draft.doc)
         self.redraw()
         self.findings_view(only_if_changed=True)
@@ -90,7 +110,8 @@ class DesignerSession:
 
     def add_state(self, state_type: str, x: float | None = None, y: float | None = None) -> str:
         if x is None or y is None:
-            spot = free_spot(self.draft.doc)
+            selected = self.selection[0]
+            spot = free_spot(self.draft.doc, beside=selected[0] if selected else None)
             x, y = spot["x"], spot["y"]
         self.remember()
         state_id = self.draft.add_state(state_type, x, y)
@@ -122,22 +143,33 @@ class DesignerSession:
         if not self.may_design():
             return
         self.draft.move(list(args.get("nodes", [])))
-        drafts.save(self.engine, self.draft.doc, self.auth.username())
+        self.save()
         if self.canvas is not None:
             self.canvas.patch_graph(self.draft.canvas_nodes(), self.draft.canvas_edges())
 
     def arrange(self) -> None:
-        """Lay the whole graph out again, left to right; an undoable layout-only change."""
-        if not self.may_design():
-            return
-        self.remember()
-        self.draft.move(
-            [{"id": state_id, **spot} for state_id, spot in arrange(self.draft.doc).items()]
-        )
-        drafts.save(self.engine, self.draft.doc, self.auth.username())
-        self.redraw()
+        """Ask the canvas for ELK's layout; `on_arrange` stores it (an undoable change)."""
+        if self.may_design() and self.canvas is not None:
+            self.canvas.arrange()
+
+    def on_arrange(self, args: dict[str, Any]) -> None:
+        """Positions from ELK: asked for (Arrange, undoable and saved), or the first layout of
+        a document without one (kept with the draft, saved only where a draft exists already,
+        so opening a published process does not make a draft)."""
+        positions = [p for p in args.get("nodes", []) if isinstance(p, dict)]
+        if args.get("asked"):
+            if not self.may_design():
+                return
+            self.remember()
+            self.draft.move(positions)
+            self.save()
+        else:
+            self.draft.move(positions)
+            if drafts.load(self.engine, self.draft.doc["key"]) is not None:
+                self.save()
         if self.canvas is not None:
-            self.canvas.fit()
+            self.canvas.set_auto_layout(False)
+            self.redraw()
 
     def on_select(self, args: dict[str, Any]) -> None:
         selection = (list(args.get("nodes", [])), list(args.get("edges", [])))
@@ -293,6 +325,11 @@ class DesignerSession:
             return
         self.published_version = outcome.version
         key = self.draft.doc["key"]
+        # Published: the draft is that version now; keeping it would offer to "discard" it.
+        drafts.discard(self.engine, key)
+        self.show_save_status("Saved")
+        if self.published_note is not None:
+            self.published_note()
         if outcome.existed:
             ui.notify(f"No change since {key} version {outcome.version}", type="info")
         else:

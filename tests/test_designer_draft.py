@@ -127,6 +127,15 @@ def test_a_clicked_palette_state_goes_below_the_others():
     assert free_spot(order_draft().doc) == {"x": 0, "y": ROW_PX}
 
 
+def test_a_state_added_by_click_lands_beside_the_selected_one():
+    doc = {"states": [{"id": "a", "type": "task"}, {"id": "b", "type": "task"},
+                      {"id": "c", "type": "task"}],
+           "transitions": [], "layout": {"a": {"x": 0, "y": 0}, "b": {"x": COLUMN_PX, "y": 0},
+                                         "c": {"x": 0, "y": 400}}}
+    assert free_spot(doc, beside="a") == {"x": COLUMN_PX, "y": ROW_PX}
+    assert free_spot(doc, beside="c") == {"x": COLUMN_PX, "y": 400}
+
+
 def test_every_state_type_has_one_style_and_a_docs_row():
     assert set(STATE_STYLES) == set(STATE_TYPES)
     table = markdown_table()

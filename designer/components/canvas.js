@@ -18,7 +18,8 @@ export default {
   components: { FlowCanvas },
   template: `
     <FlowCanvas ref="flow" :nodes="nodes" :edges="edges" :findings="findings" :styles="styles"
-      :readonly="readonly" :grid="grid" :highlight="highlight" :diff="diff" :overlay="overlay" />`,
+      :readonly="readonly" :grid="grid" :highlight="highlight" :diff="diff" :overlay="overlay"
+      :auto-layout="autoLayout" />`,
   props: {
     nodes: Array,
     edges: Array,
@@ -29,6 +30,7 @@ export default {
     highlight: Object,
     diff: Object,
     overlay: Object,
+    autoLayout: Boolean,
   },
   methods: {
     fit() {
@@ -39,6 +41,9 @@ export default {
     },
     patch(nodes, edges) {
       return this.$refs.flow?.patch(nodes, edges);
+    },
+    arrange() {
+      return this.$refs.flow?.arrange();
     },
     setFindings(marks) {
       return this.$refs.flow?.setFindings(marks);

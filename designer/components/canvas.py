@@ -1,8 +1,10 @@
 """The process canvas element: a NiceGUI wrapper around the Vue Flow bundle built from `assets/`.
 
 The graph travels to the browser as props (nodes, edges, findings); gestures come back as small
-events (`moved`, `connected`, `deleted`, `selected`, `dropped`) so Python stays the owner of the
-document and the browser only draws it.
+events (`moved`, `connected`, `deleted`, `selected`, `dropped`, `arranged`) so Python stays the
+owner of the document and the browser only draws it. Layout is ELK's (assets/src/elkLayout.js),
+run in the browser: positions for graphs without a stored layout and for the Arrange button,
+edge routes and label places always.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class ProcessCanvas(
         on_delete: Handler | None = None,
         on_select: Handler | None = None,
         on_drop: Handler | None = None,
+        on_arrange: Handler | None = None,
     ) -> None:
         super().__init__()
         self._props["nodes"] = []
@@ -48,11 +51,13 @@ class ProcessCanvas(
         self._props["highlight"] = {"states": {}, "transitions": {}}
         self._props["diff"] = {"states": {}, "transitions": {}}
         self._props["overlay"] = {"states": {}, "transitions": {}}
+        self._props["autoLayout"] = False
         self._subscribe("moved", on_move, throttle=MOVE_THROTTLE_S)
         self._subscribe("connected", on_connect)
         self._subscribe("deleted", on_delete)
         self._subscribe("selected", on_select)
         self._subscribe("dropped", on_drop)
+        self._subscribe("arranged", on_arrange)
 
     def _subscribe(self, event: str, handler: Handler | None, throttle: float = 0.0) -> None:
         if handler is None:
@@ -75,9 +80,18 @@ class ProcessCanvas(
     def findings(self) -> dict[str, dict[str, Any]]:
         return self._props["findings"]
 
-    def set_graph(self, nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> None:
+    def set_graph(
+        self,
+        nodes: list[dict[str, Any]],
+        edges: list[dict[str, Any]],
+        *,
+        auto_layout: bool | None = None,
+    ) -> None:
         """Replace the whole graph (nodes: id, type, x, y, label, detail; edges: id, source,
-        target, label)."""
+        target, label). `auto_layout`: the positions are placeholders (nothing stored), the
+        canvas places the states itself."""
+        if auto_layout is not None:
+            self._props["autoLayout"] = auto_layout
         self._props["nodes"] = nodes
         self._props["edges"] = edges
         self.update()
@@ -157,5 +171,14 @@ class ProcessCanvas(
         self.run_method("focus", element_id)
 
     def fit(self) -> None:
-        """Zoom so the whole graph is in view."""
+        """The whole graph if it fits at a readable zoom, else a readable part of it."""
         self.run_method("fit")
+
+    def arrange(self) -> None:
+        """Lay the graph out anew with ELK; the positions come back as an `arranged` event."""
+        self.run_method("arrange")
+
+    def set_auto_layout(self, auto_layout: bool) -> None:
+        if self._props["autoLayout"] != auto_layout:
+            self._props["autoLayout"] = auto_layout
+            self.update()

@@ -57,11 +57,14 @@ class InstanceGraph:
             .mark("instance-canvas")
             .props(testid("instance-canvas"))
         )
-        self.canvas.set_graph(graph.canvas_nodes(), graph.canvas_edges())
+        self.canvas.set_graph(
+            graph.canvas_nodes(), graph.canvas_edges(), auto_layout=not graph.laid_out
+        )
 
     def show(self, path: PathView) -> None:
+        # Every parallel branch's state pulses, not only the instance's own.
         current = (
-            [path.state]
+            list(path.active or [path.state])
             if path.state and path.status in ("running", "suspended", "incident")
             else []
         )

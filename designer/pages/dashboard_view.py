@@ -149,7 +149,8 @@ class DashboardView:
         document = self.versions[number].document
         if number != self.shown_version:
             draft = Draft(document)
-            self.canvas.set_graph(draft.canvas_nodes(), draft.canvas_edges())
+            self.canvas.set_graph(draft.canvas_nodes(), draft.canvas_edges(),
+                                  auto_layout=not draft.laid_out)
             self.shown_version = number
         self.canvas.set_overlay(*heat_overlay(document, board.time_in_state, board.transitions))
 

@@ -91,7 +91,19 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
             ui.label(document.get("name") or document["key"]).classes("text-xl font-semibold")
             with ui.row().classes("items-center gap-2 text-xs text-slate-600"):
                 ui.label(document["key"]).classes("font-mono")
-                _published_note(session, document["key"])
+                note = ui.row().classes("items-center gap-2")
+
+                def published_note() -> None:
+                    note.clear()
+                    with note:
+                        _published_note(session, document["key"])
+
+                session.published_note = published_note
+                published_note()
+                session.save_status = (
+                    ui.label("Saved").classes("text-slate-600").mark("save-status")
+                    .props('data-testid="save-status" role="status" aria-live="polite"')
+                )
         with ui.row().classes("items-center gap-2"):
             ui.button(icon="undo", on_click=session.undo).props(
                 'flat dense aria-label="Undo"'
@@ -101,7 +113,7 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
             ).mark("redo").tooltip("Redo (Ctrl+Shift+Z)")
             ui.button("Arrange", icon="account_tree", on_click=session.arrange).props(
                 'flat dense no-caps data-testid="arrange"'
-            ).mark("arrange").tooltip("Lay the graph out left to right")
+            ).mark("arrange").tooltip("Lay the graph out left to right (ELK)")
             ui.button(icon="fit_screen", on_click=lambda: session.canvas.fit()).props(
                 'flat dense aria-label="Fit view"'
             ).tooltip("Fit view")
@@ -117,10 +129,13 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
                         f'data-testid="export-{kind}"').mark(f"export-{kind}")
             session.toolbar_box = ui.row().classes("items-center gap-3")
             session.toolbar_view()
-    with ui.row().classes("w-full gap-3 flex-nowrap items-stretch h-[calc(100vh-150px)]"):
-        with ui.card().classes("w-44 shrink-0 p-3"):
+    # Phones stack the canvas (first, most of the screen), the palette and the panels.
+    with ui.row().classes(
+        "w-full gap-3 flex-col md:flex-row md:flex-nowrap items-stretch md:h-[calc(100vh-150px)]"
+    ):
+        with ui.card().classes("w-full md:w-44 shrink-0 p-3 order-2 md:order-none"):
             state_palette(session.add_state)
-        with ui.card().classes("grow p-0 min-w-0"):
+        with ui.card().classes("grow p-0 min-w-0 h-[70vh] md:h-auto order-1 md:order-none"):
             session.canvas = (
                 ProcessCanvas(
                     on_move=session.on_move,
@@ -128,11 +143,13 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
                     on_delete=session.on_delete,
                     on_select=session.on_select,
                     on_drop=session.on_drop,
+                    on_arrange=session.on_arrange,
                 )
                 .classes("w-full h-full")
                 .mark("canvas")
             )
-        with ui.column().classes("w-80 shrink-0 gap-3 overflow-y-auto"):
+            session.canvas.set_auto_layout(not session.draft.laid_out)
+        with ui.column().classes("w-full md:w-80 shrink-0 gap-3 overflow-y-auto order-3"):
             _modelling(session)
             with (
                 ui.card()

@@ -175,9 +175,9 @@ class InstanceView:
                     ui.badge(inst.status, color=STATUS_COLOURS.get(inst.status, "grey-8")).mark(
                         "instance-status"
                     ).props(testid("instance-status"))
-                    ui.label(f"in {inst.state}").classes("text-lg").mark("instance-state").props(
-                        testid("instance-state")
-                    )
+                    ui.label(f"in {', '.join(active_states(inst))}").classes("text-lg").mark(
+                        "instance-state"
+                    ).props(testid("instance-state"))
                 ui.label(
                     f"{inst.id} · business key {inst.business_key or '—'} · started "
                     f"{inst.created_at:%Y-%m-%d %H:%M:%S} by {inst.started_by or '—'}"
@@ -307,6 +307,11 @@ class InstanceView:
             await self._do("set-vars", reason, variables={name: _parsed(entered["value"])})
 
         self._dialog(f"Set variable {name}", confirm, fields)
+
+
+# PARALLEL-BRANCHES: where the instance is, one state per running branch.
+def active_states(inst: Any) -> list[str]:
+    return list(inst.active_states) or [str(inst.state)]
 
 
 def _as_json(value: Any) -> str:

@@ -69,4 +69,5 @@ def register(engine: Engine, auth: WebAuth) -> None:
             published_graph = Draft(record.document)
             with ui.card().classes("w-full h-[calc(100vh-160px)] p-0"):
                 canvas = ProcessCanvas(readonly=True).classes("w-full h-full").mark("canvas")
-            canvas.set_graph(published_graph.canvas_nodes(), published_graph.canvas_edges())
+            canvas.set_graph(published_graph.canvas_nodes(), published_graph.canvas_edges(),
+                             auto_layout=not published_graph.laid_out)

@@ -109,6 +109,9 @@ async def test_arrange_lays_the_draft_out_again_and_can_be_undone(
     drafts.save(engine, document, "ana")
     await user.open("/designer/loan-approval")
     user.find(marker="arrange").click()
+    # The browser runs ELK and answers with the positions; here the answer is simulated.
+    arranged = [{"id": "start", "x": 0, "y": 0}, {"id": "approved", "x": 900, "y": 40}]
+    user.find(marker="canvas").trigger("arranged", {"nodes": arranged, "asked": True})
     layout = drafts.load(engine, "loan-approval")["layout"]
     assert layout["start"]["x"] < layout["approved"]["x"]
     user.find(marker="undo").click()

@@ -174,7 +174,8 @@ async def test_move_with_a_reason_appears_in_the_timeline_live(operator: User, l
     assert only(operator, "move-target").value == "wait_docs"
     operator.find(marker="reason-input").type("customer sent the wrong form")
     operator.find(marker="reason-confirm").click()
-    await operator.should_see("moved review → wait_docs")
+    await operator.should_see(
+        "Moved by olga from review to wait_docs: customer sent the wrong form")
     assert engine.get(loans[1]).state == "wait_docs"
     engine.send(loans[1], "docs_received", actor="api")  # another writer: arrives live
     for _ in range(40):
@@ -183,7 +184,7 @@ async def test_move_with_a_reason_appears_in_the_timeline_live(operator: User, l
         if canvas.props["highlight"]["states"].get("review") == "current":
             break
     assert canvas.props["highlight"]["states"]["review"] == "current"
-    await operator.should_see("wait_docs → review on docs_received")
+    await operator.should_see("Moved from wait_docs to review on docs_received")
 
 
 async def test_set_variable_and_migrate_are_operator_actions(operator: User, loans, loan,
@@ -276,7 +277,7 @@ async def test_an_open_reason_dialog_survives_a_live_refresh(operator: User, loa
     operator.find(marker="op-suspend").click()
     await operator.should_see(marker="reason-dialog")
     engine.send(loans[0], "request_docs", actor="api")  # the page redraws behind the dialog
-    await operator.should_see("review → wait_docs on request_docs")
+    await operator.should_see("Moved from review to wait_docs on request_docs")
     operator.find(marker="reason-input").type("hold until the audit ends")
     operator.find(marker="reason-confirm").click()
     await operator.should_see("Suspend: suspended, in wait_docs")

@@ -153,3 +153,132 @@ def test_pages_inbox_is_cards_on_a_phone(
     assert overflowing_cells(page, '[data-testid="role-tasks"]') == []
     shoot(page, f"inbox-phone-{theme}")
     assert_accessible(page, f"inbox at 390px, {theme}")
+
+
+def test_pages_instances_filters_live_in_the_url_and_batch_waits_for_a_selection(
+    signed_in_page: Page, designer_url: str, loans: dict[str, str]
+) -> None:
+    page = signed_in_page
+    light(page, designer_url)
+    page.goto(designer_url + "/instances")
+    expect(page.get_by_test_id("batch-suspend")).to_be_disabled()
+    page.locator('input[data-testid="filter-state"]').fill("review")
+    page.locator('input[data-testid="filter-text"]').fill("PAGES-LN")
+    page.locator('input[data-testid="filter-variable"]').fill("amount > 30000")
+    page.get_by_test_id("filter-apply").click()
+    table = page.get_by_test_id("instances-table")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(page).to_have_url(f"{designer_url}/instances?state=review&q=PAGES-LN"
+                             "&variable=amount+%3E+30000")
+    page.reload()
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(table.get_by_text("PAGES-LN-2")).to_be_visible()
+    expect(table.get_by_text("PAGES-LN-3")).to_be_visible()
+    expect(page.locator('input[data-testid="filter-variable"]')).to_have_value("amount > 30000")
+    expect(page.get_by_test_id("batch-suspend")).to_be_disabled()
+    table.locator("tbody tr").first.locator(".q-checkbox").click()
+    expect(page.get_by_test_id("batch-suspend")).to_be_enabled()
+    expect(page.get_by_text("1 selected")).to_be_visible()
+    shoot(page, "instances-desk")
+    assert_accessible(page, "instances at 1440px")
+
+    page.locator('input[data-testid="filter-variable"]').fill("amount >> 5")
+    page.get_by_test_id("filter-apply").click()
+    expect(page.get_by_test_id("filter-error")).to_have_text(
+        "variable filter 'amount >> 5': '>' is followed by another comparison sign in '> 5'")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_pages_instances_are_cards_on_a_phone(
+    signed_in_page: Page, designer_url: str, loans: dict[str, str], theme: str
+) -> None:
+    page = signed_in_page
+    (dark if theme == "dark" else light)(page, designer_url)
+    page.set_viewport_size(PHONE)
+    page.goto(designer_url + "/instances?q=PAGES-LN")
+    table = page.get_by_test_id("instances-table")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table.locator("thead")).to_be_hidden()
+    assert page_width(page) <= PHONE["width"]
+    assert overflowing_cells(page, '[data-testid="instances-table"]') == []
+    shoot(page, f"instances-phone-{theme}")
+    assert_accessible(page, f"instances at 390px, {theme}")
+
+
+def test_pages_instance_history_reads_as_sentences_with_the_raw_event_behind(
+    signed_in_page: Page, designer_url: str, loans: dict[str, str]
+) -> None:
+    page = signed_in_page
+    light(page, designer_url)
+    page.goto(f"{designer_url}/instances/{loans['PAGES-LN-1']}")
+    timeline = page.get_by_test_id("timeline")
+    started = timeline.get_by_text("Started by admin as PAGES-LN-1 with applicant_name "
+                                   "Katherine Johnson, amount 25,000, ssn *** and 3 more")
+    expect(started).to_be_visible()
+    expect(timeline.get_by_text("Moved from score to route on done")).to_be_visible()
+    expect(timeline.get_by_text("078-05-")).to_have_count(0)  # the SSN: masked, raw too
+    page.get_by_test_id("raw-1").click()
+    raw = page.get_by_test_id("event-1").locator(".font-mono")
+    expect(raw).to_be_visible()
+    expect(raw).to_contain_text('"ssn": "***"')
+    expect(page.get_by_test_id("travel-banner")).to_be_hidden()  # opening it is no time travel
+    shoot(page, "instance-desk", full=False)
+    assert_accessible(page, "instance page at 1440px")
+
+    page.get_by_test_id("tab-variables").click()
+    values = page.locator('[data-testid^="variable-"]')
+    expect(values.first).to_be_visible()
+    lefts = {round(box["x"]) for box in
+             (values.nth(n).bounding_box() for n in range(values.count()))}
+    assert len(lefts) == 1, f"variable values start at different places: {lefts}"
+    shoot(page, "instance-variables-desk", full=False)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_pages_instance_page_stacks_graph_and_history_on_a_phone(
+    signed_in_page: Page, designer_url: str, loans: dict[str, str], theme: str
+) -> None:
+    page = signed_in_page
+    (dark if theme == "dark" else light)(page, designer_url)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{designer_url}/instances/{loans['PAGES-LN-2']}")
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline.get_by_text("Started by admin as PAGES-LN-2")).to_be_visible()
+    graph = page.locator(".sw-canvas").first
+    expect(graph).to_be_visible()
+    graph_box, history_box = graph.bounding_box(), timeline.bounding_box()
+    assert graph_box["y"] + graph_box["height"] <= history_box["y"], "not stacked"
+    assert history_box["x"] >= 0 and history_box["x"] + history_box["width"] <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
+    shoot(page, f"instance-phone-{theme}")
+    assert_accessible(page, f"instance page at 390px, {theme}")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_pages_a_task_can_be_worked_on_a_phone(
+    signed_in_page: Page, designer_url: str, loans: dict[str, str], theme: str
+) -> None:
+    page = signed_in_page
+    (dark if theme == "dark" else light)(page, designer_url)
+    page.set_viewport_size(PHONE)
+    page.goto(designer_url + "/tasks")
+    link = page.locator(f'a[data-testid^="open-{loans["PAGES-LN-3"]}:"]')
+    expect(link).to_be_visible()
+    link.click()
+    page.wait_for_url(f"{designer_url}/tasks/*")
+    claim = page.get_by_test_id("claim")
+    if claim.count():
+        claim.click()
+    expect(page.get_by_text("Claimed by you")).to_be_visible()
+    form = page.locator(".q-card", has=page.get_by_text("Form", exact=True)).first
+    field = page.locator('[data-testid="field-underwriter_comment"]').first
+    field_box, form_box = field.bounding_box(), form.bounding_box()
+    assert field_box["width"] >= form_box["width"] - 48, "the field does not fill the form"
+    approve = page.get_by_test_id("outcome-approve")
+    approve.scroll_into_view_if_needed()
+    box = approve.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    expect(approve).to_be_enabled()
+    assert page_width(page) <= PHONE["width"]
+    shoot(page, f"task-phone-{theme}")
+    assert_accessible(page, f"task page at 390px, {theme}")

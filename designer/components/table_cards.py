@@ -21,6 +21,7 @@ _CSS = """
                        padding: 6px 0; height: auto; }
   .body--dark .sw-cards tbody tr { border-color: #475569; }
   .sw-cards tbody td { display: flex; align-items: baseline; gap: .5rem; height: auto !important;
+                       width: auto !important;
                        padding: 2px 12px !important; border: 0 !important; white-space: normal;
                        overflow-wrap: anywhere; text-align: left !important; }
   .sw-cards tbody td[data-label]::before { content: attr(data-label); flex: 0 0 6.5rem;

@@ -83,14 +83,28 @@ async def test_the_table_pages_sorts_and_filters_in_the_store(operator: User, lo
     assert [r["business_key"] for r in table(operator).rows] == ["LN-1"]
     only(operator, "filter-variable").value = "amount"
     operator.find(marker="filter-apply").click()
-    await operator.should_see("write it as name=value")
+    await operator.should_see("variable filter 'amount': no comparison in it")
+
+
+async def test_filters_come_from_the_url(operator: User, loans, engine: Engine) -> None:
+    await operator.open("/instances?state=review&variable=amount+>+55000&q=ln-")
+    assert {r["business_key"] for r in table(operator).rows} == {"LN-1", "LN-2"}
+    assert only(operator, "filter-variable").value == "amount > 55000"
+    assert only(operator, "filter-text").value == "ln-"
+    assert only(operator, "filter-state").value == "review"
+    await operator.open("/instances?variable=amount+>>+5")
+    await operator.should_see("'>' is followed by another comparison sign in '> 5'")
 
 
 async def test_batch_suspend_needs_a_reason_and_reports_each_instance(
         operator: User, loans, engine: Engine) -> None:
     await operator.open("/instances?state=review")
     grid = table(operator)
-    grid.selected = [r for r in grid.rows if r["business_key"] in ("LN-0", "LN-1")]
+    assert not only(operator, "batch-suspend").enabled  # nothing selected yet
+    picked = [r for r in grid.rows if r["business_key"] in ("LN-0", "LN-1")]
+    operator.find(marker="instances-table").trigger("selection", {
+        "added": True, "rows": picked, "keys": [r["id"] for r in picked]})
+    assert only(operator, "batch-suspend").enabled
     operator.find(marker="batch-suspend").click()
     await operator.should_see(marker="reason-dialog")
     operator.find(marker="reason-confirm").click()

@@ -123,6 +123,7 @@ def test_pages_inbox_shows_business_keys_and_variables_searches_and_saves_views(
     page.get_by_role("option", name="Katherine's loans").click()
     expect(page.locator('input[data-testid="task-search"]')).to_have_value("Katherine")
     expect(page.get_by_test_id("role-tasks").locator("tbody tr")).to_have_count(1)
+    expect(page.locator(".q-menu")).to_have_count(0)  # the picker's menu has closed
     shoot(page, "inbox-saved-view")
     assert_accessible(page, "inbox at 1440px")
 
@@ -226,8 +227,9 @@ def test_pages_instance_history_reads_as_sentences_with_the_raw_event_behind(
     assert_accessible(page, "instance page at 1440px")
 
     page.get_by_test_id("tab-variables").click()
-    values = page.locator('[data-testid^="variable-"]')
+    values = page.get_by_test_id("variables").locator('[data-testid^="variable-"]')
     expect(values.first).to_be_visible()
+    page.wait_for_timeout(600)  # the tab panel has slid in
     lefts = {round(box["x"]) for box in
              (values.nth(n).bounding_box() for n in range(values.count()))}
     assert len(lefts) == 1, f"variable values start at different places: {lefts}"

@@ -3,8 +3,7 @@
 Paging and sorting happen in the store (`runtime.operations.queries.search`), one page at a
 time, so the page stays fast with many thousands of instances; committed changes redraw the
 shown page (at most about once a second), keeping the operator's selection.
-The applied filters live in the URL (`?status=running&definition=loan-approval&state=review
-&q=LN-7&variable=amount+>+10000`), so a reload keeps them and a link shares them.
+The applied filters live in the URL (`?state=review&q=LN-7`): a reload keeps them, links share.
 `?status=incident` opens the incidents view: instances in incident grouped by error class
 and cause, each group retried with one click. Below 768 px each instance is a card.
 """
@@ -38,25 +37,10 @@ PAGE_SIZE = 25
 LIVE_SETTLE_S = 1.0  # a busy engine redraws the list at most about once a second
 BATCH = ("suspend", "resume", "cancel", "retry")
 COLUMNS = [
-    {"name": "id", "label": "Instance", "field": "id", "align": "left", "sortable": True},
-    {
-        "name": "definition",
-        "label": "Process",
-        "field": "definition",
-        "align": "left",
-        "sortable": True,
-    },
-    {"name": "state", "label": "State", "field": "state", "align": "left", "sortable": True},
-    {"name": "status", "label": "Status", "field": "status", "align": "left", "sortable": True},
-    {
-        "name": "business_key",
-        "label": "Business key",
-        "field": "business_key",
-        "align": "left",
-        "sortable": True,
-    },
-    {"name": "started", "label": "Started", "field": "started", "align": "left", "sortable": True},
-    {"name": "updated", "label": "Updated", "field": "updated", "align": "left", "sortable": True},
+    {"name": name, "label": label, "field": name, "align": "left", "sortable": True}
+    for name, label in (("id", "Instance"), ("definition", "Process"), ("state", "State"),
+                        ("status", "Status"), ("business_key", "Business key"),
+                        ("started", "Started"), ("updated", "Updated"))
 ]
 
 
@@ -124,7 +108,7 @@ def row_of(inst: Instance) -> dict[str, Any]:
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    return f"{moment:%Y-%m-%d %H:%M:%S}" if moment else ""
 
 
 class InstanceList:
@@ -134,12 +118,10 @@ class InstanceList:
         self, engine: Engine, auth: WebAuth, may_operate: bool, query: InstanceQuery
     ) -> None:
         self.engine, self.auth, self.may_operate = engine, auth, may_operate
-        self.query = query
-        self.total = 0
+        self.query, self.total = query, 0
         self._filters(query)
-        self.error = (
-            ui.label().classes("text-negative").mark("filter-error").props(testid("filter-error"))
-        )
+        self.error = ui.label().classes("text-negative").mark("filter-error")
+        self.error.props(testid("filter-error"))
         with ui.row().classes("items-center gap-2"):
             self.selected_label = ui.label("").classes("text-sm text-slate-600")
             self.batch_buttons = [
@@ -309,12 +291,12 @@ class InstanceList:
         self._show_selection()
 
     @staticmethod
-    def _in_url(query: InstanceQuery) -> None:
+    def _in_url(q: InstanceQuery) -> None:
         """The applied filters in the address bar: a reload restores them, a link shares them."""
-        wanted = {"status": query.status, "definition": query.definition, "state": query.state,
-                  "q": query.text, "variable": query.variable}
+        wanted = {"status": q.status, "definition": q.definition, "state": q.state, "q": q.text,
+                  "variable": q.variable}
         params = urlencode({k: v for k, v in wanted.items() if v})
-        ui.navigate.history.replace("/instances" + (f"?{params}" if params else ""))
+        ui.navigate.history.replace(f"/instances?{params}".rstrip("?"))
 
     def _show_selection(self) -> None:
         count = len(self.table.selected)

@@ -161,7 +161,7 @@ def test_pages_move_when_another_process_completes_an_action(
     print(f"\n{name}: the instance page moved {shown_at(instance) - committed:.2f} s and the "
           f"inbox listed the task {shown_at(inbox) - committed:.2f} s after the other "
           f"process committed (attempt {done['attempt']} of its action)")
-    expect(instance.get_by_text("check → review on done")).to_be_visible()
+    expect(instance.get_by_text("Moved from check to review on done")).to_be_visible()
     instance.screenshot(path=str(ARTIFACTS / f"live-{name}-2-instance-moved.png"))
     inbox.screenshot(path=str(ARTIFACTS / f"live-{name}-3-inbox-listed.png"), full_page=True)
 

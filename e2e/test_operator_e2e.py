@@ -105,7 +105,7 @@ def test_the_graph_moves_live_when_the_review_task_completes(
     assert done.status_code == 200, done.text
     expect(page.get_by_test_id("instance-state")).to_have_text("in wait_docs", timeout=5_000)
     print(f"\ngraph moved {time.monotonic() - sent:.2f} s after the REST completion")
-    expect(page.get_by_text("review → wait_docs on request_docs")).to_be_visible()
+    expect(page.get_by_text("Moved from review to wait_docs on request_docs")).to_be_visible()
     shoot(page, "2-moved-live")
 
 
@@ -155,7 +155,7 @@ def test_an_operator_moves_a_loan_with_a_reason_and_sees_it_in_the_timeline(
     shoot(page, "6-move-dialog")
     page.get_by_test_id("reason-confirm").click()
     expect(page.get_by_test_id("instance-state")).to_have_text("in wait_docs")
-    entry = page.get_by_text("moved review → wait_docs")
+    entry = page.get_by_text("Moved by otto from review to wait_docs: documents arrived by post")
     expect(entry).to_be_visible()
     expect(page.get_by_text("documents arrived by post").first).to_be_visible()
     shoot(page, "7-moved")

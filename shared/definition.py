@@ -57,6 +57,9 @@ class Variable(_Model):
     pii: list[PiiKind] = []
     default: Any = None
     description: str | None = None
+    # A column of the task inbox, and searched there (false: kept out of the document, so
+    # versions published before it keep their content hash).
+    inbox: bool = False
 
     @property
     def level(self) -> Classification:

@@ -197,6 +197,12 @@ def test_instances_are_listed_and_filtered_on_variables_of_compressed_rows(order
     assert ids(variable=f"notes={long_note}", status="running", definition="order-review",
                text="PO-2") == {big[2]}, "other filters still apply"
     assert ids(variable="notes=nothing like it") == set()
+    everyone = {*big, small}
+    assert ids(variable="notes != nothing like it") == everyone, "!=: decoded in Python"
+    assert ids(variable=f"notes != {long_note}") == everyone - {big[2], small}
+    assert ids(variable="notes > a") == {i for i in everyone
+                                         if orders.get(i).variables["notes"] > "a"}
+    assert ids(variable="total > 99") == set(big), "numbers compared in peeked values"
     listed = orders.list_instances(definition="order-review")
     assert listed.total == 4
     assert {i.id: i.variables["order_id"] for i in listed.items}[big[2]] == "PO-000002"

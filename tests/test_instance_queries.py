@@ -17,8 +17,8 @@ from runtime.operations.queries import (
     incident_groups,
     pending_jobs,
     search,
-    variable_filter,
 )
+from runtime.operations.variable_filter import parse
 
 
 def started(engine: Engine, loan: dict[str, Any], amounts: list[int]) -> list[str]:
@@ -52,6 +52,20 @@ def test_filters_combine_and_each_one_narrows(engine, loan_approval):
         ids[1], ids[2]}
 
 
+def test_variable_filters_compare(engine, loan_approval):
+    ids = started(engine, loan_approval, [5000, 50_000, 12_000, 7000])
+    assert set(ids_of(engine, variable="amount > 10000")) == {ids[1], ids[2]}
+    assert set(ids_of(engine, variable="amount>=7000")) == {ids[1], ids[2], ids[3]}
+    assert set(ids_of(engine, variable="amount < 7000")) == {ids[0]}
+    assert set(ids_of(engine, variable="amount <= 7000.0")) == {ids[0], ids[3]}
+    assert set(ids_of(engine, variable="amount != 5000")) == {ids[1], ids[2], ids[3]}
+    assert set(ids_of(engine, variable="applicant != app 1")) == {ids[0], ids[2], ids[3]}
+    assert set(ids_of(engine, variable="applicant > app 1")) == {ids[2], ids[3]}
+    assert ids_of(engine, variable="applicant == app 2") == [ids[2]]
+    assert ids_of(engine, variable="amount > app") == []  # text never orders with numbers
+    assert ids_of(engine, variable="colour != red") == []  # no such variable: no match
+
+
 def test_started_between_paging_and_sorting(engine, loan_approval):
     first = engine.clock.now()
     ids = started(engine, loan_approval, [50_000] * 7)
@@ -67,8 +81,8 @@ def test_started_between_paging_and_sorting(engine, loan_approval):
 
 def test_bad_filters_and_sorts_are_named(engine, loan_approval):
     started(engine, loan_approval, [1])
-    with pytest.raises(QueryInvalid, match="name=value"):
-        variable_filter("amount")
+    with pytest.raises(QueryInvalid, match="'amount': no comparison in it"):
+        parse("amount")
     with pytest.raises(QueryInvalid, match="cannot sort by 'colour'"):
         search(engine, InstanceQuery(sort="colour"))
 

@@ -29,18 +29,22 @@ BREAKER_COLOURS = {"closed": "green-9", "open": "red-9", "half-open": "brown-7"}
 def variables_panel(
     inst: Instance, sensitive: frozenset[str], on_edit: Callable[[str, Any], None] | None
 ) -> None:
+    """Name and value side by side, values left-aligned in one column (JSON, so `"5000"` and
+    `5000` differ), an edit button after each for operators."""
     shown = masked(inst.variables, sensitive)
     with ui.column().classes("w-full gap-1").mark("variables").props(testid("variables")):
         if not shown:
             ui.label("No variables.").classes("text-slate-600 text-sm")
-        for name in sorted(shown):
-            with ui.row().classes("w-full items-center justify-between gap-2 flex-nowrap"):
-                ui.label(name).classes("text-sm font-medium")
+            return
+        with ui.grid(columns="minmax(5rem, max-content) minmax(0, 1fr) auto").classes(
+                "w-full gap-x-3 gap-y-1 items-center"):
+            for name in sorted(shown):
+                ui.label(name).classes("text-sm font-medium break-all")
                 value = shown[name]
                 text = value if value == MASK else json.dumps(value, ensure_ascii=False)
                 label = (
                     ui.label(text)
-                    .classes("text-sm font-mono truncate")
+                    .classes("text-sm font-mono text-left break-all")
                     .mark(f"variable-{name}")
                     .props(testid(f"variable-{name}"))
                 )
@@ -50,6 +54,8 @@ def variables_panel(
                     ui.button(icon="edit", on_click=lambda n=name, v=value: on_edit(n, v)).props(
                         f'flat dense round size=sm aria-label="Change {name}"'
                     ).mark(f"edit-{name}").props(testid(f"edit-{name}"))
+                else:
+                    ui.element("span")  # keeps the grid's rows aligned
 
 
 def work_panel(engine: Engine, inst: Instance) -> None:

@@ -1,7 +1,9 @@
-"""The history timeline of one instance: every event with actor, time and payload.
+"""The history timeline of one instance: every event as a sentence, with time and actor, and
+its raw JSON behind an expander.
 
-Sensitive variables are masked (SPEC §2), exactly as the REST API masks them. Clicking an
-event asks the page to show the graph as it was right after it.
+Variables the viewer may not see are masked (SPEC §2), exactly as the REST API masks them.
+Clicking an event asks the page to show the graph as it was right after it; opening its raw
+JSON does not.
 """
 
 from __future__ import annotations
@@ -12,31 +14,13 @@ from typing import Any
 
 from nicegui import ui
 
+from designer.components.event_sentences import sentence
 from designer.components.instance_status import testid
 from runtime.core.events import Event
 from shared.sensitivity import masked
 
 SHOWN = 300
 TROUBLE_TYPES = {"action_failed", "incident", "compensation_failed"}
-
-
-def describe(event: Event) -> str:
-    """One line saying what happened, for the timeline's title."""
-    data = event.data
-    if event.type == "transition":
-        via = f" on {data['event']}" if data.get("event") else ""
-        return f"{data.get('from') or 'start'} → {data.get('to')}{via}"
-    if event.type == "moved":
-        return f"moved {data.get('from')} → {data.get('to')}"
-    if event.type == "action_failed":
-        retry = f", retry at {data['retry_at'][:19]}" if data.get("retry_at") else ", final"
-        return f"{data.get('action')} failed (attempt {data.get('attempt')}{retry})"
-    if event.type == "incident":
-        return f"incident: {data.get('reason')}"
-    if event.type == "dlp_flagged":
-        found = ", ".join(f"{f.get('variable')} ({f.get('kind')})" for f in data["findings"])
-        return f"DLP {data.get('action')}: {found}"
-    return event.type.replace("_", " ")
 
 
 def timeline(
@@ -65,18 +49,27 @@ def timeline(
                 .props(testid(f"event-{event.seq}"))
                 .on("click", lambda _, s=event.seq: on_pick(s))
             ):
-                with ui.row().classes("w-full justify-between items-baseline gap-2"):
-                    ui.label(f"#{event.seq} {describe(event)}").classes("text-sm font-medium")
-                    ui.label(f"{event.at:%Y-%m-%d %H:%M:%S} · {event.actor or 'system'}").classes(
-                        "text-xs text-slate-600"
-                    )
-                payload = masked(event.data, sensitive)
-                if payload:
-                    ui.label(json.dumps(payload, ensure_ascii=False, default=str)[:400]).classes(
-                        "text-xs font-mono text-slate-600 break-all"
-                    )
+                ui.label(sentence(event, sensitive)).classes(
+                    "text-sm font-medium break-words").mark(f"sentence-{event.seq}").props(
+                    testid(f"sentence-{event.seq}"))
+                ui.label(
+                    f"#{event.seq} · {event.at:%Y-%m-%d %H:%M:%S} · {event.actor or 'system'}"
+                ).classes("text-xs text-slate-600")
+                _raw(event, sensitive)
         if len(events) > SHOWN:
             ui.label(
                 f"{len(events) - SHOWN} older events are not listed here; the REST history "
                 "(GET /api/v1/instances/{id}/history) has them all."
             ).classes("text-xs text-slate-600").mark("older-events")
+
+
+def _raw(event: Event, sensitive: frozenset[str]) -> None:
+    """The event as stored (masked), folded away: a click on it does not time-travel."""
+    raw = {"type": event.type, "data": masked(event.data, sensitive)}
+    with ui.element("details").classes("text-xs").on(
+            "click", js_handler="(e) => e.stopPropagation()"):
+        with ui.element("summary").classes("cursor-pointer text-slate-600 select-none").props(
+                testid(f"raw-{event.seq}")).mark(f"raw-{event.seq}"):
+            ui.label("Raw event").classes("inline")
+        ui.label(json.dumps(raw, ensure_ascii=False, default=str, indent=1)).classes(
+            "font-mono whitespace-pre-wrap break-all text-slate-700")

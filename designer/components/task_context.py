@@ -1,8 +1,9 @@
 """Beside a task's form: what the worker needs to know about its instance.
 
 The instance's variables (sensitive ones masked, as in every view: SPEC §2) other than the
-form's own fields, and a short history: the latest events in plain words. Built only after the
-task service has let the user see the task, so it shows nothing a user may not see.
+form's own fields, and a short history: the latest events as sentences (`event_sentences`).
+Built only after the task service has let the user see the task, so it shows nothing a user
+may not see.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
 
+from designer.components.event_sentences import sentence
 from runtime.people.tasks import Task
 from shared.classification import hidden_names
 from shared.sensitivity import masked
 
 if TYPE_CHECKING:
     from runtime import Engine
-    from runtime.core.events import Event
 
 RECENT = 8
 
@@ -46,33 +47,20 @@ def context_variables(engine: Engine, task: Task, sees_confidential: bool = Fals
     return rows
 
 
-def history_summary(engine: Engine, task: Task, recent: int = RECENT) -> tuple[list[str], int]:
-    """(the latest `recent` events as sentences, newest first; how many events in all)."""
+def history_summary(engine: Engine, task: Task, recent: int = RECENT,
+                    sees_confidential: bool = False) -> tuple[list[str], int]:
+    """(the latest `recent` events as sentences, newest first, values the viewer may not
+    see masked; how many events in all)."""
     events = engine.history(task.instance_id)
-    return [f"{_when(e.at)} · {describe(e)}" for e in reversed(events[-recent:])], len(events)
-
-
-def describe(event: Event) -> str:
-    """One event in plain words: what happened and who did it (no variable values)."""
-    data, who = event.data, event.actor or "system"
-    text = {
-        "instance_started": f"started by {who}",
-        "transition": f"moved {data.get('from') or 'in'} → {data.get('to')}"
-        + (f" on {data['event']}" if data.get("event") else ""),
-        "task_created": f"task for {data.get('role')} created",
-        "task_claimed": f"claimed by {data.get('assignee')}",
-        "task_unclaimed": f"given back by {data.get('previous') or who}",
-        "task_delegated": f"delegated by {who} to {data.get('to_user') or data.get('to_role')}",
-        "task_completed": f"completed by {who} with {data.get('outcome')}",
-        "task_escalated": f"escalated to {data.get('to_role')} ({data.get('priority')})",
-    }.get(event.type)
-    return text or f"{event.type.replace('_', ' ')} ({who})"
+    hidden = hidden_names(engine.definition(task.definition, task.version), sees_confidential)
+    return [f"{_when(e.at)} · {sentence(e, hidden)}" for e in reversed(events[-recent:])], \
+        len(events)
 
 
 def instance_context(engine: Engine, task: Task, sees_confidential: bool = False) -> None:
     """The context card: variables, then the history summary."""
     variables = context_variables(engine, task, sees_confidential)
-    lines, total = history_summary(engine, task)
+    lines, total = history_summary(engine, task, sees_confidential=sees_confidential)
     with ui.card().classes("w-full").mark("task-context"):
         ui.label("Instance").classes("text-base font-semibold")
         ui.label(f"{task.definition} v{task.version} · {task.instance_id}").classes(

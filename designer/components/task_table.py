@@ -13,6 +13,8 @@ from typing import Any
 
 from nicegui import ui
 
+from designer.components.shown_values import shown
+from designer.components.table_cards import cards_on_phones
 from runtime.people.tasks import Task
 
 # Dark enough for white text (WCAG AA).
@@ -21,70 +23,93 @@ PRIORITY_COLOURS = {
 }
 
 
-def _column(name: str, label: str, field: str, width: str | None = None,
-            align: str = "left") -> dict[str, str]:
-    """A column; fixed widths keep the two queues' columns lined up under each other."""
+def _column(name: str, label: str, field: str, align: str = "left",
+            wraps: bool = False) -> dict[str, str]:
+    """A column; only free text wraps (`sw-wrap`), keys and times stay on one line."""
     column = {"name": name, "label": label, "field": field, "align": align}
-    if width:
-        column["headerStyle"] = column["style"] = f"width: {width}"
+    if wraps:
+        column["classes"] = "sw-wrap"
     return column
 
 
 COLUMNS = [
-    _column("priority", "Priority", "priority", "5.5rem"),
-    _column("name", "Task", "name"),
-    _column("definition", "Process", "definition", "10rem"),
-    _column("instance", "Instance", "instance_id", "5.5rem"),
-    _column("state", "State", "state", "8rem"),
-    _column("holder", "Role / assignee", "holder", "10rem"),
-    _column("due", "Due", "due_at", "9rem"),
-    _column("actions", "", "id", "7.5rem", align="right"),
+    _column("priority", "Priority", "priority"),
+    _column("name", "Task", "name", wraps=True),
+    _column("business_key", "Business key", "business_key"),
+    _column("definition", "Process", "definition"),
+    _column("instance", "Instance", "instance_id"),
+    _column("state", "State", "state"),
+    _column("holder", "Role / assignee", "holder", wraps=True),
+    _column("due", "Due", "due_at"),
+    _column("actions", "", "id", align="right"),
 ]
+VARIABLE_PREFIX = "var_"
 
+
+def columns_with(variables: list[str]) -> list[dict[str, str]]:
+    """The columns, with one per inbox variable after the process (headed by its name in
+    words: `applicant_name` reads "Applicant name")."""
+    at = next(n for n, c in enumerate(COLUMNS) if c["name"] == "definition") + 1
+    extra = [_column(f"{VARIABLE_PREFIX}{v}", v.replace("_", " ").strip().capitalize() or v,
+                     f"{VARIABLE_PREFIX}{v}", wraps=True) for v in variables]
+    return [*COLUMNS[:at], *extra, *COLUMNS[at:]]
+
+
+_TD = '<q-td :props="props" :data-label="props.col.label"'
 _SLOTS = {
     "no-data": '<div class="w-full text-center text-slate-600 py-1">No tasks here</div>',
     "body-cell-priority": (
-        '<q-td :props="props"><q-badge :color="props.row.priority_colour" '
+        f'{_TD}><div class="flex flex-wrap gap-1">'
+        '<q-badge :color="props.row.priority_colour" '
         ':label="props.value" :data-testid="\'priority-\' + props.row.id" />'
-        '<q-badge v-if="props.row.escalated" outline color="red-7" class="q-ml-xs" '
-        'label="escalated" /></q-td>'
+        '<q-badge v-if="props.row.escalated" outline color="red-7" label="escalated" '
+        ':data-testid="\'escalated-\' + props.row.id" /></div></q-td>'
     ),
     "body-cell-name": (
-        '<q-td :props="props"><a :href="props.row.href" class="text-primary font-medium" '
+        f'{_TD}><a :href="props.row.href" class="text-primary font-medium" '
         ':data-testid="\'open-\' + props.row.id">{{ props.value }}</a></q-td>'
     ),
     "body-cell-definition": (
-        '<q-td :props="props"><span class="font-mono">{{ props.value }}</span>'
-        '<span class="text-slate-500"> v{{ props.row.version }}</span></q-td>'
+        f'{_TD}><span class="font-mono">{{{{ props.value }}}}</span>'
+        '<span class="text-slate-600"> v{{ props.row.version }}</span></q-td>'
     ),
     "body-cell-instance": (
-        '<q-td :props="props"><span class="font-mono text-xs" :title="props.value">'
+        f'{_TD}><span class="font-mono text-xs" :title="props.value">'
         "{{ props.row.instance_short }}</span></q-td>"
     ),
     "body-cell-state": (
-        '<q-td :props="props"><span class="font-mono text-xs">{{ props.value }}</span></q-td>'
+        f'{_TD}><span class="font-mono text-xs">{{{{ props.value }}}}</span></q-td>'
     ),
     "body-cell-due": (
-        '<q-td :props="props"><span v-if="props.value" :data-due="props.value" '
+        f'{_TD}><span v-if="props.value" :data-due="props.value" '
         ':class="props.row.late ? \'text-red-600 font-semibold\' : \'\'" '
         ":title=\"'due ' + props.row.due_label\">{{ props.row.due_text }}</span>"
-        '<span v-else class="text-slate-500">no SLA</span></q-td>'
+        '<span v-else class="text-slate-600">no SLA</span></q-td>'
     ),
     "body-cell-actions": (
-        '<q-td :props="props" class="whitespace-nowrap">'
-        '<q-btn v-if="props.row.can_claim" unelevated dense size="sm" color="primary" '
+        f'{_TD}><div class="flex no-wrap items-center justify-end gap-1">'
+        '<q-btn v-if="props.row.can_claim" unelevated dense no-wrap size="sm" color="primary" '
         'label="Claim" icon="pan_tool" :data-testid="\'claim-\' + props.row.id" '
         "@click=\"() => $parent.$emit('claim', props.row.id)\" />"
-        '<q-btn v-if="props.row.can_unclaim" flat dense size="sm" label="Unclaim" '
+        '<q-btn v-if="props.row.can_unclaim" flat dense no-wrap size="sm" label="Unclaim" '
         'icon="undo" :data-testid="\'unclaim-\' + props.row.id" '
         "@click=\"() => $parent.$emit('unclaim', props.row.id)\" />"
         '<q-btn v-if="props.row.can_delegate" flat dense size="sm" icon="forward_to_inbox" '
         'aria-label="Delegate" '
         ":data-testid=\"'delegate-' + props.row.id\" "
         "@click=\"() => $parent.$emit('delegate', props.row.id)\"><q-tooltip>Delegate to a"
-        " user or a role</q-tooltip></q-btn></q-td>"
+        " user or a role</q-tooltip></q-btn></div></q-td>"
     ),
 }
+# Cells wrap instead of overflowing into their neighbours; a table wider than the page
+# scrolls inside its card (and becomes cards on a phone: `table_cards`).
+_CSS = """
+.sw-task-table table { table-layout: auto; max-width: none; }
+.sw-task-table tbody td { white-space: nowrap; vertical-align: top; height: auto; }
+.sw-task-table tbody td.sw-wrap { white-space: normal; overflow-wrap: break-word;
+                                  min-width: 6rem; }
+.sw-task-table th { white-space: nowrap; }
+"""
 
 _COUNTDOWN_JS = """
 <script>
@@ -141,9 +166,11 @@ def countdown(due: datetime | None, now: datetime) -> str:
     return f"overdue by {span}" if due <= now else f"in {span}"
 
 
-def task_row(task: Task, me: str, roles: frozenset[str], admin: bool,
-             now: datetime) -> dict[str, Any]:
-    """One table row; the `can_*` flags only choose buttons: the service decides."""
+def task_row(task: Task, me: str, roles: frozenset[str], admin: bool, now: datetime,
+             business_key: str | None = None, variables: dict[str, Any] | None = None
+             ) -> dict[str, Any]:
+    """One table row; the `can_*` flags only choose buttons: the service decides.
+    `variables`: the inbox variables the viewer may see (`inbox_columns`)."""
     mine = task.assignee == me
     offered = admin or task.role in roles
     if task.assignee is None:
@@ -153,8 +180,10 @@ def task_row(task: Task, me: str, roles: frozenset[str], admin: bool,
     else:
         holder = f"claimed by {task.assignee}"
     return {
+        **{f"{VARIABLE_PREFIX}{k}": shown(v) for k, v in (variables or {}).items()},
         "id": task.id,
         "href": f"/tasks/{task.id}",
+        "business_key": business_key or "",
         "name": task.name,
         "priority": task.priority,
         "priority_colour": PRIORITY_COLOURS.get(task.priority, "grey-8"),
@@ -180,9 +209,8 @@ def task_table(marker: str, on_action: dict[str, Callable[[str], None]]) -> ui.t
     """An empty queue table; `on_action` maps claim/unclaim/delegate to handlers of a task id."""
     table = ui.table(columns=COLUMNS, rows=[], row_key="id").classes("w-full")
     table.props(f'flat bordered dense data-testid="{marker}"').classes("sw-task-table")
-    # Fixed layout squeezes the task name to nothing on a phone: below 64rem the table
-    # scrolls sideways instead.
-    ui.add_css(".sw-task-table table { table-layout: fixed; min-width: 64rem; }")
+    ui.add_css(_CSS)
+    cards_on_phones(table)
     table.mark(marker)
     for name, template in _SLOTS.items():
         table.add_slot(name, template)

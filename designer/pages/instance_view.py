@@ -81,10 +81,15 @@ class InstanceView:
         self.shown_version = self.inst.version
         self.header = ui.row().classes("w-full items-center justify-between")
         self.travel = ui.row().classes("w-full items-center gap-2 bg-blue-50 rounded px-3 py-1")
-        with ui.row().classes("w-full gap-4 flex-nowrap items-stretch"):
-            with ui.card().classes("grow h-[calc(100vh-220px)] p-0"):
+        # Side by side on a desk; stacked (graph above the history) below 1024 px.
+        with ui.row().classes("w-full gap-4 flex-nowrap max-lg:flex-col items-stretch"):
+            with ui.card().classes(
+                "grow min-w-0 h-[calc(100vh-220px)] max-lg:h-[60vh] max-lg:w-full p-0"
+            ):
                 self.graph_box = ui.element("div").classes("w-full h-full")
-            with ui.card().classes("w-[30rem] shrink-0 h-[calc(100vh-220px)] p-2"):
+            with ui.card().classes(
+                "w-[30rem] shrink-0 h-[calc(100vh-220px)] max-lg:w-full max-lg:h-[80vh] p-2"
+            ):
                 with ui.tabs().classes("w-full") as tabs:
                     history_tab = ui.tab("History")
                     variables_tab = (
@@ -181,7 +186,7 @@ class InstanceView:
                 ui.label(
                     f"{inst.id} · business key {inst.business_key or '—'} · started "
                     f"{inst.created_at:%Y-%m-%d %H:%M:%S} by {inst.started_by or '—'}"
-                ).classes("text-xs text-slate-600 font-mono")
+                ).classes("text-xs text-slate-600 font-mono break-all")
             if self.may_operate:
                 with ui.row().classes("gap-1"):
                     for operation in (o for o in SIMPLE if inst.status in OPERATIONS[o][0]):

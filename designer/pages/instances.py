@@ -3,8 +3,9 @@
 Paging and sorting happen in the store (`runtime.operations.queries.search`), one page at a
 time, so the page stays fast with many thousands of instances; committed changes redraw the
 shown page (at most about once a second), keeping the operator's selection.
+The applied filters live in the URL (`?state=review&q=LN-7`): a reload keeps them, links share.
 `?status=incident` opens the incidents view: instances in incident grouped by error class
-and cause, each group retried with one click.
+and cause, each group retried with one click. Below 768 px each instance is a card.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from nicegui import ui
 
@@ -20,6 +22,7 @@ from designer.components.instance_actions import OPERATE, reason_dialog, run_ope
 from designer.components.instance_explain import class_badge
 from designer.components.instance_status import STATUS_COLOURS, STATUSES, testid
 from designer.components.shell import page_frame
+from designer.components.table_cards import cards_on_phones
 from designer.components.task_live import follow_changes
 from designer.pages import instance_view
 from runtime.core.error_classes import REMEDIES
@@ -34,25 +37,10 @@ PAGE_SIZE = 25
 LIVE_SETTLE_S = 1.0  # a busy engine redraws the list at most about once a second
 BATCH = ("suspend", "resume", "cancel", "retry")
 COLUMNS = [
-    {"name": "id", "label": "Instance", "field": "id", "align": "left", "sortable": True},
-    {
-        "name": "definition",
-        "label": "Process",
-        "field": "definition",
-        "align": "left",
-        "sortable": True,
-    },
-    {"name": "state", "label": "State", "field": "state", "align": "left", "sortable": True},
-    {"name": "status", "label": "Status", "field": "status", "align": "left", "sortable": True},
-    {
-        "name": "business_key",
-        "label": "Business key",
-        "field": "business_key",
-        "align": "left",
-        "sortable": True,
-    },
-    {"name": "started", "label": "Started", "field": "started", "align": "left", "sortable": True},
-    {"name": "updated", "label": "Updated", "field": "updated", "align": "left", "sortable": True},
+    {"name": name, "label": label, "field": name, "align": "left", "sortable": True}
+    for name, label in (("id", "Instance"), ("definition", "Process"), ("state", "State"),
+                        ("status", "Status"), ("business_key", "Business key"),
+                        ("started", "Started"), ("updated", "Updated"))
 ]
 
 
@@ -61,7 +49,11 @@ def register(engine: Engine, auth: WebAuth) -> None:
 
     @ui.page("/instances")
     def page(
-        status: str | None = None, definition: str | None = None, state: str | None = None
+        status: str | None = None,
+        definition: str | None = None,
+        state: str | None = None,
+        q: str | None = None,
+        variable: str | None = None,
     ) -> None:
         with page_frame("Instances", user=auth.username()):
             principal = auth.require("instances.read", "/instances")
@@ -85,6 +77,8 @@ def register(engine: Engine, auth: WebAuth) -> None:
                             definition=definition,
                             state=state,
                             status=status if status in STATUSES else None,
+                            text=q,
+                            variable=variable,
                         ),
                     )
                 with ui.tab_panel(incident_tab).classes("p-0"):
@@ -114,7 +108,7 @@ def row_of(inst: Instance) -> dict[str, Any]:
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    return f"{moment:%Y-%m-%d %H:%M:%S}" if moment else ""
 
 
 class InstanceList:
@@ -124,20 +118,20 @@ class InstanceList:
         self, engine: Engine, auth: WebAuth, may_operate: bool, query: InstanceQuery
     ) -> None:
         self.engine, self.auth, self.may_operate = engine, auth, may_operate
-        self.query = query
-        self.total = 0
+        self.query, self.total = query, 0
         self._filters(query)
-        self.error = (
-            ui.label().classes("text-negative").mark("filter-error").props(testid("filter-error"))
-        )
+        self.error = ui.label().classes("text-negative").mark("filter-error")
+        self.error.props(testid("filter-error"))
         with ui.row().classes("items-center gap-2"):
             self.selected_label = ui.label("").classes("text-sm text-slate-600")
-            for operation in BATCH if may_operate else ():
+            self.batch_buttons = [
                 ui.button(
                     operation.capitalize(), on_click=lambda op=operation: self.ask_batch(op)
                 ).props("outline dense no-caps").mark(f"batch-{operation}").props(
                     testid(f"batch-{operation}")
                 )
+                for operation in (BATCH if may_operate else ())
+            ]
         self.table = (
             ui.table(
                 rows=[],
@@ -158,16 +152,19 @@ class InstanceList:
             .mark("instances-table")
             .props(testid("instances-table"))
         )
+        cards_on_phones(self.table)
         self.table.add_slot(
             "body-cell-id",
             r"""
-            <q-td :props="props"><a :href="'/instances/' + props.value"
+            <q-td :props="props" :data-label="props.col.label"><a
+               :href="'/instances/' + props.value"
                class="text-primary font-mono">{{ props.value.slice(0, 8) }}</a></q-td>""",
         )
         self.table.add_slot(
             "body-cell-status",
             f"""
-            <q-td :props="props"><q-badge :color="({_JS_COLOURS})[props.value]
+            <q-td :props="props" :data-label="props.col.label"><q-badge
+              :color="({_JS_COLOURS})[props.value]
               || 'grey'" :label="props.value" /></q-td>""",
         )
         self.table.on("request", lambda e: self.load(e.args.get("pagination") or {}))
@@ -183,51 +180,51 @@ class InstanceList:
                     clearable=True,
                     value=query.definition if query.definition in keys else None,
                 )
-                .classes("w-48")
+                .classes("w-48 max-sm:w-full")
                 .mark("filter-definition")
                 .props(testid("filter-definition"))
             )
             self.version = (
                 ui.number("Version", min=1, precision=0)
-                .classes("w-24")
+                .classes("w-24 max-sm:w-full")
                 .mark("filter-version")
                 .props(testid("filter-version"))
             )
             self.status = (
                 ui.select(STATUSES, label="Status", clearable=True, value=query.status)
-                .classes("w-36")
+                .classes("w-36 max-sm:w-full")
                 .mark("filter-status")
                 .props(testid("filter-status"))
             )
             self.state = (
                 ui.input("State", value=query.state or "")
-                .classes("w-36")
+                .classes("w-36 max-sm:w-full")
                 .mark("filter-state")
                 .props(testid("filter-state"))
             )
             self.started_from = (
                 ui.input("Started from")
                 .props("type=date")
-                .classes("w-40")
+                .classes("w-40 max-sm:w-full")
                 .mark("filter-from")
                 .props(testid("filter-from"))
             )
             self.started_to = (
                 ui.input("Started to")
                 .props("type=date")
-                .classes("w-40")
+                .classes("w-40 max-sm:w-full")
                 .mark("filter-to")
                 .props(testid("filter-to"))
             )
             self.variable = (
-                ui.input("Variable", placeholder="amount=5000")
-                .classes("w-40")
+                ui.input("Variable", value=query.variable or "", placeholder="amount > 10000")
+                .classes("w-40 max-sm:w-full")
                 .mark("filter-variable")
                 .props(testid("filter-variable"))
             )
             self.text = (
-                ui.input("Id or business key")
-                .classes("w-48")
+                ui.input("Id or business key", value=query.text or "")
+                .classes("w-48 max-sm:w-full")
                 .mark("filter-text")
                 .props(testid("filter-text"))
             )
@@ -277,6 +274,8 @@ class InstanceList:
         except QueryInvalid as exc:
             self.error.set_text(exc.message)
             return
+        if query != self.query or not keep_selection:
+            self._in_url(query)
         self.query = query
         self.error.set_text("")
         self.total = result.total
@@ -291,8 +290,18 @@ class InstanceList:
         self.table.selected = [row for row in self.table.rows if row["id"] in kept]
         self._show_selection()
 
+    @staticmethod
+    def _in_url(q: InstanceQuery) -> None:
+        """The applied filters in the address bar: a reload restores them, a link shares them."""
+        wanted = {"status": q.status, "definition": q.definition, "state": q.state, "q": q.text,
+                  "variable": q.variable}
+        params = urlencode({k: v for k, v in wanted.items() if v})
+        ui.navigate.history.replace(f"/instances?{params}".rstrip("?"))
+
     def _show_selection(self) -> None:
         count = len(self.table.selected)
+        for button in self.batch_buttons:
+            button.set_enabled(count > 0)
         hint = "; select some to act on them" if self.may_operate else ""
         self.selected_label.set_text(
             f"{count} selected" if count else f"{self.total} instance(s){hint}"

@@ -1,11 +1,12 @@
 """Operator queries over instances: filtered, sorted pages, incidents by cause, pending work.
 
 Every list is one `LIMIT/OFFSET` query with a `COUNT`, so an Instances page stays fast with
-many thousands of instances. Variable filters compare JSON values by type on both databases
-(`amount=5000` matches 5000 and 5000.0, `vip=true` a boolean, anything else a string);
-sensitive variables are sealed in the store and so never match a filter. Variables stored
-zstd-compressed keep their short top-level values readable by SQL
-(`runtime.store.compression`); a filter on a longer string decodes the compressed rows.
+many thousands of instances. Variable filters (`runtime.operations.variable_filter`: `amount
+> 10000`, `status != open`) compare JSON values by type on both databases (`amount=5000`
+matches 5000 and 5000.0, `vip=true` a boolean, anything else a string); sensitive variables
+are sealed in the store and so never match a filter. Variables stored zstd-compressed keep
+their short top-level values readable by SQL (`runtime.store.compression`); a filter SQL
+cannot decide on those (a longer string, `!=`, an order) also decodes the compressed rows.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from runtime.core import events as ev
 from runtime.core.clock import from_db, to_db
 from runtime.core.error_classes import CLASSES, PERMANENT, classify
-from runtime.core.errors import EngineError
 from runtime.core.views import Instance, InstancePage
 from runtime.instances import InstanceAccess
 from runtime.operations.acts import JOB_PARKED
+from runtime.operations.variable_filter import QueryInvalid, VariableFilter, parse
 from runtime.store import compression
 from runtime.store import schema as t
 
@@ -35,13 +36,6 @@ _INSTANCE_ID = re.compile(
 SORTABLE = {"started": "created_at", "updated": "updated_at", "definition": "definition_key",
             "state": "state", "status": "status", "business_key": "business_key", "id": "id"}
 OPEN_JOB_STATES = (t.JOB_READY, t.JOB_LEASED, JOB_PARKED)
-
-
-class QueryInvalid(EngineError):
-    """An instance filter or sort that cannot be understood."""
-
-    code = "query-invalid"
-    status = 422
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,7 @@ class InstanceQuery:
     state: str | None = None
     started_from: datetime | None = None
     started_to: datetime | None = None
-    variable: str | None = None  # "name=value"
+    variable: str | None = None  # "amount > 10000" (`variable_filter`)
     text: str | None = None  # part of the id or business key
     sort: str = "started"
     descending: bool = True
@@ -85,22 +79,6 @@ class PendingJob:
     attempt: int
     last_error: str | None
     payload: dict[str, Any]
-
-
-def variable_filter(text: str) -> tuple[str, Any]:
-    """`name=value` split and typed (JSON numbers, true/false, null; else the raw text)."""
-    name, sep, raw = text.partition("=")
-    name, raw = name.strip(), raw.strip()
-    if not sep or not name:
-        raise QueryInvalid(f"variable filter {text!r}: write it as name=value (amount=5000)",
-                           {"field": "variable", "value": text})
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = raw
-    if isinstance(value, (dict, list)):
-        value = raw
-    return name, value
 
 
 def search(ledger: InstanceAccess, query: InstanceQuery) -> InstancePage:
@@ -137,30 +115,55 @@ def _conditions(ledger: InstanceAccess, query: InstanceQuery) -> list[ColumnElem
         where.append(or_(func.lower(i.c.id).like(pattern),
                          func.lower(func.coalesce(i.c.business_key, "")).like(pattern)))
     if query.variable:
-        name, value = variable_filter(query.variable)
-        match = _variable_equals(ledger.store.dialect, name, value)
-        if not compression.peekable(value):  # not readable by SQL in compressed rows
-            match = or_(match, i.c.id.in_(_compressed_matches(ledger, where, name, value)))
+        wanted = parse(query.variable)
+        match = _variable_matches(ledger.store.dialect, wanted)
+        if wanted.op != "=" or not compression.peekable(wanted.value):
+            # not decidable by SQL in compressed rows
+            match = or_(match, i.c.id.in_(_compressed_matches(ledger, where, wanted)))
         where.append(match)
     return where
 
 
-def _variable_equals(dialect: str, name: str, value: Any) -> ColumnElement[bool]:
-    column = t.instances.c.variables
+def _variable_matches(dialect: str, wanted: VariableFilter) -> ColumnElement[bool]:
+    """SQL for `wanted` on the instance's variables, typed as `VariableFilter.matches`."""
+    column, name, op, value = t.instances.c.variables, wanted.name, wanted.op, wanted.value
     if dialect == "postgresql":
-        return func.jsonb_extract_path(cast(column, JSONB), name) == cast(
-            literal(json.dumps(value), String), JSONB)
+        found = func.jsonb_extract_path(cast(column, JSONB), name)
+        kind = func.jsonb_typeof(found)
+        literal_ = cast(literal(json.dumps(value), String), JSONB)
+        if op == "=":
+            return found == literal_
+        if op == "!=":
+            return found != literal_
+        same = kind == ("string" if isinstance(value, str) else "number")
+        if isinstance(value, str):  # byte order, as SQLite compares
+            found_text = func.jsonb_extract_path_text(cast(column, JSONB), name)
+            return and_(same, _compare(found_text.collate("C"), op, value))
+        return and_(same, _compare(found, op, literal_))
     path = "$." + json.dumps(name)  # quoted: names with dots or spaces stay one key
-    extracted = func.json_extract(column, path)
+    found, kind = func.json_extract(column, path), func.json_type(column, path)
     if value is None:
-        return func.json_type(column, path) == "null"
-    return extracted == (int(value) if isinstance(value, bool) else value)
+        return kind == "null" if op == "=" else kind != "null"
+    if isinstance(value, bool):
+        boolean = kind == ("true" if value else "false")
+        return boolean if op == "=" else and_(kind.is_not(None), ~boolean)
+    if op == "=":
+        return and_(kind.not_in(("true", "false")), found == value)
+    if op == "!=":
+        return or_(kind.in_(("true", "false", "null", "object", "array")), found != value)
+    same = kind == "text" if isinstance(value, str) else kind.in_(("integer", "real"))
+    return and_(same, _compare(found, op, value))
 
 
-def _compressed_matches(ledger: InstanceAccess, where: list[ColumnElement[bool]], name: str,
-                        value: Any) -> list[str]:
-    """Ids of the rows matching the other filters whose compressed variables hold `name`
-    equal to `value`, decoded here since SQL cannot see inside them."""
+def _compare(left: Any, op: str, right: Any) -> ColumnElement[bool]:
+    return {">": left > right, ">=": left >= right, "<": left < right,
+            "<=": left <= right}[op]
+
+
+def _compressed_matches(ledger: InstanceAccess, where: list[ColumnElement[bool]],
+                        wanted: VariableFilter) -> list[str]:
+    """Ids of the rows matching the other filters whose compressed variables match `wanted`,
+    decoded here since SQL cannot see inside them."""
     column = t.instances.c.variables
     if ledger.store.dialect == "postgresql":
         compressed = cast(column, JSONB).has_key(compression.ENVELOPE)
@@ -168,9 +171,7 @@ def _compressed_matches(ledger: InstanceAccess, where: list[ColumnElement[bool]]
         compressed = func.json_type(column, "$." + json.dumps(compression.ENVELOPE)) == "text"
     query = select(t.instances.c.id, column).where(*where, compressed)
     with ledger.store.read() as conn:
-        # Only strings longer than PEEK_CHARS get here: other filter values are peekable.
-        return [row.id for row in conn.execute(query)
-                if isinstance(row.variables.get(name), str) and row.variables[name] == value]
+        return [row.id for row in conn.execute(query) if wanted.matches(row.variables or {})]
 
 
 def incident_groups(ledger: InstanceAccess, definition: str | None = None,

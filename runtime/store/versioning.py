@@ -36,6 +36,7 @@ _version_table = Table(
 # database. Not 0003 and 0009: they add only identity tables, which the identity service
 # creates by itself (so they date nothing) and the revisions create only if missing.
 _ADDED_BY = (
+    ("0012", "table", "saved_views"),
     ("0011", "table", "absences"),
     ("0010", "column", ("instances", "branches")),
     ("0008", "table", "worker_load"),

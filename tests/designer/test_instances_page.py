@@ -83,14 +83,28 @@ async def test_the_table_pages_sorts_and_filters_in_the_store(operator: User, lo
     assert [r["business_key"] for r in table(operator).rows] == ["LN-1"]
     only(operator, "filter-variable").value = "amount"
     operator.find(marker="filter-apply").click()
-    await operator.should_see("write it as name=value")
+    await operator.should_see("variable filter 'amount': no comparison in it")
+
+
+async def test_filters_come_from_the_url(operator: User, loans, engine: Engine) -> None:
+    await operator.open("/instances?state=review&variable=amount+>+55000&q=ln-")
+    assert {r["business_key"] for r in table(operator).rows} == {"LN-1", "LN-2"}
+    assert only(operator, "filter-variable").value == "amount > 55000"
+    assert only(operator, "filter-text").value == "ln-"
+    assert only(operator, "filter-state").value == "review"
+    await operator.open("/instances?variable=amount+>>+5")
+    await operator.should_see("'>' is followed by another comparison sign in '> 5'")
 
 
 async def test_batch_suspend_needs_a_reason_and_reports_each_instance(
         operator: User, loans, engine: Engine) -> None:
     await operator.open("/instances?state=review")
     grid = table(operator)
-    grid.selected = [r for r in grid.rows if r["business_key"] in ("LN-0", "LN-1")]
+    assert not only(operator, "batch-suspend").enabled  # nothing selected yet
+    picked = [r for r in grid.rows if r["business_key"] in ("LN-0", "LN-1")]
+    operator.find(marker="instances-table").trigger("selection", {
+        "added": True, "rows": picked, "keys": [r["id"] for r in picked]})
+    assert only(operator, "batch-suspend").enabled
     operator.find(marker="batch-suspend").click()
     await operator.should_see(marker="reason-dialog")
     operator.find(marker="reason-confirm").click()
@@ -174,7 +188,8 @@ async def test_move_with_a_reason_appears_in_the_timeline_live(operator: User, l
     assert only(operator, "move-target").value == "wait_docs"
     operator.find(marker="reason-input").type("customer sent the wrong form")
     operator.find(marker="reason-confirm").click()
-    await operator.should_see("moved review → wait_docs")
+    await operator.should_see(
+        "Moved by olga from review to wait_docs: customer sent the wrong form")
     assert engine.get(loans[1]).state == "wait_docs"
     engine.send(loans[1], "docs_received", actor="api")  # another writer: arrives live
     for _ in range(40):
@@ -183,7 +198,7 @@ async def test_move_with_a_reason_appears_in_the_timeline_live(operator: User, l
         if canvas.props["highlight"]["states"].get("review") == "current":
             break
     assert canvas.props["highlight"]["states"]["review"] == "current"
-    await operator.should_see("wait_docs → review on docs_received")
+    await operator.should_see("Moved from wait_docs to review on docs_received")
 
 
 async def test_set_variable_and_migrate_are_operator_actions(operator: User, loans, loan,
@@ -276,7 +291,7 @@ async def test_an_open_reason_dialog_survives_a_live_refresh(operator: User, loa
     operator.find(marker="op-suspend").click()
     await operator.should_see(marker="reason-dialog")
     engine.send(loans[0], "request_docs", actor="api")  # the page redraws behind the dialog
-    await operator.should_see("review → wait_docs on request_docs")
+    await operator.should_see("Moved from review to wait_docs on request_docs")
     operator.find(marker="reason-input").type("hold until the audit ends")
     operator.find(marker="reason-confirm").click()
     await operator.should_see("Suspend: suspended, in wait_docs")

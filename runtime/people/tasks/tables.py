@@ -91,3 +91,14 @@ absences = Table(
     Column("set_at", DateTime, nullable=False),
     Index("ix_absences_period", "ends_at", "starts_at"),
 )
+
+# Saved inbox views (runtime/people/tasks/saved_views.py): a user's named filter and search.
+saved_views = Table(
+    "saved_views",
+    metadata,
+    Column("username", String(128), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("filters", JSON, nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("username", "name"),
+)

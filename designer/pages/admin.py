@@ -15,7 +15,8 @@ from nicegui import ui
 
 from designer.admin_rows import act_rows, role_options, token_rows, user_rows
 from designer.auth import WebAuth
-from designer.components.admin_dialogs import ConfirmDialog, RolesDialog, SecretDialog
+from designer.components.admin_dialogs import RolesDialog, SecretDialog
+from designer.components.confirm import ConfirmDialog
 from designer.components.shell import page_frame
 from runtime.security.identity import BUILTIN_ROLES, IdentityError
 from runtime.security.identity.passwords import generate_password

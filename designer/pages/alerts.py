@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer.auth import WebAuth
-from designer.components.admin_dialogs import ConfirmDialog
+from designer.components.confirm import ConfirmDialog
 from designer.components.shell import page_frame
 from runtime import alerts
 from runtime.core.errors import EngineError

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer.auth import WebAuth
-from designer.components.instance_actions import OPERATE, reason_dialog, run_operation
+from designer.components.instance_actions import (
+    DESTRUCTIVE,
+    OPERATE,
+    operation_props,
+    reason_dialog,
+    run_operation,
+)
 from designer.components.instance_explain import class_badge
 from designer.components.instance_status import STATUS_COLOURS, STATUSES, testid
 from designer.components.shell import page_frame
@@ -135,7 +141,7 @@ class InstanceList:
             for operation in BATCH if may_operate else ():
                 ui.button(
                     operation.capitalize(), on_click=lambda op=operation: self.ask_batch(op)
-                ).props("outline dense no-caps").mark(f"batch-{operation}").props(
+                ).props(operation_props(operation)).mark(f"batch-{operation}").props(
                     testid(f"batch-{operation}")
                 )
         self.table = (
@@ -306,6 +312,7 @@ class InstanceList:
         reason_dialog(
             f"{operation.capitalize()} {len(ids)} instance(s)",
             lambda reason: self._batch(operation, ids, reason),
+            destructive=operation in DESTRUCTIVE,
         )
 
     async def _batch(self, operation: str, ids: list[str], reason: str) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from nicegui import run, ui
 
 from designer.auth import WebAuth
-from designer.components.admin_dialogs import ConfirmDialog
+from designer.components.confirm import ConfirmDialog
 from designer.components.shell import page_frame
 from designer.components.subscription_form import SubscriptionForm
 from runtime.core.errors import EngineError, NotFound

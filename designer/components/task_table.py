@@ -13,6 +13,7 @@ from typing import Any
 
 from nicegui import ui
 
+from designer.components.empty_state import calm_when_empty
 from runtime.people.tasks import Task
 
 # Dark enough for white text (WCAG AA).
@@ -41,6 +42,12 @@ COLUMNS = [
     _column("actions", "", "id", "7.5rem", align="right"),
 ]
 
+EMPTY_QUEUES = {  # by the table's marker (the inbox's two queues)
+    "my-tasks": "No tasks claimed by you. Claim one from your roles' tasks below and it "
+                "moves here.",
+    "role-tasks": "No tasks waiting for your roles. New tasks for your roles appear here "
+                  "as instances reach them.",
+}
 _SLOTS = {
     "no-data": '<div class="w-full text-center text-slate-600 py-1">No tasks here</div>',
     "body-cell-priority": (
@@ -184,6 +191,7 @@ def task_table(marker: str, on_action: dict[str, Callable[[str], None]]) -> ui.t
     # scrolls sideways instead.
     ui.add_css(".sw-task-table table { table-layout: fixed; min-width: 64rem; }")
     table.mark(marker)
+    calm_when_empty(table, EMPTY_QUEUES.get(marker, "No tasks here."))
     for name, template in _SLOTS.items():
         table.add_slot(name, template)
     for action, handler in on_action.items():

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer.components.dashboard_charts import chart_grid, tag
+from designer.components.empty_state import calm_when_empty
 from runtime.analytics import capacity as capacities
 from runtime.analytics.capacity_figures import capacity_charts, version_chart
 from runtime.analytics.regressions import ALPHA, MIN_SAMPLES, compare_versions
@@ -113,8 +114,9 @@ def _workers(cap: capacities.Capacity) -> None:
              "capacity": "—" if w.capacity_per_s is None else f"{w.capacity_per_s:.1f}",
              "seen": f"{w.last_seen:%H:%M:%S}" + ("" if w.live else " (gone)")}
             for w in cap.workers]
-    tag(ui.table(columns=columns, rows=rows, row_key="worker").props("dense flat").classes(
-        "w-full"), "workers")
+    calm_when_empty(tag(ui.table(columns=columns, rows=rows, row_key="worker").props(
+        "dense flat").classes("w-full"), "workers"),
+        "No worker has reported yet. Each worker reports its load every minute.")
 
 
 class VersionsView:

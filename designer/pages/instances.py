@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer.auth import WebAuth
+from designer.components.empty_state import calm_when_empty
 from designer.components.instance_actions import (
     DESTRUCTIVE,
     OPERATE,
@@ -164,6 +165,8 @@ class InstanceList:
             .mark("instances-table")
             .props(testid("instances-table"))
         )
+        calm_when_empty(self.table, "No instances match. Start one from Processes, or widen "
+                                    "the filters above.")
         self.table.add_slot(
             "body-cell-id",
             r"""

@@ -75,6 +75,10 @@ def _figure(title: str, x_title: str, y_title: str, traces: list[dict[str, Any]]
 
 
 def _say_empty(figure: dict[str, Any]) -> None:
+    """The sentence instead of ticks: an empty date axis would draw thousands of them."""
+    for axis in ("xaxis", "yaxis"):
+        figure["layout"][axis] = {**figure["layout"][axis], "showticklabels": False,
+                                  "showgrid": False, "dtick": None}
     figure["layout"]["annotations"] = [{
         "text": EMPTY, "showarrow": False, "x": 0.5, "y": 0.5,
         "xref": "paper", "yref": "paper", "font": {"size": 16, "color": "#94a3b8"}}]

@@ -5,10 +5,13 @@ Screenshots: test-artifacts/polish-<page>-<width>-<theme>.png."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from accessibility_checks import axe_violations, describe
 from browser_settings import ARTIFACTS
+from demo_loans import reviewed_applicant
 from playwright.sync_api import Page, expect
+from statewright_cli import new_admin_token
 
 KEY = "loan-approval"
 SIZES = {"wide": (1440, 900), "phone": (390, 844)}
@@ -78,4 +81,40 @@ def test_polish_empty_tables_say_what_appears_there(
     expect(empty).to_contain_text(sentence, timeout=20_000)
     expect(page.get_by_test_id(table).get_by_text("warning", exact=True)).to_have_count(0)
     failures = shoot_everywhere(page, designer_url + path, path.strip("/").replace("/", "-"))
+    assert not failures, "\n".join(failures)
+
+
+def test_polish_task_form_styles_outcomes_confirms_reject_and_clears_stale_toasts(
+        signed_in_page: Page, designer_url: str, server_db: str) -> None:
+    page = signed_in_page
+    token = new_admin_token(server_db, "polish-e2e")
+    answer = httpx.post(f"{designer_url}/api/v1/instances",
+                        headers={"Authorization": f"Bearer {token}"},
+                        json={"definition": KEY, "variables": {
+                            "applicant_name": "Ada Polish", "amount": 25000,
+                            "ssn": reviewed_applicant(3310), "application_id": "LN-POLISH"}},
+                        timeout=10)
+    assert answer.status_code == 201, answer.text
+    instance_id = answer.json()["id"]
+    page.goto(f"{designer_url}/tasks")
+    link = page.locator(f'a[data-testid^="open-{instance_id}:"]')
+    expect(link).to_be_visible(timeout=30_000)
+    link.click()
+    page.get_by_test_id("claim").click()
+    expect(page.get_by_test_id("outcome-approve")).to_have_attribute("data-kind", "primary")
+    expect(page.get_by_test_id("outcome-request_docs")).to_have_attribute("data-kind", "neutral")
+    reject = page.get_by_test_id("outcome-reject")
+    expect(reject).to_have_attribute("data-kind", "destructive")
+    expect(reject).to_be_enabled()
+    reject.click()
+    expect(page.get_by_test_id("confirm-dialog")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "polish-task-confirm-reject.png"))
+    page.get_by_test_id("confirm-no").click()
+    page.get_by_test_id("outcome-approve").click()
+    expect(page.get_by_text("Some fields need attention")).to_be_visible()
+    page.locator('input[data-testid="field-underwriter_comment"]').fill("fine")
+    page.get_by_test_id("outcome-approve").click()
+    expect(page.get_by_text("Completed with approve")).to_be_visible()
+    expect(page.get_by_text("Some fields need attention")).to_have_count(0)
+    failures = shoot_everywhere(page, page.url, "task")
     assert not failures, "\n".join(failures)

@@ -23,12 +23,25 @@ TRANSITION_FIELDS = ("on", "when", "default", "set", "label")
 
 @dataclass
 class Change:
-    """One line of the change list: what (`kind` state or transition), which, and how."""
+    """One line of the change list: what (`kind` state or transition), which (`ref`, by id),
+    how, and `title`: the same with the states' names, as readers know them."""
 
     kind: str
     ref: str
     status: str
     detail: str = ""
+    title: str = ""
+
+    def text(self) -> str:
+        return f"{self.status} {self.kind} {self.title or self.ref}" + (
+            f": {self.detail}" if self.detail else "")
+
+
+def state_title(state_id: str, names: dict[str, str]) -> str:
+    """"Underwriter review (review)": the name with the id beside it; the id alone if the
+    state has no name of its own."""
+    name = names.get(state_id)
+    return f"{name} ({state_id})" if name and name != state_id else state_id
 
 
 @dataclass
@@ -78,13 +91,16 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> VersionDiff:
     diff = VersionDiff()
     old_states = {s["id"]: s for s in old.get("states", []) if s.get("id")}
     new_states = {s["id"]: s for s in new.get("states", []) if s.get("id")}
+    names = {i: s["name"] for i, s in (old_states | new_states).items() if s.get("name")}
     for state_id in [*new_states, *(s for s in old_states if s not in new_states)]:
         before, after = old_states.get(state_id), new_states.get(state_id)
         status = _status(before, after)
         diff.states[state_id] = status
         if status != UNCHANGED:
             detail = _differing(before, after, None) if status == CHANGED else ""
-            diff.changes.append(Change("state", state_id, status, detail))
+            diff.changes.append(
+                Change("state", state_id, status, detail, state_title(state_id, names))
+            )
 
     old_transitions = dict(
         zip(transition_keys(old.get("transitions", [])), old.get("transitions", []), strict=True)
@@ -107,8 +123,10 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> VersionDiff:
         )
         if status != UNCHANGED:
             detail = _differing(before, after, TRANSITION_FIELDS) if status == CHANGED else ""
-            ref = f"{shown.get('from')} → {shown.get('to')}"
-            diff.changes.append(Change("transition", ref, status, detail))
+            ends = (shown.get("from"), shown.get("to"))
+            ref = f"{ends[0]} → {ends[1]}"
+            title = " → ".join(state_title(str(end), names) for end in ends)
+            diff.changes.append(Change("transition", ref, status, detail, title))
 
     removed = {i for i, s in diff.states.items() if s == REMOVED}
     diff.nodes = Draft(new).canvas_nodes() + [

@@ -158,7 +158,8 @@ def test_an_analyst_draws_fixes_and_publishes_a_process(designer_url: str, signe
     expect(page.locator(".vue-flow__edge.sw-edge--changed")).to_have_count(1)
     expect(page.locator(".vue-flow__edge.sw-edge--unchanged")).to_have_count(5)
     expect(page.locator('[data-diff="unchanged"]')).to_have_count(6)
-    expect(page.get_by_text("changed transition decision_1 → end_1: when")).to_be_visible()
+    expect(page.get_by_text(
+        "changed transition Decision 1 (decision_1) → End 1 (end_1): when")).to_be_visible()
     expect(page.locator('.vue-flow__node[data-id="decision_1"]')).to_be_in_viewport()
     shoot(page, "10-diff")
 

@@ -1,4 +1,5 @@
-"""Dialogs of the Admin page: confirm a destructive act, show a secret once, pick roles."""
+"""Dialogs of the Admin page: show a secret once, pick roles (asking before a destructive
+act is `designer.components.confirm`)."""
 
 from __future__ import annotations
 
@@ -12,31 +13,6 @@ ROLE_HINT = (
     "admin, analyst, operator, manager, auditor, or type any other name for a task role "
     "(its holders work the human tasks assigned to it)"
 )
-
-
-class ConfirmDialog:
-    """Asks before an act that cannot be taken back quietly (disable, reset, revoke)."""
-
-    def __init__(self) -> None:
-        self._on_yes: Callable[[], None] = lambda: None
-        with ui.dialog() as self.dialog, ui.card().classes("w-96 gap-4"):
-            with ui.row().classes("items-start gap-3 no-wrap"):
-                ui.icon("warning").classes("text-2xl text-orange-600")
-                self.question = ui.label().classes("text-base").mark("confirm-question")
-            with ui.row().classes("w-full justify-end"):
-                ui.button("Cancel", on_click=self.dialog.close).props("flat")
-                self.yes = ui.button(color="negative", on_click=self._confirmed)
-                self.yes.props('data-testid="confirm-yes"').mark("confirm-yes")
-
-    def ask(self, question: str, button: str, on_yes: Callable[[], None]) -> None:
-        self._on_yes = on_yes
-        self.question.set_text(question)
-        self.yes.set_text(button)
-        self.dialog.open()
-
-    def _confirmed(self) -> None:
-        self.dialog.close()
-        self._on_yes()
 
 
 class SecretDialog:

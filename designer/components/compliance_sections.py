@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from designer.components.empty_state import calm_when_empty
 from runtime.compliance import ComplianceReport, Section
 from runtime.compliance.model import MAX_ROWS, cell
 
@@ -36,5 +37,6 @@ def show_section(section: Section) -> None:
         table = ui.table(columns=columns, rows=rows, row_key="_row",
                          pagination={"rowsPerPage": 10})
         table.classes("w-full").props(
-            f'flat bordered dense no-data-label="None in this period" '
-            f'data-testid="table-{section.key}"')
+            f'flat bordered dense data-testid="table-{section.key}"')
+        calm_when_empty(table, f"None in this period. {section.title} of the period picked "
+                               "above are listed here.")

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from designer.draft import transition_ref
-from runtime.analytics.figures import short_duration
+from runtime.analytics.units import unit_for
 
 COOL, HOT = (254, 243, 199), (220, 38, 38)  # amber-100 to red-600
 MIN_WIDTH_PX, MAX_WIDTH_PX = 1.5, 12.0
@@ -18,18 +18,20 @@ def heat_overlay(document: dict[str, Any], time_in_state: list[dict[str, Any]],
                  ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """(states, transitions) for `ProcessCanvas.set_overlay`, for the graph of `document`.
 
-    Colours follow the median on a log scale between the fastest and slowest state; a
-    transition's count is matched by (from, to, event)."""
+    Colours follow the median on a log scale between the fastest and slowest state; every
+    badge and hover shows its durations in one unit; a transition's count is matched by
+    (from, to, event)."""
     medians = {r["state"]: r for r in time_in_state if r["p50"] is not None}
+    unit = unit_for([r["p50"] for r in medians.values()])
     logs = [math.log1p(r["p50"]) for r in medians.values()]
     low, high = (min(logs), max(logs)) if logs else (0.0, 0.0)
     states = {}
     for state_id, row in medians.items():
         share = (math.log1p(row["p50"]) - low) / (high - low) if high > low else 1.0
         states[state_id] = {
-            "fill": heat_colour(share), "badge": short_duration(row["p50"]),
-            "title": f"{row['count']:,} visits · median {short_duration(row['p50'])} · "
-                     f"p90 {short_duration(row['p90'])}"}
+            "fill": heat_colour(share), "badge": unit.show(row["p50"]),
+            "title": f"{row['count']:,} visits · median {unit.show(row['p50'])} · "
+                     f"p90 {unit.show(row['p90'])}"}
     taken = {(r["from"], r["to"], r["event"]): r["count"] for r in transitions}
     busiest = max(taken.values(), default=0)
     edges = {}

@@ -38,6 +38,12 @@ VERBS = {
     "set-vars": "Set variables",
     "erase": "Erase",
 }
+DESTRUCTIVE = frozenset({"cancel", "erase"})  # red buttons; their dialog's confirm is red too
+
+
+def operation_props(operation: str) -> str:
+    """The Quasar props of an operation's button: outlined, red when it destroys."""
+    return "outline dense no-caps" + (" color=negative" if operation in DESTRUCTIVE else "")
 
 
 @dataclass(frozen=True)
@@ -94,9 +100,13 @@ def _report(operation: str, outcomes: list[Outcome]) -> None:
 
 
 def reason_dialog(
-    title: str, on_confirm: Callable[[str], Any], extra: Callable[[], Any] | None = None
+    title: str,
+    on_confirm: Callable[[str], Any],
+    extra: Callable[[], Any] | None = None,
+    destructive: bool = False,
 ) -> ui.dialog:
-    """A dialog asking why (required: it goes into the audit log); `extra` adds fields."""
+    """A dialog asking why (required: it goes into the audit log); `extra` adds fields;
+    a `destructive` act gets a red confirm button."""
     with (
         ui.dialog() as dialog,
         ui.card().classes("w-[28rem]").mark("reason-dialog").props(testid("reason-dialog")),
@@ -124,8 +134,8 @@ def reason_dialog(
 
         with ui.row().classes("w-full justify-end"):
             ui.button("Back", on_click=dialog.close).props("flat")
-            ui.button("Confirm", on_click=confirm).mark("reason-confirm").props(
-                testid("reason-confirm")
-            )
+            ui.button(
+                "Confirm", on_click=confirm, color="negative" if destructive else "primary"
+            ).mark("reason-confirm").props(testid("reason-confirm"))
     dialog.open()
     return dialog

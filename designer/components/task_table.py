@@ -13,6 +13,7 @@ from typing import Any
 
 from nicegui import ui
 
+from designer.components.empty_state import calm_when_empty
 from designer.components.shown_values import shown
 from designer.components.table_cards import cards_on_phones
 from runtime.people.tasks import Task
@@ -56,6 +57,12 @@ def columns_with(variables: list[str]) -> list[dict[str, str]]:
 
 
 _TD = '<q-td :props="props" :data-label="props.col.label"'
+EMPTY_QUEUES = {  # by the table's marker (the inbox's two queues)
+    "my-tasks": "No tasks claimed by you. Claim one from your roles' tasks below and it "
+                "moves here.",
+    "role-tasks": "No tasks waiting for your roles. New tasks for your roles appear here "
+                  "as instances reach them.",
+}
 _SLOTS = {
     "no-data": '<div class="w-full text-center text-slate-600 py-1">No tasks here</div>',
     "body-cell-priority": (
@@ -212,6 +219,7 @@ def task_table(marker: str, on_action: dict[str, Callable[[str], None]]) -> ui.t
     ui.add_css(_CSS)
     cards_on_phones(table)
     table.mark(marker)
+    calm_when_empty(table, EMPTY_QUEUES.get(marker, "No tasks here."))
     for name, template in _SLOTS.items():
         table.add_slot(name, template)
     for action, handler in on_action.items():

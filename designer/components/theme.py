@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from designer.components.toasts import install_toasts
+
 THEME_COOKIE = "statewright_theme"
 # The toggle cycles through these; None (follow the system) is where a visitor starts.
 THEMES: dict[str, bool | None] = {"auto": None, "dark": True, "light": False}
@@ -106,6 +108,7 @@ def apply_theme() -> ui.dark_mode:
     """Quasar's dark mode as this browser picked it, and the shared style sheet."""
     ui.add_css(THEME_CSS)
     ui.add_body_html(NAME_QUASAR_PARTS_JS)
+    install_toasts()
     return ui.dark_mode(THEMES[theme_from_cookie()])
 
 

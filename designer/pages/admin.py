@@ -15,7 +15,9 @@ from nicegui import ui
 
 from designer.admin_rows import act_rows, role_options, token_rows, user_rows
 from designer.auth import WebAuth
-from designer.components.admin_dialogs import ConfirmDialog, RolesDialog, SecretDialog
+from designer.components.admin_dialogs import RolesDialog, SecretDialog
+from designer.components.confirm import ConfirmDialog
+from designer.components.empty_state import calm_when_empty
 from designer.components.shell import page_frame
 from runtime.security.identity import BUILTIN_ROLES, IdentityError
 from runtime.security.identity.passwords import generate_password
@@ -148,8 +150,10 @@ class AdminPage:
                 ).mark("new-token")
             self.tokens = ui.table(columns=TOKEN_COLUMNS, rows=[], row_key="token_id")
             self.tokens.classes("w-full").props(
-                'flat bordered no-data-label="No API tokens yet" data-testid="token-table"'
+                'flat bordered data-testid="token-table"'
             ).mark("token-table")
+            calm_when_empty(self.tokens, "No API tokens yet. A token made with New token "
+                                         "appears here; its secret is shown only once.")
             self.tokens.add_slot("body-cell-actions", TOKEN_ACTIONS_SLOT)
             self.tokens.on("revoke", lambda e: self.revoke(str(e.args)))
         with ui.card().classes("w-full gap-3"):
@@ -158,8 +162,10 @@ class AdminPage:
             )
             self.acts = ui.table(columns=ACT_COLUMNS, rows=[], row_key="key")
             self.acts.classes("w-full").props(
-                'flat bordered dense no-data-label="No admin acts yet" data-testid="act-table"'
+                'flat bordered dense data-testid="act-table"'
             ).mark("act-table")
+            calm_when_empty(self.acts, "No admin acts yet. Changes to accounts and tokens "
+                                       "are listed here, newest first.")
         self.refresh()
 
     def refresh(self) -> None:

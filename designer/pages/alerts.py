@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer.auth import WebAuth
-from designer.components.admin_dialogs import ConfirmDialog
+from designer.components.confirm import ConfirmDialog
+from designer.components.empty_state import calm_when_empty
 from designer.components.shell import page_frame
 from runtime import alerts
 from runtime.core.errors import EngineError
@@ -79,8 +80,10 @@ class AlertsPage:
             _header("Alerts", "Firing now (oldest first), then resolved (latest first)")
             self.alerts = ui.table(columns=ALERT_COLUMNS, rows=[], row_key="key")
             self.alerts.classes("w-full").props(
-                'flat bordered dense no-data-label="Nothing has fired" data-testid="alert-table"'
+                'flat bordered dense data-testid="alert-table"'
             ).mark("alert-table")
+            calm_when_empty(self.alerts, "Nothing is firing. When a rule's condition holds, "
+                                         "its alert appears here and its channels are told.")
             self.alerts.add_slot("body-cell-status", STATUS_SLOT)
         with ui.card().classes("w-full gap-3"):
             with _header("Rules", "Evaluated by the runner; messages go to the channels of "
@@ -89,8 +92,10 @@ class AlertsPage:
                     'data-testid="new-rule"').mark("new-rule")
             self.rules = ui.table(columns=RULE_COLUMNS, rows=[], row_key="name")
             self.rules.classes("w-full").props(
-                'flat bordered no-data-label="No alert rules yet" data-testid="rule-table"'
+                'flat bordered data-testid="rule-table"'
             ).mark("rule-table")
+            calm_when_empty(self.rules, "No alert rules yet. Add one with New rule; the "
+                                        "runner checks it every minute.")
             self.rules.add_slot("body-cell-actions", DELETE_SLOT)
             self.rules.on("remove", lambda e: self.remove(str(e.args)))
         self.refresh()

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer.components.dashboard_charts import chart_grid, tag
+from designer.components.empty_state import calm_when_empty
 from runtime.analytics import capacity as capacities
 from runtime.analytics.capacity_figures import capacity_charts, version_chart
-from runtime.analytics.figures import short_duration
 from runtime.analytics.regressions import ALPHA, MIN_SAMPLES, compare_versions
+from runtime.analytics.units import short_duration, unit_for
 
 if TYPE_CHECKING:
     from runtime import Engine
@@ -89,8 +90,9 @@ def _forecast(cap: capacities.Capacity) -> None:
                                  f"more than {f.backlog_limit:,.0f} jobs (15 min of work)")),
                 "forecast-backlog")
         for sla in f.slas:
-            what = (f"The SLA of {sla['definition']} ({short_duration(sla['sla_s'])}, "
-                    f"p90 now {short_duration(sla['p90_s'])})")
+            unit = unit_for([sla["sla_s"], sla["p90_s"]])
+            what = (f"The SLA of {sla['definition']} ({unit.show(sla['sla_s'])}, "
+                    f"p90 now {unit.show(sla['p90_s'])})")
             tag(ui.label(_breaks(what, sla["breaks_in_s"], "broken")),
                 f"forecast-sla-{sla['definition']}")
 
@@ -112,8 +114,9 @@ def _workers(cap: capacities.Capacity) -> None:
              "capacity": "—" if w.capacity_per_s is None else f"{w.capacity_per_s:.1f}",
              "seen": f"{w.last_seen:%H:%M:%S}" + ("" if w.live else " (gone)")}
             for w in cap.workers]
-    tag(ui.table(columns=columns, rows=rows, row_key="worker").props("dense flat").classes(
-        "w-full"), "workers")
+    calm_when_empty(tag(ui.table(columns=columns, rows=rows, row_key="worker").props(
+        "dense flat").classes("w-full"), "workers"),
+        "No worker has reported yet. Each worker reports its load every minute.")
 
 
 class VersionsView:
@@ -154,12 +157,15 @@ def _comparison(comparison: Any) -> None:
                 tag(ui.badge("slower", color="red-9"), f"{name}-slower")
             else:
                 ui.badge("no slowdown found", color="green-9")
+        unit = unit_for([c.p50_before for c in comparison.changes]
+                        + [c.p50_after for c in comparison.changes])
         columns = [{"name": n, "label": label, "field": n, "align": "left"} for n, label in (
             ("subject", "Measure"), ("n", "Visits (before → after)"),
-            ("p50", "Median (before → after)"), ("ratio", "Ratio"), ("p", "p (adjusted)"),
+            ("p50", f"Median, {unit.name} (before → after)"), ("ratio", "Ratio"),
+            ("p", "p (adjusted)"),
             ("verdict", "Verdict"))]
         rows = [{"subject": c.subject, "n": f"{c.n_before:,} → {c.n_after:,}",
-                 "p50": f"{short_duration(c.p50_before)} → {short_duration(c.p50_after)}",
+                 "p50": f"{unit.show(c.p50_before)} → {unit.show(c.p50_after)}",
                  "ratio": "—" if c.ratio is None else f"x{c.ratio:.2f}",
                  "p": _p(c),
                  "verdict": "slower" if c.slower else "faster" if c.faster else "—"}

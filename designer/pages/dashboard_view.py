@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from designer.components.canvas import ProcessCanvas
-from designer.components.dashboard_charts import chart_grid, tag
+from designer.components.dashboard_charts import chart_grid, section_links, tag
 from designer.components.dashboard_heat import heat_overlay
 from designer.components.dashboard_range import DEFAULT, PRESETS, RangeInvalid, resolve
 from designer.draft import Draft
 from runtime.analytics import board as boards
-from runtime.analytics.figures import charts, short_duration
+from runtime.analytics.figures import charts
 from runtime.analytics.queries import CLOCKS
+from runtime.analytics.units import unit_for
 
 if TYPE_CHECKING:
     from runtime import Engine
@@ -47,9 +48,12 @@ class DashboardView:
         self.canvas: ProcessCanvas | None = None
         self.shown_version: int | None = None
         self.board: Board | None = None
+        self.heat: ui.expansion | None = None
 
     def build(self) -> None:
         self._controls()
+        self.sections = tag(ui.row().classes("w-full items-center gap-x-4 gap-y-1 flex-wrap"),
+                            "dashboard-sections").props('role="navigation" aria-label="Sections"')
         if self.key is not None:
             self._heat_map()
         self.body()
@@ -134,13 +138,16 @@ class DashboardView:
             business if self.clock == "business" else "")).classes(
             "text-xs text-slate-600"), "range-shown")
         self.board = board
-        _numbers(board)
+        sections: dict[str, ui.element] = {"Numbers": _numbers(board)}
         if self.key is None:
             _process_links(board, [d.key for d in self.engine.definitions()])
         else:
             self._paint_heat(board)
+        if self.heat is not None:
+            sections["Heat map"] = self.heat
         prefix = f"{self.key or 'all'}{f'-v{version}' if version else ''}"
-        chart_grid(charts(board), prefix)
+        sections |= chart_grid(charts(board), prefix)
+        section_links(self.sections, sections)
 
     def _paint_heat(self, board: Board) -> None:
         if self.canvas is None or not self.versions:
@@ -155,25 +162,27 @@ class DashboardView:
         self.canvas.set_overlay(*heat_overlay(document, board.time_in_state, board.transitions))
 
 
-def _numbers(board: Board) -> None:
+def _numbers(board: Board) -> ui.row:
     """The headline figures of the range, above the charts."""
     totals = {k: sum(r[k] for r in board.throughput)
               for k in ("started", "completed", "failed", "cancelled")}
     breaches = sum(r["states"] + r["process"] for r in board.sla_trend)
     waiting = sum(r["open"] for r in board.open_tasks)
     overdue = sum(r["overdue"] for r in board.open_tasks)
+    cycle = unit_for([board.cycle["p50"], board.cycle["p90"]])  # both tiles in one unit
     tiles = [("Started", f"{totals['started']:,}"), ("Completed", f"{totals['completed']:,}"),
              ("Failed", f"{totals['failed']:,}"), ("Cancelled", f"{totals['cancelled']:,}"),
-             ("Cycle time p50", short_duration(board.cycle["p50"])),
-             ("Cycle time p90", short_duration(board.cycle["p90"])),
+             ("Cycle time p50", cycle.show(board.cycle["p50"])),
+             ("Cycle time p90", cycle.show(board.cycle["p90"])),
              ("SLA breaches", f"{breaches:,}"),
              ("Open tasks (overdue)", f"{waiting:,} ({overdue:,})")]
-    with ui.row().classes("w-full gap-3 flex-wrap"):
+    with ui.row().classes("w-full gap-3 flex-wrap") as row:
         for label, value in tiles:
             with tag(ui.card().classes("px-4 py-2 gap-0 min-w-[130px]"),
                      f"number-{label.split()[0].lower()}"):
                 ui.label(label).classes("text-xs text-slate-600")
                 ui.label(value).classes("text-xl font-semibold")
+    return row
 
 
 def _process_links(board: Board, keys: list[str]) -> None:

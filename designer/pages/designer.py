@@ -11,6 +11,7 @@ from nicegui import app, ui
 from designer import catalog, drafts
 from designer.auth import WebAuth
 from designer.components.canvas import ProcessCanvas
+from designer.components.confirm import ConfirmDialog
 from designer.components.palette import state_palette
 from designer.components.shell import page_frame
 from designer.components.simulation_panel import SimulationPanel
@@ -210,9 +211,12 @@ def _published_note(session: DesignerSession, key: str) -> None:
                 session.start_over(published)
             button.delete()
 
+        confirm = ConfirmDialog()
         button = (
-            ui.button("discard draft", on_click=discard)
-            .props("flat dense no-caps size=sm")
+            ui.button("discard draft", on_click=lambda: confirm.ask(
+                f"Discard the draft of {key}? Its changes since v{latest} are lost.",
+                "Discard draft", discard))
+            .props('flat dense no-caps size=sm color=negative data-testid="discard-draft"')
             .mark("discard-draft")
             .tooltip(f"Throw the draft away and start again from v{latest}")
         )

@@ -16,9 +16,11 @@ from nicegui import ui
 
 from designer.auth import WebAuth
 from designer.components.instance_actions import (
+    DESTRUCTIVE,
     ERASE,
     OPERATE,
     VERBS,
+    operation_props,
     reason_dialog,
     run_operation,
 )
@@ -192,7 +194,7 @@ class InstanceView:
                     for operation in (o for o in SIMPLE if inst.status in OPERATIONS[o][0]):
                         ui.button(
                             VERBS[operation], on_click=lambda op=operation: self.ask(op)
-                        ).props("outline dense no-caps").mark(f"op-{operation}").props(
+                        ).props(operation_props(operation)).mark(f"op-{operation}").props(
                             testid(f"op-{operation}")
                         )
                     ui.button("Move…", on_click=self.ask_move).props("outline dense no-caps").mark(
@@ -209,16 +211,22 @@ class InstanceView:
     # ---- operator actions ----------------------------------------------------------------
 
     def _dialog(
-        self, title: str, confirm: Callable[[str], Any], fields: Callable[[], Any] | None = None
+        self,
+        title: str,
+        confirm: Callable[[str], Any],
+        fields: Callable[[], Any] | None = None,
+        destructive: bool = False,
     ) -> None:
         """A reason dialog that survives live refreshes of the page behind it."""
         self.dialogs.clear()
         with self.dialogs:
-            reason_dialog(title, confirm, fields)
+            reason_dialog(title, confirm, fields, destructive)
 
     def ask(self, operation: str) -> None:
         self._dialog(
-            f"{VERBS[operation]} this instance", lambda reason: self._do(operation, reason)
+            f"{VERBS[operation]} this instance",
+            lambda reason: self._do(operation, reason),
+            destructive=operation in DESTRUCTIVE,
         )
 
     async def _do(self, operation: str, reason: str, **params: Any) -> None:
@@ -235,7 +243,10 @@ class InstanceView:
             ).classes("text-sm text-negative").mark("erase-warning").props(testid("erase-warning"))
 
         self._dialog(
-            "Erase this instance's sensitive values", lambda r: self._do("erase", r), warning
+            "Erase this instance's sensitive values",
+            lambda r: self._do("erase", r),
+            warning,
+            destructive=True,
         )
 
     def ask_move(self) -> None:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from nicegui import run, ui
 
 from designer.auth import WebAuth
-from designer.components.admin_dialogs import ConfirmDialog
+from designer.components.confirm import ConfirmDialog
+from designer.components.empty_state import calm_when_empty
 from designer.components.shell import page_frame
 from designer.components.subscription_form import SubscriptionForm
 from runtime.core.errors import EngineError, NotFound
@@ -63,6 +64,8 @@ class MessagingPage:
                                           {"name": "remove", "label": "", "field": "name"}],
                                  rows=[], row_key="name")
             self.subs.classes("w-full").props('flat bordered data-testid="subscription-table"')
+            calm_when_empty(self.subs, "No subscriptions yet. Add one below, or publish a "
+                                       "definition with triggers; it is listed here.")
             self.subs.add_slot("body-cell-remove", REMOVE_SLOT)
             self.subs.on("remove", lambda e: self.ask_remove(str(e.args)))
         with ui.card().classes("w-full gap-2").props('data-testid="subscription-form"'):
@@ -80,6 +83,8 @@ class MessagingPage:
                                                        "body")],
                                     rows=[], row_key="id")
             self.letters.classes("w-full").props('flat bordered data-testid="dead-letter-table"')
+            calm_when_empty(self.letters, "No dead letters. A message that cannot be applied "
+                                          "waits here with its reason until it is replayed.")
             self.letters.add_slot("body-cell-replay", REPLAY_SLOT)
             self.letters.on("replay", lambda e: self.replay(str(e.args)))
         with ui.card().classes("w-full gap-2"):
@@ -87,6 +92,8 @@ class MessagingPage:
             self.routes = ui.table(columns=_columns("definition", "event_types", "broker",
                                                     "destination"), rows=[], row_key="id")
             self.routes.classes("w-full").props('flat bordered data-testid="route-table"')
+            calm_when_empty(self.routes, "No outbox routes. Routes that publish instance "
+                                         "events to a broker are listed here.")
         self.refresh()
 
     def refresh(self) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from nicegui import run, ui
 
 from designer.auth import WebAuth
+from designer.components.outcome_buttons import outcome_buttons, transition_labels
 from designer.components.shell import page_frame
 from designer.components.task_actions import WORK, TaskActions, report
 from designer.components.task_context import instance_context
@@ -21,6 +22,7 @@ from designer.components.task_delegate import delegate_dialog
 from designer.components.task_form import TaskForm
 from designer.components.task_live import follow_changes
 from designer.components.task_table import PRIORITY_COLOURS, add_countdown, countdown
+from designer.components.toasts import notify_success
 from runtime.core.errors import EngineError, NotFound
 from runtime.people.tasks import FormInvalid, Task, TaskForbidden
 from runtime.security.identity import Principal
@@ -94,11 +96,9 @@ class TaskPage:
                 self.form = TaskForm(task.form, variables,
                                      hidden_names(definition, principal.can(CONFIDENTIAL)))
                 with ui.row().classes("w-full gap-2 pt-2").mark("outcomes"):
-                    self.outcomes = [
-                        ui.button(outcome.replace("_", " "),
-                                  on_click=lambda _, o=outcome: self.complete(o))
-                        .props(f'data-testid="outcome-{outcome}"').mark(f"outcome-{outcome}")
-                        for outcome in task.outcomes]
+                    self.outcomes = outcome_buttons(
+                        task.outcomes, transition_labels(definition, task.human_state),
+                        self.complete)
             with ui.column().classes("w-[26rem] max-lg:w-full gap-4"):
                 self.context()
         self.enable_outcomes()
@@ -196,5 +196,5 @@ class TaskPage:
             self.reload()
             return
         self.form.show_errors({})
-        ui.notify(f"Completed with {outcome}", type="positive")
+        notify_success(f"Completed with {outcome}")
         self.reload()

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from runtime.analytics.capacity import Capacity
-from runtime.analytics.figures import HEIGHT_PX, Chart, unit_for
+from runtime.analytics.figures import HEIGHT_PX, Chart
 from runtime.analytics.regressions import VersionComparison
+from runtime.analytics.units import Unit, unit_for
 
 _AXIS = {"automargin": True, "gridcolor": "#e2e8f0", "zerolinecolor": "#cbd5e1"}
 
@@ -102,22 +103,29 @@ def _in_progress(cap: Capacity) -> Chart:
 def version_chart(comparison: VersionComparison) -> Chart:
     """Median before and after, per measure; a measure flagged slower is drawn red."""
     changes = comparison.changes
-    name, size = unit_for([c.p50_before for c in changes] + [c.p50_after for c in changes])
+    unit = unit_for([c.p50_before for c in changes] + [c.p50_after for c in changes])
     x = [c.subject for c in changes]
     traces = [
         {"type": "bar", "name": f"v{comparison.before} median", "x": x,
-         "y": [None if c.p50_before is None else c.p50_before / size for c in changes],
-         "marker": {"color": "#94a3b8"}},
+         "y": [unit.of(c.p50_before) for c in changes], "marker": {"color": "#94a3b8"}},
         {"type": "bar", "name": f"v{comparison.after} median", "x": x,
-         "y": [None if c.p50_after is None else c.p50_after / size for c in changes],
+         "y": [unit.of(c.p50_after) for c in changes],
          "marker": {"color": ["#dc2626" if c.slower else "#16a34a" if c.faster else "#2563eb"
                               for c in changes]}},
     ]
     title = (f"Version {comparison.after} against {comparison.before}: median cycle time and "
-             f"time per state ({name})")
-    figure = _figure(title, "measure", name, traces, barmode="group", hovermode="closest")
+             f"time per state ({unit.name})")
+    figure = _figure(title, "measure", f"median ({unit.name})", traces, barmode="group",
+                     hovermode="closest")
+    figure["layout"]["yaxis"]["ticksuffix"] = f" {unit.symbol}"
     return Chart(f"versions-{comparison.before}-{comparison.after}", title, figure,
-                 [c.to_json() for c in changes])
+                 [_version_row(c.to_json(), unit) for c in changes])
+
+
+def _version_row(change: dict[str, Any], unit: Unit) -> dict[str, Any]:
+    """A change for the CSV: the medians in the chart's unit, named so."""
+    medians = {f"{k}_{unit.name}": unit.csv(change.pop(k)) for k in ("p50_before", "p50_after")}
+    return {"subject": change.pop("subject"), **medians, **change}
 
 
 def _iso(epoch_s: float) -> str:

@@ -2,26 +2,27 @@
 
 Figures are plain plotly data, no web framework: the dashboard page shows them and the
 dashboard benchmark times building them. Every chart has a title naming its unit, titled
-axes and hover text; durations are shown in the unit that fits the largest value.
+axes and hover text; a chart's durations share one unit, the one that fits its largest value,
+and its CSV names that unit in the column headers (`p50_hours`), values rounded.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from runtime.analytics.board import Board
+from runtime.analytics.histogram_bins import Bin, linear_bins
+from runtime.analytics.units import Unit, csv_number, unit_for
 from runtime.analytics.workload import AGE_BANDS
 
 OUTCOME_COLOURS = {"started": "#64748b", "completed": "#16a34a", "failed": "#dc2626",
                    "cancelled": "#f59e0b"}
 HEIGHT_PX = 340
-_UNITS = ((120, "seconds", 1), (2 * 3600, "minutes", 60), (3 * 86400, "hours", 3600),
-          (float("inf"), "days", 86400))
+EMPTY = "No data in this range yet<br>the chart fills in as instances run"
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Chart:
     rows: list[dict[str, Any]]
 
     def csv(self) -> bytes:
-        """The chart's rows as CSV (UTF-8), columns in the rows' order."""
+        """The chart's rows as CSV (UTF-8), columns in the rows' order, numbers rounded."""
         out = io.StringIO()
         columns = list(dict.fromkeys(k for row in self.rows for k in row)) or ["empty"]
         writer = csv.DictWriter(out, columns, lineterminator="\n")
@@ -42,20 +43,6 @@ class Chart:
         for row in self.rows:
             writer.writerow({k: _cell(v) for k, v in row.items()})
         return out.getvalue().encode()
-
-
-def unit_for(seconds: Sequence[float | None]) -> tuple[str, float]:
-    """The unit name and its length in seconds that suit the largest of `seconds`."""
-    largest = max((s for s in seconds if s is not None), default=0.0)
-    return next((name, size) for limit, name, size in _UNITS if largest < limit)
-
-
-def short_duration(seconds: float | None) -> str:
-    """`42s`, `7.5m`, `2.1h`, `3.0d`: badges and hover text."""
-    if seconds is None:
-        return "-"
-    name, size = unit_for([seconds])
-    return f"{seconds / size:.{0 if size == 1 else 1}f}{name[0]}"
 
 
 def charts(board: Board) -> list[Chart]:
@@ -88,13 +75,22 @@ def _figure(title: str, x_title: str, y_title: str, traces: list[dict[str, Any]]
 
 
 def _say_empty(figure: dict[str, Any]) -> None:
+    """The sentence instead of ticks: an empty date axis would draw thousands of them."""
+    for axis in ("xaxis", "yaxis"):
+        figure["layout"][axis] = {**figure["layout"][axis], "showticklabels": False,
+                                  "showgrid": False, "dtick": None}
     figure["layout"]["annotations"] = [{
-        "text": "No data in this range", "showarrow": False, "x": 0.5, "y": 0.5,
+        "text": EMPTY, "showarrow": False, "x": 0.5, "y": 0.5,
         "xref": "paper", "yref": "paper", "font": {"size": 16, "color": "#94a3b8"}}]
 
 
 def _per(board: Board) -> str:
     return "hour" if board.by == "hour" else "day"
+
+
+def _duration_axis(unit: Unit) -> dict[str, Any]:
+    """Ticks that carry their unit ("12 h"), starting at zero."""
+    return {"ticksuffix": f" {unit.symbol}", "rangemode": "tozero"}
 
 
 def _time_axis(board: Board) -> dict[str, Any]:
@@ -119,70 +115,92 @@ def _throughput(board: Board) -> Chart:
 
 def _cycle_trend(board: Board) -> Chart:
     rows = board.cycle_trend
-    name, size = unit_for([r["p99"] for r in rows])
+    unit = unit_for([r["p99"] for r in rows])
     x = [r[board.by].isoformat() for r in rows]
-    traces = [dict(type="scatter", name=q, x=x, y=[_in(r[q], size) for r in rows],
+    traces = [dict(type="scatter", name=q, x=x, y=[unit.of(r[q]) for r in rows],
                    mode="lines+markers", customdata=[r["count"] for r in rows],
-                         hovertemplate=f"%{{x}}<br>{q}: %{{y:.2f}} {name}"
+                         hovertemplate=f"%{{x}}<br>{q}: %{{y:.2f}} {unit.name}"
                                        "<br>%{customdata:,} finished<extra></extra>")
               for q in ("p50", "p90", "p99")]
-    title = f"Cycle time p50 / p90 / p99 ({name}), by the {_per(board)} instances finished"
-    csv_rows = [{board.by: r[board.by], "finished": r["count"], "p50_s": r["p50"],
-                 "p90_s": r["p90"], "p99_s": r["p99"]} for r in rows]
-    return Chart("cycle-trend", title, _figure(title, f"{_per(board)} (UTC)", name, traces,
-                                               xaxis=_time_axis(board)), csv_rows)
+    title = f"Cycle time p50 / p90 / p99 ({unit.name}), by the {_per(board)} instances finished"
+    csv_rows = [{board.by: r[board.by], "finished": r["count"],
+                 **{f"{q}_{unit.name}": unit.csv(r[q]) for q in ("p50", "p90", "p99")}}
+                for r in rows]
+    return Chart("cycle-trend", title, _figure(
+        title, f"{_per(board)} (UTC)", f"cycle time ({unit.name})", traces,
+        xaxis=_time_axis(board), yaxis=_duration_axis(unit)), csv_rows)
 
 
 def _cycle_distribution(board: Board) -> Chart:
-    rows = board.cycle_distribution
-    name, size = unit_for([r["seconds"] for r in rows])
-    trace = dict(type="scatter", mode="lines+markers", fill="tozeroy", line={"shape": "hvh"},
-                 x=[_in(r["seconds"], size) for r in rows], y=[r["count"] for r in rows],
-                 marker={"color": "#6366f1"},
-                   hovertemplate=f"about %{{x:.2f}} {name}<br>%{{y:,}} instances<extra></extra>")
+    """Instances per equal slice of cycle time, on a linear axis in one unit."""
     cycle = board.cycle
-    title = (f"Cycle time distribution ({name}): {cycle['count']:,} finished, "
-             f"p50 {short_duration(cycle['p50'])}, p90 {short_duration(cycle['p90'])}, "
-             f"p99 {short_duration(cycle['p99'])}")
-    csv_rows = [{"cycle_time_s": round(r["seconds"], 3), "instances": r["count"]} for r in rows]
+    unit = unit_for([cycle["p99"], cycle["p90"]])
+    bins = linear_bins(board.cycle_distribution, unit)
+    closed = [b for b in bins if b.end is not None]
+    width = closed[0].end - closed[0].start if closed else 1.0
+    trace = dict(type="bar", x=[b.start + width / 2 for b in bins], y=[b.count for b in bins],
+                 width=[width * 0.95] * len(bins),
+                 marker={"color": ["#6366f1" if b.end is not None else "#94a3b8" for b in bins]},
+                 customdata=[_bin_label(b, unit) for b in bins],
+                 hovertemplate="%{customdata}<br>%{y:,} instances<extra></extra>")
+    title = (f"Cycle time distribution ({unit.name}): {cycle['count']:,} finished, "
+             f"p50 {unit.show(cycle['p50'])}, p90 {unit.show(cycle['p90'])}, "
+             f"p99 {unit.show(cycle['p99'])}")
+    csv_rows = [{f"cycle_time_from_{unit.name}": b.start,
+                 f"cycle_time_to_{unit.name}": b.end, "instances": b.count} for b in bins]
     return Chart("cycle-distribution", title, _figure(
-        title, f"cycle time ({name}, log scale)", "instances", [trace], xaxis={"type": "log"}),
+        title, f"cycle time ({unit.name})", "instances", [trace], bargap=0,
+        xaxis={**_duration_axis(unit), "range": [0, (bins[-1].start + width) if bins else 1]}),
         csv_rows)
+
+
+def _bin_label(b: Bin, unit: Unit) -> str:
+    if b.end is None:
+        return f"{b.start:g} {unit.symbol} or longer"
+    return f"{b.start:g} to {b.end:g} {unit.symbol}"
 
 
 def _bottlenecks(board: Board) -> Chart:
     rows = sorted(board.time_in_state, key=lambda r: (r["p90"] or 0, r["p50"] or 0))
-    name, size = unit_for([r["p90"] for r in rows])
+    unit = unit_for([r["p90"] for r in rows] + [r["mean_s"] for r in rows])
     states = [r["state"] for r in rows]
-    traces = [dict(type="bar", name=q, y=states, x=[_in(r[q], size) for r in rows], orientation="h",
-                     customdata=[r["count"] for r in rows], marker={"color": colour},
-                     hovertemplate=f"%{{y}}<br>{q}: %{{x:.2f}} {name}"
-                                   "<br>%{customdata:,} visits<extra></extra>")
+    traces = [dict(type="bar", name=q, y=states, x=[unit.of(r[q]) for r in rows],
+                   orientation="h", customdata=[r["count"] for r in rows],
+                   marker={"color": colour},
+                   hovertemplate=f"%{{y}}<br>{q}: %{{x:.2f}} {unit.name}"
+                                 "<br>%{customdata:,} visits<extra></extra>")
               for q, colour in (("p50", "#fb923c"), ("p90", "#b91c1c"))]
-    title = f"Bottlenecks: time in each state, median and p90 ({name})"
-    csv_rows = [{"state": r["state"], "visits": r["count"], "mean_s": r["mean_s"],
-                 "p50_s": r["p50"], "p90_s": r["p90"]} for r in reversed(rows)]
+    title = f"Bottlenecks: time in each state, median and p90 ({unit.name})"
+    csv_rows = [{"state": r["state"], "visits": r["count"],
+                 f"mean_{unit.name}": unit.csv(r["mean_s"]),
+                 f"p50_{unit.name}": unit.csv(r["p50"]), f"p90_{unit.name}": unit.csv(r["p90"])}
+                for r in reversed(rows)]
     return Chart("bottlenecks", title, _figure(
-        title, name, "state", traces, barmode="group",
-        height=max(HEIGHT_PX, 60 + 28 * len(rows))), csv_rows)
+        title, f"time in state ({unit.name})", "state", traces, barmode="group",
+        height=max(HEIGHT_PX, 60 + 28 * len(rows)), xaxis=_duration_axis(unit)), csv_rows)
 
 
 def _variants(board: Board) -> Chart:
     rows = list(reversed(board.variants))
     labels = [f"#{len(rows) - i}: " + _path_label(r["path"] or [r["hash"]])
               for i, r in enumerate(rows)]
-    name, size = unit_for([r["p50"] for r in rows])
+    unit = unit_for([r["p90"] for r in rows])
     trace = dict(type="bar", y=labels, x=[r["count"] for r in rows], orientation="h",
                    marker={"color": "#0ea5e9"},
-                   customdata=[[" → ".join(r["path"] or []), _in(r["p50"], size)] for r in rows],
+                   customdata=[[_wrapped(r["path"] or [r["hash"]], " → ", 60),
+                                unit.of(r["p50"])] for r in rows],
                    hovertemplate="%{customdata[0]}<br>%{x:,} instances<br>median cycle "
-                                 f"%{{customdata[1]:.2f}} {name}<extra></extra>")
-    title = "Most frequent paths (finished instances), hover for the median cycle time"
-    csv_rows = [{"rank": i + 1, "instances": r["count"], "median_cycle_s": r["p50"],
-                 "p90_cycle_s": r["p90"], "path": " > ".join(r["path"] or [r["hash"]])}
+                                 f"%{{customdata[1]:.2f}} {unit.name}<extra></extra>")
+    title = "Most frequent paths (finished instances), hover for the whole path"
+    csv_rows = [{"rank": i + 1, "instances": r["count"],
+                 f"median_cycle_{unit.name}": unit.csv(r["p50"]),
+                 f"p90_cycle_{unit.name}": unit.csv(r["p90"]),
+                 "path": " > ".join(r["path"] or [r["hash"]])}
                 for i, r in enumerate(board.variants)]
+    lines = max((label.count("<br>") + 1 for label in labels), default=1)
     return Chart("variants", title, _figure(
-        title, "instances", "path", [trace], height=max(HEIGHT_PX, 60 + 30 * len(rows)),
+        title, "instances", "path", [trace],
+        height=max(HEIGHT_PX, 60 + (16 + 14 * lines) * len(rows)),
         yaxis={"tickfont": {"size": 10}}), csv_rows)
 
 
@@ -249,8 +267,10 @@ def _processes(board: Board) -> Chart:
                      hovertemplate=f"%{{x}}<br>{kind}: %{{y:,}} instances<extra></extra>")
               for kind, colour in OUTCOME_COLOURS.items()]
     title = "Instances by process and outcome"
+    unit = unit_for([r["p90"] for r in rows])
     csv_rows = [{**{k: v for k, v in r.items() if k not in ("p50", "p90")},
-                 "cycle_p50_s": r["p50"], "cycle_p90_s": r["p90"]} for r in rows]
+                 f"cycle_p50_{unit.name}": unit.csv(r["p50"]),
+                 f"cycle_p90_{unit.name}": unit.csv(r["p90"])} for r in rows]
     return Chart("processes", title, _figure(title, "process", "instances", traces,
                                              barmode="group"), csv_rows)
 
@@ -270,24 +290,26 @@ def _open_tasks(board: Board) -> Chart:
 
 def _task_times(board: Board) -> Chart:
     rows = board.task_times
-    name, size = unit_for([r["done_p90"] for r in rows])
+    unit = unit_for([r["done_p90"] for r in rows] + [r["claim_p90"] for r in rows])
     roles = [r["role"] for r in rows]
-    traces = [dict(type="bar", name=label, x=roles, y=[_in(r[field], size) for r in rows],
+    traces = [dict(type="bar", name=label, x=roles, y=[unit.of(r[field]) for r in rows],
                      marker={"color": colour},
-                     customdata=[[_in(r[field.replace("p50", "p90")], size), r[count]]
+                     customdata=[[unit.of(r[field.replace("p50", "p90")]), r[count]]
                                  for r in rows],
-                     hovertemplate=f"%{{x}}<br>{label}: %{{y:.2f}} {name} (p90 "
+                     hovertemplate=f"%{{x}}<br>{label}: %{{y:.2f}} {unit.name} (p90 "
                                    f"%{{customdata[0]:.2f}})<br>%{{customdata[1]:,}} tasks"
                                    "<extra></extra>")
               for field, label, count, colour in (
                   ("claim_p50", "median time to claim", "claimed", "#38bdf8"),
                   ("done_p50", "median time to complete", "completed", "#1d4ed8"))]
-    title = f"Claim and completion times by role, from task creation ({name})"
+    title = f"Claim and completion times by role, from task creation ({unit.name})"
     csv_rows = [{"role": r["role"], "created": r["created"], "claimed": r["claimed"],
-                 "completed": r["completed"], "claim_p50_s": r["claim_p50"],
-                 "claim_p90_s": r["claim_p90"], "complete_p50_s": r["done_p50"],
-                 "complete_p90_s": r["done_p90"]} for r in rows]
-    return Chart("task-times", title, _figure(title, "role", name, traces, barmode="group"),
+                 "completed": r["completed"],
+                 **{f"{what}_{q}_{unit.name}": unit.csv(r[f"{field}_{q}"])
+                    for what, field in (("claim", "claim"), ("complete", "done"))
+                    for q in ("p50", "p90")}} for r in rows]
+    return Chart("task-times", title, _figure(title, "role", f"time ({unit.name})", traces,
+                                              barmode="group", yaxis=_duration_axis(unit)),
                  csv_rows)
 
 
@@ -307,17 +329,28 @@ def _overdue(board: Board) -> Chart:
                  rows)
 
 
-def _in(seconds: float | None, size: float) -> float | None:
-    return None if seconds is None else seconds / size
-
-
 def _path_label(path: list[str], shown: int = 6) -> str:
-    if len(path) <= shown:
-        return " > ".join(path)
-    return " > ".join([*path[:3], "…", *path[-2:]])
+    """A path as an axis label: long ones keep their ends, wrapped so no label is cut."""
+    kept = path if len(path) <= shown else [*path[:3], "…", *path[-2:]]
+    return _wrapped(kept, " > ", 28)
+
+
+def _wrapped(parts: list[str], joint: str, width: int) -> str:
+    """`parts` joined by `joint`, a line break (plotly's `<br>`) before a line gets longer
+    than `width` characters."""
+    lines = [""]
+    for part in parts:
+        piece = part if not lines[-1] else joint + part
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines.append(joint.lstrip() + part)
+        else:
+            lines[-1] += piece
+    return "<br>".join(lines)
 
 
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, float):
+        return csv_number(value)
     return "" if value is None else value

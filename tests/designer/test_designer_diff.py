@@ -11,6 +11,7 @@ from nicegui.testing import User
 from designer.components.canvas import ProcessCanvas
 from designer.diff import diff_documents, transition_keys
 from designer.draft import new_document
+from designer.pages.version_diff import default_pair
 from runtime import Engine
 
 
@@ -111,3 +112,41 @@ async def test_a_diff_of_missing_versions_says_so(user: User, engine: Engine) ->
     engine.publish(version_one(), actor="ana")
     await user.open("/processes/loan-approval/diff?a=1&b=7")
     await user.should_see("has no published versions")
+
+
+def test_changes_name_states_with_their_ids_beside() -> None:
+    old, new = version_one(), version_two()
+    for document in (old, new):
+        for state in document["states"]:
+            if state["id"] == "review":
+                state["name"] = "Clerk review"
+    new["states"][-1]["name"] = "Declined"
+    lines = [c.text() for c in diff_documents(old, new).changes]
+    assert "changed state Clerk review (review): role" in lines
+    assert "added state Declined (declined)" in lines
+    assert "changed transition Clerk review (review) → approved: when" in lines
+
+
+@pytest.mark.parametrize(("numbers", "asked", "pair"), [
+    ([1, 2, 3], ("", ""), ("2", "3")), ([1, 2, 3], ("", "2"), ("1", "2")),
+    ([1], ("", ""), ("1", "1")), ([1, 2], ("1", "2"), ("1", "2")), ([], ("", ""), ("", "")),
+])
+def test_missing_versions_default_to_the_latest_against_the_one_before(
+    numbers: list[int], asked: tuple[str, str], pair: tuple[str, str]
+) -> None:
+    assert default_pair(numbers, *asked) == pair
+
+
+@pytest.mark.anyio
+async def test_the_version_pickers_load_the_pair_chosen(user: User, engine: Engine) -> None:
+    engine.publish(version_one(), actor="ana")
+    engine.publish(version_two(), actor="ana")
+    third = version_two()
+    third["states"][1]["role"] = "director"
+    engine.publish(third, actor="ana")
+    await user.open("/processes/loan-approval/diff")
+    await user.should_see("v2 → v3")
+    picker = next(iter(user.find(marker="diff-from").elements))
+    with user.client:
+        picker.value = 1
+    await user.should_see("v1 → v3")

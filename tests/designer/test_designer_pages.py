@@ -313,6 +313,9 @@ async def test_discarding_a_draft_goes_back_to_the_published_version(
     assert drafts.load(engine, "loan-approval") is not None
     await user.open("/designer/loan-approval")
     user.find(marker="discard-draft").click()
+    assert drafts.load(engine, "loan-approval") is not None  # not before it is confirmed
+    user.find(marker="confirm-yes").click()
+    await user.should_not_see(marker="discard-draft")
     assert drafts.load(engine, "loan-approval") is None
     assert [n["id"] for n in canvas(user).nodes] == ["start", "approved"]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -257,31 +256,6 @@ class DesignerSession:
             pasted.append(new_id)
         self.selection = (pasted, [])
         self.changed(refresh_properties=True)
-
-    def download(self, kind: str = "json") -> None:
-        """The draft as the JSON document `statewright validate` and `publish` read, or as
-        BPMN, SCXML or Mermaid (docs/formats.md) once it matches the format."""
-        key = self.draft.doc["key"]
-        if kind == "json":
-            text = json.dumps(self.draft.doc, indent=2, ensure_ascii=False)
-            ui.download.content(text.encode(), f"{key}.json", "application/json")
-            return
-        from shared.errors import SchemaError
-        from shared.formats import FormatError, export_definition
-        from shared.loading import parse_definition
-
-        try:
-            text = export_definition(parse_definition(self.draft.doc), kind)
-        except SchemaError:
-            ui.notify("Fix the schema findings first: only a complete definition converts",
-                      type="negative")
-            return
-        except FormatError as error:  # e.g. forks SCXML's <parallel> cannot hold
-            ui.notify(str(error), type="negative", multi_line=True)
-            return
-        suffix, mime = {"bpmn": ("bpmn", "application/xml"), "scxml": ("scxml", "application/xml"),
-                        "mermaid": ("mmd", "text/plain")}[kind]
-        ui.download.content(text.encode(), f"{key}.{suffix}", mime)
 
     # --- findings and publishing ------------------------------------------------------------
     @property

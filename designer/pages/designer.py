@@ -16,6 +16,7 @@ from designer.components.palette import state_palette
 from designer.components.shell import page_frame
 from designer.components.simulation_panel import SimulationPanel
 from designer.components.whatif_panel import WhatIfPanel
+from designer.draft_download import download_draft
 from designer.landing import PROCESSES_PATH
 from designer.session import DesignerSession
 
@@ -126,7 +127,9 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
                 for kind, label in (("json", "JSON (statewright/v1)"),
                                     ("bpmn", "BPMN 2.0 (Camunda Modeler)"),
                                     ("scxml", "SCXML"), ("mermaid", "Mermaid diagram")):
-                    ui.menu_item(label, on_click=lambda kind=kind: session.download(kind)).props(
+                    ui.menu_item(
+                        label, on_click=lambda kind=kind: download_draft(session.draft.doc, kind)
+                    ).props(
                         f'data-testid="export-{kind}"').mark(f"export-{kind}")
             session.toolbar_box = ui.row().classes("items-center gap-3")
             session.toolbar_view()

@@ -55,6 +55,7 @@ def test_steps_suite_prints_the_json_shape(sqlite_url):
     if HAS_DBOS:
         assert (result["dbos_sqlite_journal"], result["dbos_sqlite_synchronous"]) == (
             "wal", "full")
+        assert result["rounds"] == len(result["ratio_rounds"]) == 3  # the default
 
 
 def test_worker_processes_share_the_steps_without_running_one_twice(sqlite_url):
@@ -76,3 +77,15 @@ def test_without_dbos_the_comparison_is_skipped_with_a_note(monkeypatch):
     skipped = dbos_peer.compare("sqlite:///unused.db", "sqlite", INSTANCES, STEPS, 8, 100.0)
     assert skipped["dbos_version"] is None
     assert "statewright[bench]" in skipped["dbos_note"]
+
+
+def test_paired_rounds_report_the_median_ratio_and_every_fault():
+    from runtime.benchmarks.rounds import paired_rounds
+
+    rounds = iter([{"steps_per_s": 300, "ratio": 3.0, "lost": 0, "duplicates": 1},
+                   {"steps_per_s": 100, "ratio": 5.0, "lost": 0, "duplicates": 0},
+                   {"steps_per_s": 200, "ratio": 4.0, "lost": 2, "duplicates": 0}])
+    combined = paired_rounds(3, lambda: next(rounds))
+    assert combined["steps_per_s"] == 200 and combined["steps_per_s_rounds"] == [300, 100, 200]
+    assert (combined["ratio"], combined["ratio_min"], combined["ratio_max"]) == (4.0, 3.0, 5.0)
+    assert (combined["lost"], combined["duplicates"], combined["rounds"]) == (2, 1, 3)

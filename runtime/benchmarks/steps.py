@@ -25,7 +25,9 @@ What is measured:
   counts handler calls (at-least-once: it may exceed the steps when a lease ran out).
 
 The same workload on DBOS (when `dbos` is importable) runs in a separate process
-(`runtime/benchmarks/dbos_peer.py`); `ratio` is Statewright's steps/s over DBOS's.
+(`runtime/benchmarks/dbos_peer.py`); `ratio` is Statewright's steps/s over DBOS's. With
+`rounds` > 1 each round runs both, on fresh databases, and `ratio` is the median of the
+rounds' ratios (`runtime/benchmarks/rounds.py`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import uuid
 from typing import Any
 
 from runtime import Engine, Runner
+from runtime.benchmarks.rounds import paired_rounds
 from runtime.benchmarks.scratch import bench_engine
 from runtime.benchmarks.steps_workload import (
     SINGLE_RUNS,
@@ -53,9 +56,15 @@ from runtime.benchmarks.steps_workload import (
 
 
 def run(url: str | None = None, instances: int = 500, steps: int = 10, threads: int = 8,
-        workers: int = 1, compare: bool = True) -> dict[str, Any]:
+        workers: int = 1, compare: bool = True, rounds: int = 1) -> dict[str, Any]:
     """Run the benchmark (a temp SQLite file when `url` is None) and, if DBOS is installed
-    and `compare`, the same workload on DBOS; returns the measurements."""
+    and `compare`, the same workload on DBOS, `rounds` times; returns the measurements."""
+    return paired_rounds(rounds, lambda: _round(url, instances, steps, threads, workers,
+                                                compare))
+
+
+def _round(url: str | None, instances: int, steps: int, threads: int, workers: int,
+           compare: bool) -> dict[str, Any]:
     with bench_engine(url, "steps.db") as engine:
         calls = itertools.count()
         register(engine, calls)

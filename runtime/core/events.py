@@ -85,6 +85,10 @@ class Event:
         }
 
 
+# One encoder for every hashed body: `json.dumps` with options builds a new one per call.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(
     instance_id: str, seq: int, type_: str, data: dict[str, Any], actor: str | None, at: datetime
 ) -> bytes:
@@ -97,7 +101,7 @@ def canonical(
         "actor": actor,
         "at": to_db(at).isoformat(timespec="microseconds"),
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL_JSON.encode(body).encode()
 
 
 def chain_hash(prev_hash: str, body: bytes) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -17,9 +16,11 @@ from nicegui import ui
 from designer import catalog, drafts
 from designer.auth import WebAuth
 from designer.components.canvas import ProcessCanvas
+from designer.components.connect_dialog import ConnectDialog
 from designer.components.findings_panel import canvas_marks, findings_list, findings_signature
 from designer.components.process_properties import process_properties
 from designer.components.properties import state_properties, transition_properties
+from designer.components.publish_bar import publish_bar
 from designer.draft import Draft
 from designer.layout import free_spot
 from runtime import EngineError
@@ -53,6 +54,7 @@ class DesignerSession:
         self.published_version: int | None = None
         self.guard_error: ui.label | None = None
         self.canvas: ProcessCanvas | None = None
+        self.connect_dialog: ConnectDialog | None = None
         self.findings_shown: list[tuple[Any, ...]] | None = None
         self.save_status: ui.label | None = None
         # Redraws the header's "latest published" note (set by the page).
@@ -126,8 +128,18 @@ class DesignerSession:
             ui.notify(f"Cannot add that state: {error}", type="negative")
 
     def on_connect(self, args: dict[str, Any]) -> None:
+        """An arrow drawn: added at once where its source is left without an event, else
+        once the analyst has said which event it is for."""
+        source, target = str(args.get("source")), str(args.get("target"))
+        choices = self.draft.event_choices(source)
+        if choices is not None and self.connect_dialog is not None:
+            self.connect_dialog.ask(source, target, *choices)
+        else:
+            self.add_transition(source, target)
+
+    def add_transition(self, source: str, target: str, event: str | None = None) -> None:
         self.remember()
-        ref = self.draft.connect(str(args.get("source")), str(args.get("target")))
+        ref = self.draft.connect(source, target, event)
         if ref is not None:
             self.selection = ([], [ref])
             self.changed(refresh_properties=True)
@@ -258,31 +270,6 @@ class DesignerSession:
         self.selection = (pasted, [])
         self.changed(refresh_properties=True)
 
-    def download(self, kind: str = "json") -> None:
-        """The draft as the JSON document `statewright validate` and `publish` read, or as
-        BPMN, SCXML or Mermaid (docs/formats.md) once it matches the format."""
-        key = self.draft.doc["key"]
-        if kind == "json":
-            text = json.dumps(self.draft.doc, indent=2, ensure_ascii=False)
-            ui.download.content(text.encode(), f"{key}.json", "application/json")
-            return
-        from shared.errors import SchemaError
-        from shared.formats import FormatError, export_definition
-        from shared.loading import parse_definition
-
-        try:
-            text = export_definition(parse_definition(self.draft.doc), kind)
-        except SchemaError:
-            ui.notify("Fix the schema findings first: only a complete definition converts",
-                      type="negative")
-            return
-        except FormatError as error:  # e.g. forks SCXML's <parallel> cannot hold
-            ui.notify(str(error), type="negative", multi_line=True)
-            return
-        suffix, mime = {"bpmn": ("bpmn", "application/xml"), "scxml": ("scxml", "application/xml"),
-                        "mermaid": ("mmd", "text/plain")}[kind]
-        ui.download.content(text.encode(), f"{key}.{suffix}", mime)
-
     # --- findings and publishing ------------------------------------------------------------
     @property
     def errors(self) -> list[Any]:
@@ -351,29 +338,10 @@ class DesignerSession:
     # --- views -----------------------------------------------------------------------------
     def toolbar_view(self) -> None:
         errors = len(self.errors)
-        warnings = len(self.report.findings) - errors
         self.toolbar_box.clear()
         with self.toolbar_box:
-            if errors:
-                ui.badge(f"{errors} error{'s' * (errors != 1)}", color="red-9").mark(
-                    "error-count"
-                ).props('data-testid="error-count"')
-            if warnings:
-                ui.badge(f"{warnings} warning{'s' * (warnings != 1)}", color="deep-orange-10")
-            if self.published_version is not None:
-                ui.label(f"Published version {self.published_version}").classes(
-                    "text-green-700 font-semibold"
-                ).mark("published-version").props('data-testid="published-version"')
-            button = (
-                ui.button("Publish", icon="publish", on_click=self.publish)
-                .mark("publish")
-                .props('data-testid="publish"')
-            )
-            if errors:
-                button.disable()
-                ui.label(f"Publishing needs 0 errors ({errors} left)").classes(
-                    "text-xs text-slate-600"
-                ).mark("publish-reason").props('data-testid="publish-reason"')
+            publish_bar(errors, len(self.report.findings) - errors, self.published_version,
+                        self.publish)
 
     def findings_view(self, *, only_if_changed: bool = False) -> None:
         signature = findings_signature(self.report.findings)

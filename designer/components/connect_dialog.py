@@ -24,18 +24,19 @@ class ConnectDialog:
         self._arrow = ("", "")
         self._taken: set[str] = set()
         with ui.dialog() as self.dialog, ui.card().classes("w-96 max-w-full gap-3").props(
-                'data-testid="connect-dialog"'):
+                'data-testid="connect-dialog"').mark("connect-dialog"):
             self.question = ui.label().classes("text-base")
             self.buttons = ui.row().classes("gap-2")
             with ui.row().classes("w-full items-start no-wrap gap-2"):
                 self.name = ui.input("Other event", validation=self._refusal).props(
-                    'dense outlined data-testid="connect-event-name"').classes("grow")
+                    'dense outlined data-testid="connect-event-name"').classes("grow").mark(
+                    "connect-event-name")
                 self.name.on("keydown.enter", self._typed)
                 ui.button("OK", on_click=self._typed).props(
-                    'flat data-testid="connect-event-ok"')
+                    'flat data-testid="connect-event-ok"').mark("connect-event-ok")
             with ui.row().classes("w-full justify-end"):
                 ui.button("Cancel", on_click=self.dialog.close).props(
-                    'flat data-testid="connect-cancel"')
+                    'flat data-testid="connect-cancel"').mark("connect-cancel")
 
     def ask(self, source: str, target: str, events: list[str], taken: set[str]) -> None:
         self._arrow, self._taken = (source, target), taken
@@ -47,7 +48,7 @@ class ConnectDialog:
                 button = ui.button(event + " (taken)" * used,
                                    on_click=lambda e=event: self._chosen(e))
                 button.props(f'no-caps data-testid="connect-event-{event}"'
-                             f' data-taken="{str(used).lower()}"')
+                             f' data-taken="{str(used).lower()}"').mark(f"connect-event-{event}")
                 if used:
                     button.disable()
                     button.tooltip(f"Another arrow from {source} is taken on {event} already")

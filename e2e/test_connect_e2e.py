@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from accessibility_checks import axe_violations, describe
 from browser_settings import ARTIFACTS
 from canvas_gestures import connect, draw_arrow, drop, new_process
 from playwright.sync_api import Page, expect
@@ -46,6 +47,11 @@ def test_connect_asks_for_the_event_and_never_guesses_an_error_exit(
     expect(dialog.get_by_test_id("connect-event-timeout")).to_have_count(0)  # not a task exit
     expect(dialog.locator('input[data-testid="connect-event-name"]')).to_be_visible()
     shoot(page, "1-asked")
+    page.emulate_media(color_scheme="dark")
+    shoot(page, "1-asked-dark")
+    page.emulate_media(color_scheme="light")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
     dialog.get_by_test_id("connect-event-done").click()
     expect(dialog).to_be_hidden()
     expect(edges).to_have_count(2)

@@ -23,7 +23,8 @@ class ConnectDialog:
         self._choose = choose
         self._arrow = ("", "")
         self._taken: set[str] = set()
-        with ui.dialog() as self.dialog, ui.card().classes("w-96 max-w-full gap-3").props(
+        self.dialog = ui.dialog().props('aria-label="Event of the new arrow"')
+        with self.dialog, ui.card().classes("w-96 max-w-full gap-3").props(
                 'data-testid="connect-dialog"').mark("connect-dialog"):
             self.question = ui.label().classes("text-base")
             self.buttons = ui.row().classes("gap-2")

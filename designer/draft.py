@@ -15,8 +15,11 @@ from designer.layout import auto_layout
 from designer.state_styles import STATE_STYLES
 from shared.definition import SCHEMA_ID, STATE_TYPES
 
-# The event a new transition gets by default, so a fresh connection is usually valid at once.
-DEFAULT_EVENTS = {"timer": "elapsed", "wait": "message", "human": "submit"}
+# What a new arrow from a state of each type may be taken by (SPEC §2, `bad-exit`): the
+# designer asks which one (`connect_dialog`); types missing here are left at once, without `on`.
+FIXED_EVENTS = {"task": ["done", "error"], "subprocess": ["done", "error"], "timer": ["elapsed"]}
+NAMED_EVENTS = {"wait": "message", "human": "submit"}  # offered when the draft names none yet
+INTERNAL_EVENTS = frozenset({"done", "error", "timeout", "elapsed"})
 
 
 def new_document(key: str, name: str | None = None) -> dict[str, Any]:
@@ -86,25 +89,44 @@ class Draft:
         self.doc["layout"][state_id] = {"x": round(x), "y": round(y)}
         return state_id
 
-    def connect(self, source: str, target: str) -> str | None:
-        """Add a transition source -> target with a fitting default event; returns its ref.
-
-        Returns None when either end does not exist (a stale gesture from the browser).
-        """
+    def connect(self, source: str, target: str, event: str | None = None) -> str | None:
+        """Add a transition source -> target taken by `event` (the analyst's choice: no event
+        is guessed, a wrong guess such as a second `done` is an ambiguity); a decision's first
+        transition becomes its default. Returns its ref, or None when either end does not
+        exist (a stale gesture from the browser)."""
         origin = self.state(source)
         if origin is None or self.state(target) is None:
             return None
         transition: dict[str, Any] = {"from": source, "to": target}
-        kind = origin.get("type")
-        leaving = [t for t in self.transitions if t.get("from") == source]
-        if kind in ("task", "subprocess"):
-            transition["on"] = "error" if any(t.get("on") == "done" for t in leaving) else "done"
-        elif kind in DEFAULT_EVENTS:
-            transition["on"] = DEFAULT_EVENTS[kind]
-        elif kind == "decision" and not any(t.get("default") for t in leaving):
+        if event:
+            transition["on"] = event
+        elif origin.get("type") == "decision" and not any(
+            t.get("default") for t in self.transitions if t.get("from") == source
+        ):
             transition["default"] = True
         self.transitions.append(transition)
         return transition_ref(transition, len(self.transitions) - 1)
+
+    def event_choices(self, source: str) -> tuple[list[str], set[str]] | None:
+        """The events to offer for a new arrow from `source` and those its unguarded arrows
+        take already (a second one would be `ambiguous`); None when its arrows take no event.
+        Waits and human tasks get the names the draft already uses for states of their type
+        (the state's own first), a wait with `timeout_s` also `timeout`."""
+        origin = self.state(source) or {}
+        kind = origin.get("type")
+        leaving = [t for t in self.transitions if t.get("from") == source]
+        taken = {t["on"] for t in leaving if t.get("on") and not t.get("when")}
+        if kind in FIXED_EVENTS:
+            return list(FIXED_EVENTS[kind]), taken
+        if kind not in NAMED_EVENTS:
+            return None
+        same_kind = {s.get("id") for s in self.states if s.get("type") == kind}
+        used = [t.get("on") for t in leaving] + [
+            t.get("on") for t in self.transitions if t.get("from") in same_kind
+        ]
+        names = [e for e in dict.fromkeys(used) if e and e not in INTERNAL_EVENTS]
+        timeout = ["timeout"] if kind == "wait" and origin.get("timeout_s") else []
+        return (names or [NAMED_EVENTS[kind]]) + timeout, taken
 
     def delete(self, state_ids: list[str], transition_refs: list[str]) -> None:
         """Remove states (with their transitions) and transitions, resolved before any change."""

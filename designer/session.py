@@ -16,9 +16,11 @@ from nicegui import ui
 from designer import catalog, drafts
 from designer.auth import WebAuth
 from designer.components.canvas import ProcessCanvas
+from designer.components.connect_dialog import ConnectDialog
 from designer.components.findings_panel import canvas_marks, findings_list, findings_signature
 from designer.components.process_properties import process_properties
 from designer.components.properties import state_properties, transition_properties
+from designer.components.publish_bar import publish_bar
 from designer.draft import Draft
 from designer.layout import free_spot
 from runtime import EngineError
@@ -52,6 +54,7 @@ class DesignerSession:
         self.published_version: int | None = None
         self.guard_error: ui.label | None = None
         self.canvas: ProcessCanvas | None = None
+        self.connect_dialog: ConnectDialog | None = None
         self.findings_shown: list[tuple[Any, ...]] | None = None
         self.save_status: ui.label | None = None
         # Redraws the header's "latest published" note (set by the page).
@@ -125,8 +128,18 @@ class DesignerSession:
             ui.notify(f"Cannot add that state: {error}", type="negative")
 
     def on_connect(self, args: dict[str, Any]) -> None:
+        """An arrow drawn: added at once where its source is left without an event, else
+        once the analyst has said which event it is for."""
+        source, target = str(args.get("source")), str(args.get("target"))
+        choices = self.draft.event_choices(source)
+        if choices is not None and self.connect_dialog is not None:
+            self.connect_dialog.ask(source, target, *choices)
+        else:
+            self.add_transition(source, target)
+
+    def add_transition(self, source: str, target: str, event: str | None = None) -> None:
         self.remember()
-        ref = self.draft.connect(str(args.get("source")), str(args.get("target")))
+        ref = self.draft.connect(source, target, event)
         if ref is not None:
             self.selection = ([], [ref])
             self.changed(refresh_properties=True)
@@ -325,29 +338,10 @@ class DesignerSession:
     # --- views -----------------------------------------------------------------------------
     def toolbar_view(self) -> None:
         errors = len(self.errors)
-        warnings = len(self.report.findings) - errors
         self.toolbar_box.clear()
         with self.toolbar_box:
-            if errors:
-                ui.badge(f"{errors} error{'s' * (errors != 1)}", color="red-9").mark(
-                    "error-count"
-                ).props('data-testid="error-count"')
-            if warnings:
-                ui.badge(f"{warnings} warning{'s' * (warnings != 1)}", color="deep-orange-10")
-            if self.published_version is not None:
-                ui.label(f"Published version {self.published_version}").classes(
-                    "text-green-700 font-semibold"
-                ).mark("published-version").props('data-testid="published-version"')
-            button = (
-                ui.button("Publish", icon="publish", on_click=self.publish)
-                .mark("publish")
-                .props('data-testid="publish"')
-            )
-            if errors:
-                button.disable()
-                ui.label(f"Publishing needs 0 errors ({errors} left)").classes(
-                    "text-xs text-slate-600"
-                ).mark("publish-reason").props('data-testid="publish-reason"')
+            publish_bar(errors, len(self.report.findings) - errors, self.published_version,
+                        self.publish)
 
     def findings_view(self, *, only_if_changed: bool = False) -> None:
         signature = findings_signature(self.report.findings)

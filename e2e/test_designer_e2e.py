@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from canvas_gestures import connect
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -17,24 +18,6 @@ DROP_POINTS = [(180, 40), (440, 40), (580, 40), (640, 260), (320, 260)]
 
 def shoot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"designer-{name}.png"))
-
-
-def centre(page: Page, selector: str) -> tuple[float, float]:
-    box = page.locator(selector).bounding_box()
-    assert box is not None, f"{selector} is not on screen"
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-
-
-def connect(page: Page, source: str, target: str) -> None:
-    """Drag from the source state's output handle onto the target state's input handle."""
-    edges = page.locator(".vue-flow__edge").count()
-    page.mouse.move(*centre(page, f'.vue-flow__node[data-id="{source}"] .vue-flow__handle.source'))
-    page.mouse.down()
-    page.mouse.move(
-        *centre(page, f'.vue-flow__node[data-id="{target}"] .vue-flow__handle.target'), steps=12
-    )
-    page.mouse.up()
-    expect(page.locator(".vue-flow__edge")).to_have_count(edges + 1)
 
 
 def click_until_shown(target: Locator, shown: Locator, attempts: int = 3) -> None:
@@ -88,15 +71,15 @@ def test_an_analyst_draws_fixes_and_publishes_a_process(designer_url: str, signe
     expect(page.get_by_test_id("publish-reason")).to_be_visible()
     shoot(page, "1-dropped")
 
-    for source, target in [
-        ("start", "task_1"),
-        ("task_1", "decision_1"),
-        ("task_1", "end_2"),
-        ("decision_1", "human_1"),
-        ("decision_1", "end_1"),
-        ("human_1", "end_1"),
+    for source, target, event in [
+        ("start", "task_1", None),
+        ("task_1", "decision_1", "done"),
+        ("task_1", "end_2", "error"),
+        ("decision_1", "human_1", None),
+        ("decision_1", "end_1", None),
+        ("human_1", "end_1", "submit"),
     ]:
-        connect(page, source, target)
+        connect(page, source, target, event)
     expect(findings.locator('[data-code="dead-end"]')).to_have_count(0)
     expect(findings.locator('[data-code="unreachable"]')).to_have_count(0)
     expect(findings.locator('[data-code="ambiguous"]')).to_be_visible()

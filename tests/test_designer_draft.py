@@ -14,8 +14,8 @@ def order_draft() -> Draft:
     draft.add_state("task", 200, 0)
     draft.add_state("end", 400, 0)
     draft.connect("start", "task_1")
-    draft.connect("task_1", "end_1")
-    draft.connect("task_1", "end_1")
+    draft.connect("task_1", "end_1", "done")
+    draft.connect("task_1", "end_1", "error")
     draft.update_state("task_1", "action", "reserve_stock")
     return draft
 
@@ -26,11 +26,11 @@ def test_a_new_process_holds_only_its_start_state():
     assert {f.code for f in validate(document).findings} == {"dead-end"}
 
 
-def test_connections_get_the_event_their_source_type_is_left_by():
+def test_connections_take_the_chosen_event_and_a_decision_gets_its_default():
     draft = order_draft()
     draft.add_state("timer", 0, 200)
     draft.add_state("decision", 0, 300)
-    draft.connect("timer_1", "end_1")
+    draft.connect("timer_1", "end_1", "elapsed")
     draft.connect("decision_1", "end_1")
     draft.connect("decision_1", "task_1")
     events = [(t.get("on"), t.get("default", False)) for t in draft.transitions]
@@ -42,6 +42,34 @@ def test_connections_get_the_event_their_source_type_is_left_by():
         (None, True),
         (None, False),
     ]
+
+
+def test_no_event_is_guessed_so_a_second_task_arrow_is_never_an_error_exit():
+    draft = order_draft()
+    draft.add_state("end", 400, 200)
+    draft.connect("task_1", "end_2")
+    assert "on" not in draft.transitions[-1]
+
+
+def test_the_events_offered_fit_the_source_and_show_those_taken():
+    draft = order_draft()
+    for kind in ("wait", "wait", "human", "timer", "fork", "join", "decision", "subprocess"):
+        draft.add_state(kind, 0, 0)
+    assert draft.event_choices("task_1") == (["done", "error"], {"done", "error"})
+    assert draft.event_choices("subprocess_1") == (["done", "error"], set())
+    assert draft.event_choices("timer_1") == (["elapsed"], set())
+    assert draft.event_choices("human_1") == (["submit"], set())
+    assert draft.event_choices("wait_1") == (["message"], set())
+    for source in ("start", "fork_1", "join_1", "decision_1", "end_1", "vanished"):
+        assert draft.event_choices(source) is None
+    draft.connect("wait_1", "end_1", "paid")
+    draft.connect("wait_1", "task_1", "cancelled")
+    draft.update_transition("t4", "when", "amount > 10")  # a guarded arrow takes nothing
+    draft.update_state("wait_2", "timeout_s", 60)
+    assert draft.event_choices("wait_1") == (["paid", "cancelled"], {"paid"})
+    assert draft.event_choices("wait_2") == (["paid", "cancelled", "timeout"], set())
+    draft.connect("human_1", "end_1", "approve")
+    assert draft.event_choices("human_1") == (["approve"], {"approve"})
 
 
 def test_a_drawn_order_process_validates_clean():

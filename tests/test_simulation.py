@@ -12,6 +12,7 @@ import pytest
 from runtime.core.errors import EventRefused, VariablesInvalid
 from runtime.definitions import checked_definition
 from runtime.modelling.simulation import Simulation, run
+from tests.parallel_processes import shipping
 
 SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -119,3 +120,11 @@ def test_the_json_form_carries_path_choices_and_guards():
     guard = next(g for g in body["steps"][1]["guards"] if g["when"])
     assert guard["value"] is True and guard["taken"] and guard["values"] == {"credit_score": 400}
     assert sim.now == NOW  # no timer fired: the simulated clock stood still
+
+
+def test_the_arrows_a_fork_and_a_join_take_are_listed_taken_once_each():
+    sim = run(checked_definition(shipping()), {}, [("paid", {}), ("done", {})], NOW)
+    taken = [(g.source, g.target) for s in sim.steps for g in s.guards if g.taken]
+    assert taken == [("received", "split"), ("split", "pack"), ("split", "payment"),
+                     ("payment", "merge"), ("pack", "merge"), ("merge", "ship")]
+    assert all(g.taken for s in sim.steps for g in s.guards if g.source in ("split", "merge"))

@@ -172,18 +172,19 @@ def transition_properties(
     ui.label(f"{transition.get('from')} → {transition.get('to')}").classes(
         "text-base font-semibold"
     )
-    if source_type not in ("start", "decision"):
+    if source_type not in ("start", "decision", "fork", "join"):  # left at once: no event
         ui.input(
             "On event",
             value=transition.get("on") or "",
             on_change=lambda e: on_change("on", e.value),
         ).mark("field-on").props('data-field="on"').classes("w-full")
-    ui.input(
-        "When (CEL guard)",
-        value=transition.get("when") or "",
-        placeholder="amount < 10000",
-        on_change=lambda e: on_change("when", e.value),
-    ).mark("field-when").props('data-field="when"').classes("w-full font-mono")
+    if source_type not in ("fork", "join"):  # a fork takes every branch, a join its one exit
+        ui.input(
+            "When (CEL guard)",
+            value=transition.get("when") or "",
+            placeholder="amount < 10000",
+            on_change=lambda e: on_change("when", e.value),
+        ).mark("field-when").props('data-field="when"').classes("w-full font-mono")
     guard_error = ui.label("").classes("text-xs text-red-600 whitespace-pre-wrap")
     guard_error.mark("guard-error").props('data-testid="guard-error"')
     if source_type == "decision":

@@ -5,6 +5,7 @@ current state highlighted on the canvas. Nothing is stored: it is `runtime.model
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,13 @@ def start_template(document: dict[str, Any]) -> str:
     values = {v["name"]: v.get("default", _EXAMPLES.get(v.get("type", "string"), ""))
               for v in document.get("variables") or [] if isinstance(v, dict) and "name" in v}
     return json.dumps(values, indent=1)
+
+
+def shown_path(sim: Simulation) -> list[str]:
+    """The path as read: each branch enters its join, but the join is passed once."""
+    path = sim.path
+    return [s for i, s in enumerate(path) if not (
+        i and s == path[i - 1] and getattr(sim.definition.state(s), "type", "") == "join")]
 
 
 class SimulationPanel:
@@ -80,8 +88,13 @@ class SimulationPanel:
             where = ", ".join(sim.snapshot.active_states) or sim.state
             ui.label(f"{sim.snapshot.status} in {where}").classes(
                 "text-sm font-semibold").props('data-testid="sim-status"')
-            ui.label(" → ".join(sim.path)).classes("text-xs text-slate-600 break-all").props(
-                'data-testid="sim-path"')
+            for join, count in Counter(b.state for b in sim.snapshot.branches
+                                       if b.arrived).items():
+                ui.label(f"{count} branch{'es' * (count > 1)} arrived at {join}, waiting for "
+                         "the others").classes("text-xs text-slate-600").props(
+                    'data-testid="sim-arrived"')
+            ui.label(" → ".join(shown_path(sim))).classes(
+                "text-xs text-slate-600 break-words").props('data-testid="sim-path"')
             self._choices(sim)
             self._guards(sim)
             ui.label("Variables").classes("text-xs font-semibold uppercase text-slate-600")

@@ -12,11 +12,12 @@ from designer import catalog, drafts
 from designer.auth import WebAuth
 from designer.components.canvas import ProcessCanvas
 from designer.components.confirm import ConfirmDialog
+from designer.components.connect_dialog import ConnectDialog
 from designer.components.palette import state_palette
 from designer.components.shell import page_frame
 from designer.components.simulation_panel import SimulationPanel
 from designer.components.whatif_panel import WhatIfPanel
-from designer.draft_download import download_draft
+from designer.downloads import download_draft
 from designer.landing import PROCESSES_PATH
 from designer.session import DesignerSession
 
@@ -129,8 +130,7 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
                                     ("scxml", "SCXML"), ("mermaid", "Mermaid diagram")):
                     ui.menu_item(
                         label, on_click=lambda kind=kind: download_draft(session.draft.doc, kind)
-                    ).props(
-                        f'data-testid="export-{kind}"').mark(f"export-{kind}")
+                    ).props(f'data-testid="export-{kind}"').mark(f"export-{kind}")
             session.toolbar_box = ui.row().classes("items-center gap-3")
             session.toolbar_view()
     # Phones stack the canvas (first, most of the screen), the palette and the panels.
@@ -153,6 +153,7 @@ def _layout(session: DesignerSession, document: dict[str, Any]) -> None:
                 .mark("canvas")
             )
             session.canvas.set_auto_layout(not session.draft.laid_out)
+            session.connect_dialog = ConnectDialog(session.add_transition)
         with ui.column().classes("w-full md:w-80 shrink-0 gap-3 overflow-y-auto order-3"):
             _modelling(session)
             with (

@@ -65,16 +65,18 @@ def checks(definition: Definition, state_id: str, event: str | None, variables: 
 def automatic_checks(definition: Definition, before: steps.Snapshot,
                      new_events: list[ev.NewEvent]) -> list[GuardCheck]:
     """The guards of every start or decision state the step passed through, evaluated with
-    the variables the instance had when it arrived there."""
+    the variables the instance had when it arrived there, and the transitions forks and joins
+    took (unguarded: listed so the canvas draws every branch's first arrow as taken)."""
     snapshot, arrived = before, dict(before.variables)
     found: list[GuardCheck] = []
     for event in new_events:
         if (event.type == ev.TRANSITION and event.data.get("event") is None
                 and event.data.get("from")):
             source = definition.state(event.data["from"])
-            if source is not None and source.type in ("start", "decision"):
-                found += checks(definition, source.id, None, arrived, {},
-                                (source.id, event.data["to"]))
+            if source is not None and source.type in ("start", "decision", "fork", "join"):
+                considered = checks(definition, source.id, None, arrived, {},
+                                    (source.id, event.data["to"]))
+                found += [g for g in considered if g.taken or source.type in ("start", "decision")]
         snapshot = steps.apply(snapshot, snapshot.seq + 1, event.type, event.data)
         if event.type == ev.TRANSITION:
             arrived = dict(snapshot.variables)

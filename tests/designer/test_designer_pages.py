@@ -26,8 +26,11 @@ def drop(user: User, state_type: str, x: int, y: int) -> None:
     user.find(kind=ProcessCanvas).trigger("dropped", {"type": state_type, "x": x, "y": y})
 
 
-def connect(user: User, source: str, target: str) -> None:
+def connect(user: User, source: str, target: str, event: str | None = None) -> None:
+    """Draw an arrow; `event` answers the connect dialog its source's type asks."""
     user.find(kind=ProcessCanvas).trigger("connected", {"source": source, "target": target})
+    if event is not None:
+        user.find(marker=f"connect-event-{event}").click()
 
 
 async def finding_codes(user: User) -> set[str]:
@@ -86,13 +89,29 @@ async def test_connecting_the_states_clears_the_graph_findings(user: User) -> No
     drop(user, "task", 200, 0)
     drop(user, "end", 400, 0)
     connect(user, "start", "task_1")
-    connect(user, "task_1", "end_1")
-    connect(user, "task_1", "end_1")
+    connect(user, "task_1", "end_1", "done")
+    connect(user, "task_1", "end_1", "error")
     assert [e["label"] for e in canvas(user).edges] == ["", "done", "error"]
     codes = await finding_codes(user)
     assert "dead-end" not in codes
     assert "unreachable" not in codes
     assert "missing-action" in codes
+
+
+async def test_connecting_asks_for_the_event_shows_taken_ones_and_cancel_adds_nothing(
+    user: User,
+) -> None:
+    await open_new_process(user)
+    drop(user, "task", 200, 0)
+    drop(user, "end", 400, 0)
+    connect(user, "task_1", "end_1", "done")
+    connect(user, "task_1", "end_1")
+    assert not next(iter(user.find(marker="connect-event-done").elements)).enabled
+    assert next(iter(user.find(marker="connect-event-error").elements)).enabled
+    user.find(marker="connect-cancel").click()
+    assert [e["label"] for e in canvas(user).edges] == ["done"]
+    user.find(marker="undo").click()
+    assert canvas(user).edges == []
 
 
 async def test_publish_is_refused_while_errors_stand(user: User, engine: Engine) -> None:
@@ -111,8 +130,8 @@ async def test_a_fixed_process_publishes_and_moves_do_not_change_it(
     drop(user, "task", 200, 0)
     drop(user, "end", 400, 0)
     connect(user, "start", "task_1")
-    connect(user, "task_1", "end_1")
-    connect(user, "task_1", "end_1")
+    connect(user, "task_1", "end_1", "done")
+    connect(user, "task_1", "end_1", "error")
     user.find(kind=ProcessCanvas).trigger("selected", {"nodes": ["task_1"], "edges": []})
     user.find(marker="field-action").type("send_payment")
     await user.should_see(marker="no-findings")
@@ -327,7 +346,7 @@ async def test_set_assignments_and_retry_policy_are_edited_in_place(
     drop(user, "task", 200, 0)
     drop(user, "end", 400, 0)
     connect(user, "start", "task_1")
-    connect(user, "task_1", "end_1")
+    connect(user, "task_1", "end_1", "done")
     user.find(kind=ProcessCanvas).trigger("selected", {"nodes": ["task_1"], "edges": []})
     user.find(marker="field-retry-max_attempts").type("5")
     assert drafts.load(engine, "expense-claim")["states"][1]["retry"] == {"max_attempts": 5}

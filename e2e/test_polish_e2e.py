@@ -77,6 +77,28 @@ def test_polish_diff_has_version_pickers_and_state_names(
     assert not failures, "\n".join(failures)
 
 
+def test_polish_diff_of_two_versions_reads_in_both_themes(
+        signed_in_page: Page, designer_url: str, server_db: str) -> None:
+    api = httpx.Client(base_url=f"{designer_url}/api/v1", timeout=15, headers={
+        "Authorization": f"Bearer {new_admin_token(server_db, 'polish-diff')}"})
+    document = {**api.get(f"/definitions/{KEY}").json()["definition"], "key": "polish-diff"}
+    assert api.post("/definitions", json=document).status_code == 201
+    for state in document["states"]:
+        if state["id"] == "cooling_off":
+            state["duration_s"] = 2 * state["duration_s"]
+    document["states"].append({"id": "withdrawn", "type": "end", "outcome": "failed"})
+    document["transitions"].append({"from": "wait_docs", "to": "withdrawn", "on": "withdraw"})
+    answer = api.post("/definitions/polish-diff/versions", json=document)
+    assert answer.status_code == 201, answer.text
+    page = signed_in_page
+    page.goto(f"{designer_url}/processes/polish-diff/diff")
+    expect(page.get_by_test_id("changes").locator(".text-green-700")).not_to_have_count(0)
+    expect(page.get_by_test_id("changes").locator(".text-orange-700")).not_to_have_count(0)
+    # the change list and the canvas's added, changed and unchanged states, light and dark
+    failures = shoot_everywhere(page, f"{designer_url}/processes/polish-diff/diff", "diff-v2")
+    assert not failures, "\n".join(failures)
+
+
 @pytest.mark.parametrize(("path", "table", "sentence"), [
     ("/alerts", "rule-table", "No alert rules yet"),
     ("/alerts", "alert-table", "Nothing is firing"),

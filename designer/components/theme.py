@@ -28,6 +28,11 @@ THEME_CSS = """
 /* NiceGUI's link blue (#3b82f6) is 3.4:1 on the page background; links that name no colour
    of their own get a darker one (the header and drawer are outside .q-page). */
 .q-page .nicegui-link:not([class*="text-primary"]):not([class*="text-slate"]) { color: #1d4ed8; }
+/* a phone fits four tabs without Quasar's scroll arrows covering the last one */
+@media (max-width: 640px) {
+  .q-page .q-tab { padding: 0 8px; }
+  .q-page .q-tab__label { font-size: 13px; }
+}
 /* NiceGUI puts Quasar's `!important` colours (.text-primary, .bg-white...) in a cascade layer,
    and an important declaration in an earlier layer beats one in a later layer or none: so the
    rules that must win sit, all important, in `theme`, the first layer NiceGUI declares. */

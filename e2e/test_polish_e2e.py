@@ -93,7 +93,7 @@ def test_polish_diff_of_two_versions_reads_in_both_themes(
     page = signed_in_page
     page.goto(f"{designer_url}/processes/polish-diff/diff")
     expect(page.get_by_test_id("changes").locator(".text-green-700")).not_to_have_count(0)
-    expect(page.get_by_test_id("changes").locator(".text-orange-700")).not_to_have_count(0)
+    expect(page.get_by_test_id("changes").locator(".text-amber-800")).not_to_have_count(0)
     # the change list and the canvas's added, changed and unchanged states, light and dark
     failures = shoot_everywhere(page, f"{designer_url}/processes/polish-diff/diff", "diff-v2")
     assert not failures, "\n".join(failures)

@@ -60,6 +60,7 @@ body.body--dark { background: #0f172a !important; color: #e2e8f0 !important; }
 .body--dark .text-green-700 { color: #86efac !important; }
 .body--dark .text-orange-600, .body--dark .text-orange-700, .body--dark .text-amber-600 {
   color: #fdba74 !important; }
+.body--dark .text-amber-800 { color: #fcd34d !important; }
 .body--dark .text-blue-700, .body--dark .text-primary { color: #93c5fd !important; }
 /* the brand blue is too dark on a dark page: a light one for text, borders and focused
    field labels, a brighter one under white button text */
@@ -72,6 +73,9 @@ body.body--dark { --q-primary: #93c5fd !important; }
 .body--dark .js-plotly-plot .main-svg text { fill: #e2e8f0 !important; }
 .body--dark .js-plotly-plot .gridlayer path { stroke: #334155 !important; }
 .body--dark .js-plotly-plot .legend .bg { fill: #1e293b !important; }
+/* sankey: plotly's black flows and white label halo are drawn for a white paper */
+.body--dark .js-plotly-plot .sankey-link { fill: rgb(148 163 184 / 0.3) !important; }
+.body--dark .js-plotly-plot .node-label { text-shadow: none !important; }
 }
 """
 

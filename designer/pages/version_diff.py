@@ -27,7 +27,7 @@ LEGEND = {
 }
 # The change list's text: the swatch colours are too light for text on white (3.2:1); these
 # read at 4.5:1 or more, and the theme lightens them on dark cards.
-TEXT_CLASSES = {ADDED: "text-green-700", REMOVED: "text-red-700", CHANGED: "text-orange-700",
+TEXT_CLASSES = {ADDED: "text-green-700", REMOVED: "text-red-700", CHANGED: "text-amber-800",
                 UNCHANGED: "text-slate-600"}
 
 

@@ -40,7 +40,8 @@ THEME_CSS = """
 :focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
 .q-header :focus-visible, .q-drawer :focus-visible { outline-color: #fbbf24 !important; }
 .body--dark :focus-visible { outline-color: #93c5fd !important; }
-body.body--dark { background: #0f172a !important; color: #e2e8f0 !important; }
+body.body--dark { background: #0f172a !important; color: #e2e8f0 !important;
+  color-scheme: dark; }  /* native controls too: date pickers, scrollbars */
 .body--dark .q-card, .body--dark .q-table__container, .body--dark .q-table__card,
 .body--dark .q-menu, .body--dark .q-dialog .q-card {
   background: #1e293b !important; color: #e2e8f0 !important; }
@@ -74,7 +75,7 @@ body.body--dark { --q-primary: #93c5fd !important; }
 .body--dark .js-plotly-plot .gridlayer path { stroke: #334155 !important; }
 .body--dark .js-plotly-plot .legend .bg { fill: #1e293b !important; }
 /* sankey: plotly's black flows and white label halo are drawn for a white paper */
-.body--dark .js-plotly-plot .sankey-link { fill: rgb(148 163 184 / 0.3) !important; }
+.body--dark .js-plotly-plot .sankey-link { fill: rgb(148 163 184 / 0.4) !important; }
 .body--dark .js-plotly-plot .node-label { text-shadow: none !important; }
 }
 """

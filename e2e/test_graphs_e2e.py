@@ -52,7 +52,7 @@ def api(designer_url: str, server_db: str) -> httpx.Client:
 
 def wait_for_layout(page: Page) -> None:
     """The canvas is shown once ELK has routed the edges (routed paths carry data-routed)."""
-    expect(page.locator(".vue-flow__minimap")).to_be_visible(timeout=20_000)
+    expect(page.locator(".vue-flow__minimap")).to_be_attached(timeout=20_000)
     page.wait_for_function(
         "() => document.querySelectorAll('.vue-flow__edge-path[data-routed=\"elk\"]').length > 0",
         timeout=20_000)
@@ -89,6 +89,22 @@ EDGE_POINTS = """() => [...document.querySelectorAll('.vue-flow__edge')].map((ed
 })"""
 
 
+# The drawn size of an edge's arrow head in graph units: a marker sized in stroke widths grows
+# with the (thicker) stroke of a selected edge.
+ARROW_HEADS = """() => {
+  const size = (edge) => {
+    const path = edge.querySelector('.vue-flow__edge-path');
+    const id = path.getAttribute('marker-end').replace(/^url\\(['"]?#|['"]?\\)$/g, '');
+    const marker = [...document.querySelectorAll('marker')].find((m) => m.id === id);
+    const scale = marker.getAttribute('markerUnits') === 'userSpaceOnUse' ? 1
+      : parseFloat(getComputedStyle(path).strokeWidth);
+    return parseFloat(marker.getAttribute('markerWidth')) * scale;
+  };
+  return { selected: size(document.querySelector('.vue-flow__edge.selected')),
+           other: size(document.querySelector('.vue-flow__edge:not(.selected)')) };
+}"""
+
+
 def test_graphs_clicking_an_edge_selects_that_edge(designer_url: str, signed_in_page: Page) -> None:
     page = signed_in_page
     page.goto(designer_url + "/designer/loan-approval")
@@ -111,6 +127,8 @@ def test_graphs_clicking_an_edge_selects_that_edge(designer_url: str, signed_in_
         tried += 1
     assert tried >= 3, f"only {tried} edges could be clicked"
     shoot(page, "edge-selected")
+    heads = page.evaluate(ARROW_HEADS)
+    assert heads["selected"] <= heads["other"] * 1.25, f"the selected edge's arrow head: {heads}"
 
 
 def test_graphs_arrange_keeps_the_graph_readable(designer_url: str, signed_in_page: Page) -> None:
@@ -146,6 +164,11 @@ def test_graphs_a_forked_instance_lights_up_every_branch(
         expect(page.get_by_test_id("instance-state")).to_have_text("in w0, w1")
         expect(page.locator('.vue-flow__node[data-id="split"] .sw-node--bar')).to_have_count(1)
         shoot_both_themes(page, f"instance-forked-{width}")
+        # on a phone the minimap would cover a third of the graph: the whole canvas is the graph
+        if width == "phone":
+            expect(page.locator(".vue-flow__minimap")).to_be_hidden()
+        else:
+            expect(page.locator(".vue-flow__minimap")).to_be_visible()
         if width == "wide":  # the instance page's phone layout is another change's (#19)
             assert_readable(page)
 
@@ -172,3 +195,6 @@ def test_graphs_publish_leaves_no_draft_behind(designer_url: str, signed_in_page
     expect(page.get_by_text("latest published v2")).to_be_visible()
     expect(page.get_by_text("discard draft")).to_have_count(0)
     expect(page.get_by_test_id("save-status")).to_have_text("Saved")
+    page.goto(designer_url + "/processes")  # published, no draft: the Draft cell says so
+    row = page.get_by_test_id("process-table").locator("tr", has_text="employee-onboarding")
+    expect(row.locator("td").nth(5)).to_have_text("none")

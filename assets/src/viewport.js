@@ -22,7 +22,8 @@ function pan(middle, low, high, view, zoom) {
 }
 
 /** The viewport ({x, y, zoom}) for node `boxes` ({id, x, y, width, height}) in a view of
- * `size` ({width, height}), centred on the boxes whose id is in `around` when not all fit. */
+ * `size` ({width, height}), centred on the boxes whose id is in `around` when not all fit
+ * (on the first of them when those do not fit together either). */
 export function readableView(boxes, around, size) {
   if (!boxes.length) return { x: PADDING_PX, y: PADDING_PX, zoom: 1 };
   const all = bounds(boxes);
@@ -32,7 +33,12 @@ export function readableView(boxes, around, size) {
     1,
   );
   const zoom = Math.max(fitting, READABLE_ZOOM);
-  const focus = boxes.filter((b) => around.includes(b.id));
+  let focus = boxes.filter((b) => around.includes(b.id));
+  const spread = focus.length > 1 && bounds(focus);
+  if (spread && (spread.width * zoom > size.width - 2 * PADDING_PX
+      || spread.height * zoom > size.height - 2 * PADDING_PX)) {
+    focus = focus.slice(0, 1); // too far apart to show together: the first one whole
+  }
   const centre = bounds(focus.length ? focus : boxes);
   return {
     x: pan((centre.left + centre.right) / 2, all.left, all.right, size.width, zoom),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from designer.components.empty_state import calm_when_empty
+from designer.components.table_cards import cards_on_phones
 from runtime.compliance import ComplianceReport, Section
 from runtime.compliance.model import MAX_ROWS, cell
 
@@ -38,5 +39,6 @@ def show_section(section: Section) -> None:
                          pagination={"rowsPerPage": 10})
         table.classes("w-full").props(
             f'flat bordered dense data-testid="table-{section.key}"')
+        cards_on_phones(table)
         calm_when_empty(table, f"None in this period. {section.title} of the period picked "
                                "above are listed here.")

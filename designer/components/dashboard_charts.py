@@ -4,7 +4,7 @@ row of links to each of them at the top of a long dashboard."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from nicegui import ui
 
@@ -50,11 +50,21 @@ def section_links(into: ui.element, sections: dict[str, ui.element]) -> None:
 def _card(chart: Chart, file_prefix: str) -> ui.card:
     span = "xl:col-span-2" if chart.name in WIDE else ""
     with tag(ui.card().classes(f"w-full p-2 gap-0 {span}"), f"chart-{chart.name}") as card:
-        with ui.row().classes("w-full justify-end items-center -mb-10 z-10"):
+        with ui.row().classes("w-full items-start no-wrap gap-2 px-2"):
+            tag(ui.label(chart.title).classes("grow min-w-0 text-[15px] font-semibold"),
+                f"title-{chart.name}")
             tag(ui.button(icon="download", on_click=lambda c=chart: ui.download.content(
                 c.csv(), f"{file_prefix}-{c.name}.csv", "text/csv")).props(
                 f'flat dense size=sm aria-label="Download {chart.title} as CSV"'),
                 f"csv-{chart.name}").tooltip(
                 f"Download the data of '{chart.title}' as CSV")
-        tag(ui.plotly(chart.figure).classes("w-full"), f"plot-{chart.name}")
+        tag(ui.plotly(untitled(chart.figure)).classes("w-full"), f"plot-{chart.name}")
     return card
+
+
+def untitled(figure: dict[str, Any]) -> dict[str, Any]:
+    """The figure without its own title: the card shows it as text that wraps, where plotly's
+    one-line SVG title would be cut off on a phone."""
+    layout = {k: v for k, v in figure["layout"].items() if k != "title"}
+    layout["margin"] = {**layout.get("margin", {}), "t": 16}
+    return {**figure, "layout": layout}

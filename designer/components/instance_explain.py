@@ -57,7 +57,8 @@ def _time_in_state(found: Explanation) -> None:
         slow = found.verdict.startswith("unusually")
         share = min(1.0, found.for_s / usual.p95_s) if usual.p95_s else 1.0
         ui.linear_progress(value=share, show_value=False, size="10px",
-                           color="red" if slow else "primary").props("rounded")
+                           color="red" if slow else "primary").props(
+            f'rounded aria-label="Time in state against its p95: {round(share * 100)}%"')
         ui.label(f"usually {short(usual.p50_s)} (p50), {short(usual.p95_s)} (p95) over "
                  f"{usual.visits} visits of {usual.scope}").classes("text-xs text-slate-600")
         ui.label(found.verdict).classes(

@@ -42,8 +42,9 @@ class SimulationPanel:
     def __init__(self, document: Any, canvas: Any) -> None:
         self.document, self.canvas = document, canvas
         self.sim: Simulation | None = None
+        # a fixed height: autogrow measures the text while the folded panel hides it (0 px)
         self.variables = ui.textarea("Start variables (JSON)", value=start_template(document())
-                                     ).props('dense outlined autogrow data-testid="sim-vars"'
+                                     ).props('dense outlined rows=10 data-testid="sim-vars"'
                                              ).classes("w-full font-mono text-xs")
         with ui.row().classes("gap-1"):
             ui.button("Play", icon="play_arrow", on_click=self.play).props(

@@ -43,7 +43,8 @@ class SubscriptionForm:
     def __init__(self, definitions: list[str], save: Save) -> None:
         self._save = save
         self.fields: dict[str, ui.input | ui.select] = {}
-        with ui.grid(columns=3).classes("w-full gap-x-4 gap-y-6"):
+        # three fields a row, one on a phone (three squeeze their labels and hints together)
+        with ui.element("div").classes("w-full grid grid-cols-1 md:grid-cols-3 gap-x-4 gap-y-6"):
             self._input("name", "Name")
             self._input("broker", "Broker URL", placeholder="nats://broker:4222")
             self._input("source", "Source", placeholder="orders.paid")
@@ -56,7 +57,7 @@ class SubscriptionForm:
                 self.action = ui.toggle(list(ACTIONS), value=ACTIONS[0]).props(
                     'data-testid="sub-action" unelevated')
                 self.action.on_value_change(lambda _: self._show_action_fields())
-            ui.element("div")
+            ui.element("div").classes("max-md:hidden")
             for name in (*SEND_ONLY, *START_ONLY, "idempotency", "group"):
                 self._input(name, name.replace("_", " ").capitalize())
         self.fields["match"].value = "business_key"

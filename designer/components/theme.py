@@ -28,6 +28,11 @@ THEME_CSS = """
 /* NiceGUI's link blue (#3b82f6) is 3.4:1 on the page background; links that name no colour
    of their own get a darker one (the header and drawer are outside .q-page). */
 .q-page .nicegui-link:not([class*="text-primary"]):not([class*="text-slate"]) { color: #1d4ed8; }
+/* a phone fits four tabs without Quasar's scroll arrows covering the last one */
+@media (max-width: 640px) {
+  .q-page .q-tab { padding: 0 8px; }
+  .q-page .q-tab__label { font-size: 13px; }
+}
 /* NiceGUI puts Quasar's `!important` colours (.text-primary, .bg-white...) in a cascade layer,
    and an important declaration in an earlier layer beats one in a later layer or none: so the
    rules that must win sit, all important, in `theme`, the first layer NiceGUI declares. */
@@ -35,7 +40,8 @@ THEME_CSS = """
 :focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
 .q-header :focus-visible, .q-drawer :focus-visible { outline-color: #fbbf24 !important; }
 .body--dark :focus-visible { outline-color: #93c5fd !important; }
-body.body--dark { background: #0f172a !important; color: #e2e8f0 !important; }
+body.body--dark { background: #0f172a !important; color: #e2e8f0 !important;
+  color-scheme: dark; }  /* native controls too: date pickers, scrollbars */
 .body--dark .q-card, .body--dark .q-table__container, .body--dark .q-table__card,
 .body--dark .q-menu, .body--dark .q-dialog .q-card {
   background: #1e293b !important; color: #e2e8f0 !important; }
@@ -55,6 +61,7 @@ body.body--dark { background: #0f172a !important; color: #e2e8f0 !important; }
 .body--dark .text-green-700 { color: #86efac !important; }
 .body--dark .text-orange-600, .body--dark .text-orange-700, .body--dark .text-amber-600 {
   color: #fdba74 !important; }
+.body--dark .text-amber-800 { color: #fcd34d !important; }
 .body--dark .text-blue-700, .body--dark .text-primary { color: #93c5fd !important; }
 /* the brand blue is too dark on a dark page: a light one for text, borders and focused
    field labels, a brighter one under white button text */
@@ -67,6 +74,9 @@ body.body--dark { --q-primary: #93c5fd !important; }
 .body--dark .js-plotly-plot .main-svg text { fill: #e2e8f0 !important; }
 .body--dark .js-plotly-plot .gridlayer path { stroke: #334155 !important; }
 .body--dark .js-plotly-plot .legend .bg { fill: #1e293b !important; }
+/* sankey: plotly's black flows and white label halo are drawn for a white paper */
+.body--dark .js-plotly-plot .sankey-link { fill: rgb(148 163 184 / 0.4) !important; }
+.body--dark .js-plotly-plot .node-label { text-shadow: none !important; }
 }
 """
 

@@ -19,6 +19,7 @@ from designer.components.admin_dialogs import RolesDialog, SecretDialog
 from designer.components.confirm import ConfirmDialog
 from designer.components.empty_state import calm_when_empty
 from designer.components.shell import page_frame
+from designer.components.table_cards import cards_on_phones
 from runtime.security.identity import BUILTIN_ROLES, IdentityError
 from runtime.security.identity.passwords import generate_password
 from runtime.security.identity.permissions import ADMIN
@@ -85,13 +86,14 @@ USER_ACTIONS_SLOT = (
     + "</q-td>"
 )
 ROLES_SLOT = (
-    '<q-td :props="props"><q-chip v-for="role in props.row.roles" :key="role" dense square '
+    '<q-td :props="props" :data-label="props.col.label">'
+    '<q-chip v-for="role in props.row.roles" :key="role" dense square '
     f":color=\"{list(BUILTIN_ROLES)}.includes(role) ? 'blue-1' : 'amber-1'\" "
     'text-color="grey-9">{{ role }}</q-chip>'
     '<span v-if="!props.row.roles.length" class="text-slate-500">no roles</span></q-td>'
 )
 STATUS_SLOT = (
-    '<q-td :props="props"><q-badge '
+    '<q-td :props="props" :data-label="props.col.label"><q-badge '
     ":color=\"props.row.disabled ? 'red-9' : props.row.locked ? 'deep-orange-10' : 'green-9'\">"
     "{{ props.value }}</q-badge></q-td>"
 )
@@ -135,6 +137,7 @@ class AdminPage:
             self.users.classes("w-full").props('flat bordered data-testid="user-table"').mark(
                 "user-table"
             )
+            cards_on_phones(self.users)
             self.users.add_slot("body-cell-roles", ROLES_SLOT)
             self.users.add_slot("body-cell-status", STATUS_SLOT)
             self.users.add_slot("body-cell-actions", USER_ACTIONS_SLOT)
@@ -154,6 +157,7 @@ class AdminPage:
             ).mark("token-table")
             calm_when_empty(self.tokens, "No API tokens yet. A token made with New token "
                                          "appears here; its secret is shown only once.")
+            cards_on_phones(self.tokens)
             self.tokens.add_slot("body-cell-actions", TOKEN_ACTIONS_SLOT)
             self.tokens.on("revoke", lambda e: self.revoke(str(e.args)))
         with ui.card().classes("w-full gap-3"):

@@ -14,6 +14,7 @@ from designer.auth import WebAuth
 from designer.components.confirm import ConfirmDialog
 from designer.components.empty_state import calm_when_empty
 from designer.components.shell import page_frame
+from designer.components.table_cards import cards_on_phones
 from runtime import alerts
 from runtime.core.errors import EngineError
 
@@ -39,7 +40,8 @@ RULE_COLUMNS = [
     {"name": "actions", "label": "", "field": "name", "align": "right"},
 ]
 STATUS_SLOT = (
-    '<q-td :props="props"><q-badge :color="props.value == \'firing\' ? \'red-9\' : '
+    '<q-td :props="props" :data-label="props.col.label">'
+    '<q-badge :color="props.value == \'firing\' ? \'red-9\' : '
     "'green-9'\">{{ props.value }}</q-badge></q-td>"
 )
 DELETE_SLOT = (
@@ -84,6 +86,7 @@ class AlertsPage:
             ).mark("alert-table")
             calm_when_empty(self.alerts, "Nothing is firing. When a rule's condition holds, "
                                          "its alert appears here and its channels are told.")
+            cards_on_phones(self.alerts)
             self.alerts.add_slot("body-cell-status", STATUS_SLOT)
         with ui.card().classes("w-full gap-3"):
             with _header("Rules", "Evaluated by the runner; messages go to the channels of "
@@ -96,6 +99,7 @@ class AlertsPage:
             ).mark("rule-table")
             calm_when_empty(self.rules, "No alert rules yet. Add one with New rule; the "
                                         "runner checks it every minute.")
+            cards_on_phones(self.rules)
             self.rules.add_slot("body-cell-actions", DELETE_SLOT)
             self.rules.on("remove", lambda e: self.remove(str(e.args)))
         self.refresh()

@@ -17,6 +17,7 @@ from nicegui import ui
 
 from designer.components.dashboard_charts import chart_grid, tag
 from designer.components.empty_state import calm_when_empty
+from designer.components.table_cards import cards_on_phones
 from runtime.analytics import capacity as capacities
 from runtime.analytics.capacity_figures import capacity_charts, version_chart
 from runtime.analytics.regressions import ALPHA, MIN_SAMPLES, compare_versions
@@ -114,8 +115,8 @@ def _workers(cap: capacities.Capacity) -> None:
              "capacity": "—" if w.capacity_per_s is None else f"{w.capacity_per_s:.1f}",
              "seen": f"{w.last_seen:%H:%M:%S}" + ("" if w.live else " (gone)")}
             for w in cap.workers]
-    calm_when_empty(tag(ui.table(columns=columns, rows=rows, row_key="worker").props(
-        "dense flat").classes("w-full"), "workers"),
+    calm_when_empty(cards_on_phones(tag(ui.table(columns=columns, rows=rows, row_key="worker")
+                                        .props("dense flat").classes("w-full"), "workers")),
         "No worker has reported yet. Each worker reports its load every minute.")
 
 
@@ -170,6 +171,6 @@ def _comparison(comparison: Any) -> None:
                  "p": _p(c),
                  "verdict": "slower" if c.slower else "faster" if c.faster else "—"}
                 for c in comparison.changes]
-        tag(ui.table(columns=columns, rows=rows, row_key="subject").props("dense flat")
-            .classes("w-full"), f"{name}-table")
+        cards_on_phones(tag(ui.table(columns=columns, rows=rows, row_key="subject")
+                            .props("dense flat").classes("w-full"), f"{name}-table"))
         chart_grid([version_chart(comparison)], f"{comparison.key}-{name}")

@@ -188,7 +188,7 @@ class InstanceView:
                 ui.label(
                     f"{inst.id} · business key {inst.business_key or '—'} · started "
                     f"{inst.created_at:%Y-%m-%d %H:%M:%S} by {inst.started_by or '—'}"
-                ).classes("text-xs text-slate-600 font-mono break-all")
+                ).classes("text-xs text-slate-600 font-mono break-words")
             if self.may_operate:
                 with ui.row().classes("gap-1"):
                     for operation in (o for o in SIMPLE if inst.status in OPERATIONS[o][0]):

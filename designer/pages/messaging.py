@@ -18,6 +18,7 @@ from designer.components.confirm import ConfirmDialog
 from designer.components.empty_state import calm_when_empty
 from designer.components.shell import page_frame
 from designer.components.subscription_form import SubscriptionForm
+from designer.components.table_cards import cards_on_phones
 from runtime.core.errors import EngineError, NotFound
 from runtime.messaging import deadletters, intake, outbox, subscriptions
 
@@ -64,6 +65,7 @@ class MessagingPage:
                                           {"name": "remove", "label": "", "field": "name"}],
                                  rows=[], row_key="name")
             self.subs.classes("w-full").props('flat bordered data-testid="subscription-table"')
+            cards_on_phones(self.subs)
             calm_when_empty(self.subs, "No subscriptions yet. Add one below, or publish a "
                                        "definition with triggers; it is listed here.")
             self.subs.add_slot("body-cell-remove", REMOVE_SLOT)
@@ -83,6 +85,7 @@ class MessagingPage:
                                                        "body")],
                                     rows=[], row_key="id")
             self.letters.classes("w-full").props('flat bordered data-testid="dead-letter-table"')
+            cards_on_phones(self.letters)
             calm_when_empty(self.letters, "No dead letters. A message that cannot be applied "
                                           "waits here with its reason until it is replayed.")
             self.letters.add_slot("body-cell-replay", REPLAY_SLOT)
@@ -92,6 +95,7 @@ class MessagingPage:
             self.routes = ui.table(columns=_columns("definition", "event_types", "broker",
                                                     "destination"), rows=[], row_key="id")
             self.routes.classes("w-full").props('flat bordered data-testid="route-table"')
+            cards_on_phones(self.routes)
             calm_when_empty(self.routes, "No outbox routes. Routes that publish instance "
                                          "events to a broker are listed here.")
         self.refresh()

@@ -15,6 +15,7 @@ from nicegui import events, ui
 from designer import catalog, drafts
 from designer.auth import WebAuth
 from designer.components.shell import page_frame
+from designer.components.table_cards import cards_on_phones
 from designer.draft import new_document
 from designer.importing import ImportRefused, draft_from_upload
 from designer.landing import PROCESSES_PATH, landing_path
@@ -71,7 +72,7 @@ def process_rows(engine: Engine, *, can_design: bool) -> list[dict[str, Any]]:
             "latest": summary.latest,
             "versions": ", ".join(f"v{n}" for n in summary.versions),
             "version_numbers": summary.versions,
-            "draft": "",
+            "draft": "none",  # a blank cell would read as missing data
             "changed": f"v{summary.latest} published {_when(summary.published_at)} by "
             f"{summary.published_by or 'unknown'}",
             "has_draft": False,
@@ -88,7 +89,8 @@ def process_rows(engine: Engine, *, can_design: bool) -> list[dict[str, Any]]:
                 "version_numbers": [],
             },
         )
-        row["draft"] = catalog.draft_status(engine, document) if document else ""
+        status = catalog.draft_status(engine, document) if document else "empty"
+        row["draft"] = status or f"same as v{row['latest']}"
         row["changed"] = f"{_when(draft.updated_at)} by {draft.updated_by or 'unknown'}"
         row["has_draft"] = True
     for row in rows.values():
@@ -159,15 +161,18 @@ def register(engine: Engine, auth: WebAuth) -> None:
                         ).props('data-testid="new-process"')
             table = ui.table(columns=COLUMNS, rows=rows, row_key="key").classes("w-full")
             table.props('flat bordered data-testid="process-table"')
+            cards_on_phones(table)
             table.add_slot(
                 "body-cell-key",
-                '<q-td :props="props"><a v-if="props.row.href" :href="props.row.href" '
+                '<q-td :props="props" :data-label="props.col.label">'
+                '<a v-if="props.row.href" :href="props.row.href" '
                 'class="text-primary font-mono">{{ props.value }}</a>'
                 '<span v-else class="font-mono">{{ props.value }}</span></q-td>',
             )
             table.add_slot(
                 "body-cell-versions",
-                '<q-td :props="props"><a v-for="n in props.row.version_numbers" :key="n" '
+                '<q-td :props="props" :data-label="props.col.label">'
+                '<a v-for="n in props.row.version_numbers" :key="n" '
                 ":href=\"'/processes/' + props.row.key + '/versions/' + n\" "
                 'class="text-primary mr-2">v{{ n }}</a></q-td>',
             )

@@ -243,7 +243,7 @@ async def test_the_processes_page_tells_drafts_from_published_versions(
     engine.publish(drafts.load(engine, "expense-claim"), actor="ana")
     await user.open("/")
     table = next(iter(user.find(kind=ui.table).elements))
-    assert table.rows[0]["draft"] == ""
+    assert table.rows[0]["draft"] == "same as v1"
 
 
 async def test_declaring_the_guard_variable_answers_the_warning(user: User, engine: Engine) -> None:

@@ -2,18 +2,24 @@
 
 The source is a subject; a stream capturing it is created when none does (named after the
 subject). The broker's message id is `<stream>:<stream sequence>`, the same on redelivery.
-Published messages carry `Nats-Msg-Id`, so JetStream drops a re-published duplicate.
+Published messages carry `Nats-Msg-Id`, so JetStream drops a re-published duplicate, which is
+what makes retrying a publish that got no answer safe: a stream just created, or a server just
+started, can briefly have no responder for its subjects.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import nats
-from nats.js.errors import NotFoundError
+from nats.js.errors import NoStreamResponseError, NotFoundError, ServiceUnavailableError
 
 from runtime.messaging.brokers import Delivery
 from runtime.messaging.message import Message
+
+#: Waits between publish attempts that found no stream answering (about 3 s in all).
+PUBLISH_RETRY_DELAYS_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 
 
 class JetStream:
@@ -60,7 +66,14 @@ class JetStream:
                       key: str) -> None:
         await self.ensure_stream(destination)
         js = await self._js()
-        await js.publish(destination, body, headers={**headers, "Nats-Msg-Id": key})
+        for delay_s in (*PUBLISH_RETRY_DELAYS_S, None):
+            try:
+                await js.publish(destination, body, headers={**headers, "Nats-Msg-Id": key})
+                return
+            except (NoStreamResponseError, ServiceUnavailableError):
+                if delay_s is None:
+                    raise
+                await asyncio.sleep(delay_s)
 
     async def close(self) -> None:
         if self.nc is not None:  # publishes were acknowledged already: nothing to drain

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from runtime.analytics import tables as a
+from runtime.analytics.followed import Followed
 from runtime.analytics.postgres_upsert import upsert_all
 from runtime.analytics.sketch import bucket_of
 from runtime.analytics.timing import Timing
@@ -63,10 +64,12 @@ class _Batch:
 
 
 class AnalyticsUpdater:
-    """One per store: caches the SLAs and calendars of definition versions."""
+    """One per store: caches the SLAs and calendars of definition versions, and what it last
+    wrote of the instances it follows (`Followed`)."""
 
     def __init__(self) -> None:
         self._timings: dict[tuple[str, int], Timing] = {}
+        self._followed = Followed()
 
     def __call__(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         self.apply(conn, rows)
@@ -75,8 +78,8 @@ class AnalyticsUpdater:
         """Fold `rows` (events in seq order per instance) into the aggregates."""
         if not rows:
             return
-        ids = sorted({r["instance_id"] for r in rows})
-        tracked = {row.instance_id: _tracked(row) for row in conn.execute(_TRACKED, {"p_ids": ids})}
+        tracked, last_seq = self._followed.recall(rows, lambda ids: {
+            row.instance_id: _tracked(row) for row in conn.execute(_TRACKED, {"p_ids": ids})})
         batch, changed = _Batch(), set()
         for row in rows:
             iid = row["instance_id"]
@@ -90,6 +93,7 @@ class AnalyticsUpdater:
             self._fold(conn, batch, tracked[iid], row)
             changed.add(iid)
         _write(conn, batch, [(iid, tracked[iid]) for iid in sorted(changed)])
+        self._followed.remember({iid: (last_seq[iid], tracked[iid]) for iid in changed})
 
     def _fold(self, conn: Connection, batch: _Batch, who: Tracked,
               row: Mapping[str, Any]) -> None:

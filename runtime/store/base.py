@@ -7,7 +7,7 @@ and adjust the job-leasing query. Methods taking `conn` run inside the caller's 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from types import SimpleNamespace
@@ -33,9 +33,6 @@ _PROJECTION_PARAMS = {"state": "p_state", "status": "p_status", "variables": "p_
 
 # The statements of the hot path, built once: building them per call costs more than running
 # them on SQLite.
-_INSTANCE_FOR_UPDATE = (
-    select(t.instances).where(t.instances.c.id == bindparam("p_id")).with_for_update()
-)
 _INSTANCES_FOR_UPDATE = (
     select(t.instances).where(t.instances.c.id.in_(bindparam("p_ids", expanding=True)))
     .order_by(t.instances.c.id).with_for_update()
@@ -197,14 +194,18 @@ class Store(JobStatements):
         pending: _PendingWrites = conn.info[_PENDING]
         wanted = sorted(set(instance_ids) - pending.locked.keys())
         if wanted:
-            for row in conn.execute(_INSTANCES_FOR_UPDATE, {"p_ids": wanted}):
+            for row in self.locked_rows(conn, wanted):
                 pending.locked[row.id] = row
+
+    def locked_rows(self, conn: Connection, instance_ids: list[str]) -> Iterable[Any]:
+        """The rows of `instance_ids` (sorted: writers lock them in one order), locked."""
+        return conn.execute(_INSTANCES_FOR_UPDATE, {"p_ids": instance_ids})
 
     def instance_row_locked(self, conn: Connection, instance_id: str) -> Any:
         """The instance row, locked against other writers until the transaction ends."""
         row = conn.info[_PENDING].locked.get(instance_id)
         if row is None:
-            row = conn.execute(_INSTANCE_FOR_UPDATE, {"p_id": instance_id}).first()
+            row = next(iter(self.locked_rows(conn, [instance_id])), None)
         queued = conn.info[_PENDING].updates.get(instance_id) if row is not None else None
         if queued is None:
             return row

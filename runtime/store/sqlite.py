@@ -6,7 +6,7 @@ an instance and then fail to upgrade their lock: the second simply waits (busy_t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,9 +14,12 @@ from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL
 
 from runtime.core.errors import StoreUnavailable
+from runtime.store import schema as t
 from runtime.store.base import Store
 from runtime.store.json_codec import dumps
+from runtime.store.row_lookup import RowLookup
 
+_INSTANCES = RowLookup(t.instances, "id")
 BUSY_TIMEOUT_MS = 30_000
 POOL_SIZE = 16  # kept open: a new SQLite connection re-runs its PRAGMAs
 
@@ -30,6 +33,10 @@ class SqliteStore(Store):
             conn.execution_options(statewright_write=True)
             with conn.begin():
                 yield from self._writing(conn)
+
+    def locked_rows(self, conn: Connection, instance_ids: list[str]) -> Iterable[Any]:
+        """SQLite locks the whole database at `BEGIN IMMEDIATE`: a plain read, on the cursor."""
+        return _INSTANCES.rows(conn, instance_ids)
 
 
 def open_sqlite(url: URL) -> SqliteStore:

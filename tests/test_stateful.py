@@ -25,6 +25,7 @@ from hypothesis.stateful import (
 )
 
 from runtime import Engine, EventRefused, ManualClock
+from runtime.core.errors import VariablesInvalid
 from runtime.core.step import replay
 
 REVIEW_TIMEOUT_S = 100
@@ -114,6 +115,10 @@ class ContractReviews(RuleBasedStateMachine):
         except EventRefused:
             assert not accepted, f"{event} was refused in {expected.state}"
             return
+        except VariablesInvalid:  # no store can hold a NUL: refused, nothing written
+            assert accepted and "\x00" in note, f"{note!r} was refused"
+            return
+        assert "\x00" not in note, "a NUL character was stored"
         assert accepted, f"{event} was accepted in {expected.state}"
         expected.note = note
         expected.entered_at = self.now

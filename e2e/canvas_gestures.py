@@ -1,9 +1,25 @@
 """Designer gestures browser tests share: opening a new process, dropping states from the
-palette, and drawing an arrow from handle to handle (answering the connect dialog)."""
+palette, drawing an arrow from handle to handle (answering the connect dialog), and taking a
+screenshot once the canvas has settled."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from browser_settings import ARTIFACTS
 from playwright.sync_api import Page, expect
+
+SHOTS = Path(os.environ.get("STATEWRIGHT_SHOTS", "/tmp/shots-connect"))
+
+
+def shoot(page: Page, name: str) -> None:
+    """`name`.png in the test artifacts and in `STATEWRIGHT_SHOTS`, after a dialog's fade and
+    the highlights drawn after a redraw."""
+    page.wait_for_timeout(300)
+    for folder in (ARTIFACTS, SHOTS):
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"))
 
 
 def new_process(page: Page, designer_url: str, key: str, name: str | None = None) -> None:

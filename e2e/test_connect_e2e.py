@@ -5,22 +5,9 @@ go to test-artifacts/connect-*.png."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from accessibility_checks import axe_violations, describe
-from browser_settings import ARTIFACTS
-from canvas_gestures import connect, draw_arrow, drop, new_process
+from canvas_gestures import connect, draw_arrow, drop, new_process, shoot
 from playwright.sync_api import Page, expect
-
-SHOTS = Path(os.environ.get("STATEWRIGHT_SHOTS", "/tmp/shots-connect"))
-
-
-def shoot(page: Page, name: str) -> None:
-    page.wait_for_timeout(300)  # the dialog fades in
-    for folder in (ARTIFACTS, SHOTS):
-        folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / f"connect-{name}.png"))
 
 
 def test_connect_asks_for_the_event_and_never_guesses_an_error_exit(
@@ -46,9 +33,9 @@ def test_connect_asks_for_the_event_and_never_guesses_an_error_exit(
         expect(dialog.get_by_test_id(f"connect-event-{event}")).to_be_enabled()
     expect(dialog.get_by_test_id("connect-event-timeout")).to_have_count(0)  # not a task exit
     expect(dialog.locator('input[data-testid="connect-event-name"]')).to_be_visible()
-    shoot(page, "1-asked")
+    shoot(page, "connect-1-asked")
     page.emulate_media(color_scheme="dark")
-    shoot(page, "1-asked-dark")
+    shoot(page, "connect-1-asked-dark")
     page.emulate_media(color_scheme="light")
     violations = axe_violations(page)
     assert not violations, describe(violations)
@@ -69,7 +56,7 @@ def test_connect_asks_for_the_event_and_never_guesses_an_error_exit(
     dialog.get_by_test_id("connect-event-ok").click()
     expect(dialog).to_contain_text("taken on done already")
     expect(edges).to_have_count(2)
-    shoot(page, "2-done-taken")
+    shoot(page, "connect-2-done-taken")
     dialog.get_by_test_id("connect-event-error").click()
     expect(dialog).to_be_hidden()
     expect(edges).to_have_count(3)
@@ -107,4 +94,4 @@ def test_connect_asks_for_the_event_and_never_guesses_an_error_exit(
     expect(dialog).to_be_hidden()
     expect(edges).to_have_count(4)
     expect(event_field).to_have_value("payment_received")
-    shoot(page, "3-typed")
+    shoot(page, "connect-3-typed")

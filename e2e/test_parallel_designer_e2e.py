@@ -6,22 +6,10 @@ the join and the end. Screenshots go to test-artifacts/parallel-designer-*.png."
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-from browser_settings import ARTIFACTS
-from canvas_gestures import connect, drop, new_process
+from canvas_gestures import connect, drop, new_process, shoot
 from playwright.sync_api import Page, expect
 
-SHOTS = Path(os.environ.get("STATEWRIGHT_SHOTS", "/tmp/shots-connect"))
 KEY = "parallel-designer-e2e-shipping"
-
-
-def shoot(page: Page, name: str) -> None:
-    page.wait_for_timeout(300)  # dialogs fade, highlights are drawn after the redraw
-    for folder in (ARTIFACTS, SHOTS):
-        folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / f"parallel-designer-{name}.png"))
 
 
 def test_draw_a_fork_and_join_then_simulate_both_branches(
@@ -51,7 +39,7 @@ def test_draw_a_fork_and_join_then_simulate_both_branches(
         shape = page.locator(f'.vue-flow__node[data-id="{bar}"] .sw-node--bar .sw-shape')
         box = shape.bounding_box()
         assert box is not None and box["height"] > 4 * box["width"], f"{bar} is not a bar"
-    shoot(page, "1-drawn")
+    shoot(page, "parallel-designer-1-drawn")
 
     page.get_by_test_id("simulate-open").click()
     page.get_by_test_id("sim-play").click()
@@ -64,13 +52,13 @@ def test_draw_a_fork_and_join_then_simulate_both_branches(
     expect(page.get_by_test_id("sim-choice-wait_2-packed")).to_have_text("wait_2 · packed")
     taken = page.locator(".vue-flow__edge.sw-edge--taken")
     expect(taken).to_have_count(3)  # start → fork and both branches' first arrows
-    shoot(page, "2-both-branches")
+    shoot(page, "parallel-designer-2-both-branches")
     page.get_by_test_id("sim-choice-wait_1-paid").click()
     expect(status).to_have_text("running in wait_2")
     expect(page.get_by_test_id("sim-arrived")).to_have_text(
         "1 branch arrived at join_1, waiting for the others")
     expect(taken).to_have_count(4)
-    shoot(page, "3-one-arrived")
+    shoot(page, "parallel-designer-3-one-arrived")
     page.get_by_test_id("sim-choice-packed").click()  # one branch left: no state in the name
     expect(status).to_have_text("completed in end_1")
     expect(page.get_by_test_id("sim-arrived")).to_have_count(0)
@@ -78,4 +66,4 @@ def test_draw_a_fork_and_join_then_simulate_both_branches(
     # both branches, the join passed once, the end
     expect(page.get_by_test_id("sim-path")).to_have_text(
         "start → fork_1 → wait_1 → wait_2 → join_1 → end_1")
-    shoot(page, "4-ended")
+    shoot(page, "parallel-designer-4-ended")

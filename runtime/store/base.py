@@ -205,7 +205,7 @@ class Store(JobStatements):
         """The instance row, locked against other writers until the transaction ends."""
         row = conn.info[_PENDING].locked.get(instance_id)
         if row is None:
-            row = next(iter(self.locked_rows(conn, [instance_id])), None)
+            row = next(iter(list(self.locked_rows(conn, [instance_id]))), None)  # result closed
         queued = conn.info[_PENDING].updates.get(instance_id) if row is not None else None
         if queued is None:
             return row
